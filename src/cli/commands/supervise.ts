@@ -1,0 +1,41 @@
+/** The background supervisor behind `up -d` / `up --wait` (started by detach.ts, not by users). */
+import { runStack } from '../../app/run-stack.js';
+import { definedEnv } from '../../env/service-env.js';
+import { isDevstackError, type ErrorCode } from '../../errors.js';
+import type { StartOutcome, SupervisorEvent } from '../../supervisor/events.js';
+import { loadContextConfig, type CommandContext } from '../context.js';
+
+export type SupervisorMessage =
+  | { readonly type: 'event'; readonly event: SupervisorEvent }
+  | { readonly type: 'started'; readonly outcome: StartOutcome }
+  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly hint: string | undefined };
+
+function send(message: SupervisorMessage): void {
+  if (process.connected) process.send?.(message, undefined, {}, () => undefined); // the parent may have gone: fine
+}
+
+export async function superviseCommand(context: CommandContext, options: { services: readonly string[]; stream: boolean }): Promise<number> {
+  // Detached: no terminal to lose, but `devstack down` may still send SIGTERM as a fallback.
+  let run: Awaited<ReturnType<typeof runStack>>;
+  try {
+    const config = await loadContextConfig(context);
+    run = await runStack({
+      config,
+      services: options.services,
+      baseEnv: definedEnv(context.env),
+      cwd: context.cwd,
+      onEvent: (event) => {
+        if (event.type !== 'output' || options.stream) send({ type: 'event', event });
+      },
+    });
+  } catch (error) {
+    if (!isDevstackError(error)) throw error;
+    send({ type: 'error', code: error.code, message: error.message, hint: error.details.hint });
+    return 1;
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void run.supervisor.stopAll());
+  const outcome = await run.started;
+  send({ type: 'started', outcome });
+  if (process.connected) process.disconnect();
+  return run.finished;
+}

@@ -1,0 +1,64 @@
+/**
+ * `devstack up [svc…]`: foreground by default (merged, prefixed output; Ctrl-C, SIGTERM and SIGHUP
+ * stop everything in order). `-d` and `--wait` run the supervisor in the background and return
+ * once every requested service is ready (0) or one failed (1); `--wait` also shows the output
+ * while waiting.
+ */
+import { runStack } from '../../app/run-stack.js';
+import { definedEnv } from '../../env/service-env.js';
+import type { StartOutcome } from '../../supervisor/events.js';
+import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
+import { formatStartFailure } from '../render/error.js';
+import { createEventRenderer } from '../render/supervisor-events.js';
+import { startDetached } from './detach.js';
+
+export interface UpOptions {
+  readonly services: readonly string[];
+  readonly detach: boolean;
+  readonly wait: boolean;
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+export async function upCommand(context: CommandContext, options: UpOptions): Promise<number> {
+  const config = await loadContextConfig(context);
+  checkServiceNames(config, options.services);
+  if (options.detach || options.wait) return startDetached(context, config, options);
+
+  const names = config.services.map((service) => service.name);
+  const { terminal } = context;
+  const run = await runStack({
+    config,
+    services: options.services,
+    baseEnv: definedEnv(context.env),
+    cwd: context.cwd,
+    onEvent: createEventRenderer(terminal, { names, showOutput: true }),
+  });
+
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBy === undefined) {
+      stoppedBy = signal;
+      terminal.err(terminal.colors.dim(`devstack: ${signal} received, stopping all services (send again to see what is pending)`));
+      void run.supervisor.stopAll();
+    } else {
+      const pending = run.supervisor.snapshot().filter((service) => service.state === 'stopping').map((service) => service.name);
+      terminal.err(`devstack: still stopping ${pending.join(', ') || 'services'} (SIGKILL follows each stopTimeout)`);
+    }
+  };
+  for (const signal of Object.keys(SIGNAL_NUMBERS) as NodeJS.Signals[]) process.on(signal, onSignal);
+
+  const outcome = await run.started;
+  reportStartup(outcome, context);
+  const code = await run.finished;
+  if (stoppedBy !== undefined) return 128 + (SIGNAL_NUMBERS[stoppedBy] ?? 0);
+  return code;
+}
+
+function reportStartup(outcome: StartOutcome, context: CommandContext): void {
+  if (outcome.type === 'failed') {
+    const { message, body } = formatStartFailure(outcome.failure);
+    // Printed here, returned as exit code 1 later: the run still has to stop what it started.
+    context.terminal.err(`${context.terminal.colors.red.bold('error:')} ${message}\n${body.join('\n')}`);
+  }
+}

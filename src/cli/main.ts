@@ -1,0 +1,129 @@
+/**
+ * The `devstack` command: parses arguments, runs one command, and is the only place that prints
+ * errors and exits. A DevstackError is printed as one line plus a hint, with no stack; anything
+ * else is a bug and is printed with its stack.
+ */
+import { readFileSync } from 'node:fs';
+import { cac } from 'cac';
+import { DevstackError, isDevstackError } from '../errors.js';
+import { didYouMean } from '../util/suggest.js';
+import type { CommandContext } from './context.js';
+import { SUPERVISE_COMMAND } from './commands/detach.js';
+import { downCommand } from './commands/down.js';
+import { logsCommand } from './commands/logs.js';
+import { psCommand } from './commands/ps.js';
+import { restartCommand } from './commands/restart.js';
+import { superviseCommand } from './commands/supervise.js';
+import { upCommand } from './commands/up.js';
+import { formatError, formatInternalError } from './render/error.js';
+import { createTerminal, type Terminal } from './render/terminal.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const COMMANDS = ['up', 'down', 'logs', 'ps', 'restart'];
+
+interface GlobalFlags {
+  readonly config?: string;
+  readonly color?: boolean;
+}
+
+function usage(message: string, hint: string): DevstackError {
+  return new DevstackError('USAGE', message, { hint });
+}
+
+function parseLineCount(value: unknown): number {
+  if (value === undefined) return Infinity;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 0) throw usage(`-n/--lines: expected a whole number of lines, got ${JSON.stringify(value)}`, 'pass e.g. -n 100');
+  return count;
+}
+
+async function run(argv: readonly string[], terminalRef: { current: Terminal }): Promise<number> {
+  const contextFor = (flags: GlobalFlags): CommandContext => {
+    const terminal = createTerminal({ color: flags.color !== false });
+    terminalRef.current = terminal;
+    return { cwd: process.cwd(), terminal, configPath: flags.config, env: process.env };
+  };
+
+  if (argv[0] === SUPERVISE_COMMAND) {
+    const separator = argv.indexOf('--');
+    const configIndex = argv.indexOf('-c');
+    const flags: GlobalFlags = configIndex === -1 ? { color: false } : { color: false, config: argv[configIndex + 1]! };
+    return superviseCommand(contextFor(flags), { services: separator === -1 ? [] : argv.slice(separator + 1), stream: argv.includes('--stream') });
+  }
+
+  const cli = cac('devstack');
+  let action: (() => Promise<number>) | undefined;
+  cli.option('-c, --config <path>', 'Use this config file instead of searching for services.config.ts upwards');
+  cli.option('--no-color', 'Plain output (also off when output is not a terminal, or with NO_COLOR)');
+
+  cli
+    .command('up [...services]', 'Start services (all, or these and their dependencies) in dependency order')
+    .option('-d, --detach', 'Run in the background; return once every service is ready (exit 0) or one failed (exit 1)')
+    .option('--wait', 'Like --detach, but show the output until every service is ready (for CI)')
+    .example('devstack up')
+    .example('devstack up user-service -d')
+    .action((services: string[], flags: GlobalFlags & { detach?: boolean; wait?: boolean }) => {
+      action = () => upCommand(contextFor(flags), { services, detach: flags.detach === true, wait: flags.wait === true });
+    });
+  cli
+    .command('down [...services]', 'Stop the stack (or these services and their dependents), also when its supervisor died')
+    .action((services: string[], flags: GlobalFlags) => {
+      action = () => downCommand(contextFor(flags), { services });
+    });
+  cli
+    .command('logs [...services]', 'Show service logs, merged in time order')
+    .option('-f, --follow', 'Keep printing new lines until Ctrl-C or until the stack stops')
+    .option('-n, --lines <count>', 'Only the last <count> lines of each service')
+    .action((services: string[], flags: GlobalFlags & { follow?: boolean; lines?: unknown }) => {
+      const lines = parseLineCount(flags.lines);
+      action = () => logsCommand(contextFor(flags), { services, follow: flags.follow === true, lines });
+    });
+  cli
+    .command('ps', 'Show each service: state, pid, port, uptime, restarts')
+    .option('--json', 'Machine-readable output')
+    .action((flags: GlobalFlags & { json?: boolean }) => {
+      action = () => psCommand(contextFor(flags), { json: flags.json === true });
+    });
+  cli
+    .command('restart <service>', 'Stop a service gracefully, start it again and wait until it is ready')
+    .action((service: string, flags: GlobalFlags) => {
+      action = () => restartCommand(contextFor(flags), { service });
+    });
+  cli.on('command:*', () => {
+    const name = cli.args[0] ?? '';
+    throw usage(`unknown command "${name}"${didYouMean(name, COMMANDS)}`, 'run "devstack --help" for the list of commands');
+  });
+  cli.help();
+  cli.version(VERSION);
+
+  try {
+    cli.parse(['node', 'devstack', ...argv], { run: true });
+  } catch (error) {
+    if (isDevstackError(error)) throw error;
+    // cac's own parse errors: unknown options, missing arguments.
+    const message = error instanceof Error ? error.message : String(error);
+    const command = cli.matchedCommandName ?? '';
+    throw usage(message.replace(/`/g, '"').replace(/\.$/, ''), `run "devstack ${command ? `${command} ` : ''}--help"`);
+  }
+  if (action === undefined) {
+    if (argv.length === 0) cli.outputHelp();
+    return 0; // --help or --version was printed by cac
+  }
+  return action();
+}
+
+const terminalRef = { current: createTerminal({ color: !process.argv.includes('--no-color') }) };
+let exitCode: number;
+try {
+  exitCode = await run(process.argv.slice(2), terminalRef);
+} catch (error) {
+  const { terminal } = { terminal: terminalRef.current };
+  if (isDevstackError(error)) {
+    terminal.err(formatError(error, terminal.colors));
+    if (process.env['DEVSTACK_DEBUG'] === '1') terminal.err(String(error.stack) + (error.cause ? `\ncause: ${String(error.cause)}` : ''));
+  } else {
+    terminal.err(formatInternalError(error, VERSION));
+  }
+  exitCode = 1;
+}
+process.exit(exitCode);

@@ -1,0 +1,24 @@
+/** How failures read on the terminal: `error: …`, `hint: …`, then any detail lines. */
+import type { ChalkInstance } from 'chalk';
+import type { DevstackError } from '../../errors.js';
+import type { StartFailure } from '../../supervisor/events.js';
+
+export function formatError(error: DevstackError, colors: ChalkInstance): string {
+  const lines = [`${colors.red.bold('error:')} ${error.message}`];
+  if (error.details.hint !== undefined) lines.push(`${colors.yellow('hint:')} ${error.details.hint}`);
+  for (const line of error.details.body ?? []) lines.push(line);
+  return lines.join('\n');
+}
+
+export function formatStartFailure(failure: StartFailure): { message: string; body: string[] } {
+  const body =
+    failure.logTail.length === 0
+      ? [`(service "${failure.service}" printed nothing)`]
+      : [`last ${failure.logTail.length} log lines of "${failure.service}":`, ...failure.logTail.map((line) => `  ${line}`)];
+  return { message: `service "${failure.service}" failed to start: ${failure.message}`, body };
+}
+
+export function formatInternalError(error: unknown, version: string): string {
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return `internal error in devstack ${version} (this is a bug, please report it with the text below):\n${stack}`;
+}

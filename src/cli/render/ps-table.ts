@@ -1,0 +1,48 @@
+/** The `devstack ps` table. */
+import type { ServiceSnapshot } from '../../supervisor/events.js';
+
+export interface PsRow {
+  readonly name: string;
+  readonly state: string;
+  readonly pid: number | undefined;
+  readonly port: number | undefined;
+  readonly uptimeMs: number | undefined;
+  readonly restarts: number;
+  readonly message?: string | undefined;
+}
+
+export function toPsRow(snapshot: ServiceSnapshot, now: number): PsRow {
+  return {
+    name: snapshot.name,
+    state: snapshot.state,
+    pid: snapshot.pid,
+    port: snapshot.port,
+    uptimeMs: snapshot.startedAt === undefined ? undefined : now - snapshot.startedAt,
+    restarts: snapshot.restarts,
+    message: snapshot.message,
+  };
+}
+
+export function formatUptime(ms: number | undefined): string {
+  if (ms === undefined) return '-';
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function formatPsTable(rows: readonly PsRow[]): string {
+  const header = ['NAME', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS'];
+  const cells = rows.map((row) => [
+    row.name,
+    row.state,
+    row.pid === undefined ? '-' : String(row.pid),
+    row.port === undefined ? '-' : String(row.port),
+    formatUptime(row.uptimeMs),
+    String(row.restarts),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column]!.length)));
+  const line = (values: readonly string[]): string => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();
+  const notes = rows.filter((row) => row.message !== undefined).map((row) => `${row.name}: ${row.message}`);
+  return [line(header), ...cells.map(line), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
+}

@@ -1,0 +1,106 @@
+/**
+ * The types a user writes in services.config.ts. Every field carries the doc comment the editor
+ * shows on hover; config/schema.ts is the runtime validator and is compile-checked against these.
+ */
+
+/** Milliseconds as a number, or a string with a unit: `'500ms'`, `'2s'`, `'1.5m'`, `'1h'`. */
+export type Duration = number | string;
+
+/** An HTTP status code, or a whole class of them such as `'2xx'`. */
+export type StatusMatcher = number | '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+
+/** Timing shared by every readiness probe. */
+export interface ProbeTiming {
+  /** Wait this long after the service is spawned before the first probe. Default `0`. */
+  startPeriod?: Duration;
+  /**
+   * The slowest polling rate. Probing starts every 10 ms, so a service is seen ready within
+   * milliseconds of answering, and backs off towards this interval. Default `'1s'`.
+   */
+  interval?: Duration;
+  /** How long a single probe attempt may take before it counts as failed. Default `'2s'`. */
+  timeout?: Duration;
+  /** Give up, failing `devstack up`, when the service is not ready this long after spawn. Default `'60s'`. */
+  readyTimeout?: Duration;
+}
+
+/** Ready when an HTTP GET answers with an expected status. */
+export interface HttpHealthCheck extends ProbeTiming {
+  /** The URL to GET, e.g. `'http://127.0.0.1:4001/health'`. */
+  http: string;
+  /**
+   * Statuses that mean "up". Default `['2xx', '3xx']`. Some APIs answer 401 on every route while
+   * healthy: `expectStatus: ['2xx', 401]`.
+   */
+  expectStatus?: StatusMatcher[];
+}
+
+/** Ready when a TCP connection to the port is accepted. */
+export interface TcpHealthCheck extends ProbeTiming {
+  /** A port on 127.0.0.1, or `'host:port'`. */
+  tcp: number | string;
+}
+
+/** Ready when the service prints a line (stdout or stderr) matching the pattern. */
+export interface LogHealthCheck extends ProbeTiming {
+  /** A regular expression, or a string compiled as one. */
+  log: string | RegExp;
+}
+
+/** Ready when the command exits with code 0 (run in the service's cwd and environment). */
+export interface CommandHealthCheck extends ProbeTiming {
+  /** A shell command line, or an argv array run without a shell. */
+  command: string | string[];
+}
+
+export type HealthCheck = HttpHealthCheck | TcpHealthCheck | LogHealthCheck | CommandHealthCheck;
+
+/** Restart the service when files change (used by hot restart; accepted and validated now). */
+export interface WatchOptions {
+  /** Paths to watch, relative to the service's cwd. Default: the service's cwd. */
+  paths?: string[];
+  /** Extra glob-like patterns to ignore, on top of node_modules, .git, dist, build, coverage, logs. */
+  ignore?: string[];
+  /** Quiet time after the last change before restarting. Default `100`. */
+  debounceMs?: number;
+}
+
+export interface ServiceConfig {
+  /**
+   * What to run. A string is run directly when it is a plain command (`node server.js`) and through
+   * `/bin/sh -c` when it uses shell syntax (pipes, `&&`, `$VAR`, quotes…); an array is an argv, never
+   * a shell. Every service runs in its own process group.
+   */
+  command: string | string[];
+  /** Working directory, relative to the config file's folder. Default: that folder. */
+  cwd?: string;
+  /** Extra environment variables for this service (on top of devstack's own environment). */
+  env?: Record<string, string | number | boolean>;
+  /** The port the service listens on; passed to it as `PORT`. */
+  port?: number;
+  /**
+   * How devstack knows the service is ready. A URL string is an HTTP check. Without a health
+   * check the service counts as ready as soon as it has been spawned.
+   */
+  health?: string | HealthCheck;
+  /** Services that must be ready before this one starts. */
+  dependsOn?: string[];
+  /** Signal sent to the service's process group on stop. Default `'SIGTERM'`. */
+  stopSignal?: NodeJS.Signals;
+  /** Time allowed after `stopSignal` before SIGKILL. Default `'10s'`. */
+  stopTimeout?: Duration;
+  /** Restart the service when its files change: `true` watches its cwd. */
+  watch?: boolean | string[] | WatchOptions;
+}
+
+export interface UserConfig {
+  /** The services of the stack, by name (letters, digits, `.`, `_`, `-`). */
+  services: Record<string, ServiceConfig>;
+  /** Where PID files and logs go, relative to the config file's folder. Default `'logs'`. */
+  logsDir?: string;
+}
+
+/** Identity function that gives `services.config.ts` type checking and editor completion. */
+export function defineConfig(config: UserConfig): UserConfig {
+  return config;
+}

@@ -1,0 +1,167 @@
+/**
+ * Pure: a schema-valid UserConfig + where it came from → ResolvedConfig. Adds what the schema
+ * cannot know: service names are usable as file names, dependencies exist, no cycles, no two
+ * services on one port.
+ */
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { DevstackError } from '../errors.js';
+import { findCycle, formatCycle } from '../graph/graph.js';
+import { parseDurationMs } from '../util/duration.js';
+import { parseCommandLine } from '../util/shell-words.js';
+import { didYouMean } from '../util/suggest.js';
+import type { Duration, HealthCheck, ServiceConfig, StatusMatcher, UserConfig, WatchOptions } from './define-config.js';
+import {
+  DEFAULT_DEBOUNCE_MS,
+  DEFAULT_PROBE_TIMING,
+  DEFAULT_STOP_TIMEOUT_MS,
+  type ResolvedConfig,
+  type ResolvedProbe,
+  type ResolvedService,
+  type ResolvedWatch,
+  type StatusRange,
+} from './resolved.js';
+
+export interface ResolveInput {
+  readonly config: UserConfig;
+  readonly file: string;
+  readonly displayFile: string;
+}
+
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const RESERVED_NAMES = new Set(['devstack']);
+
+export function configError(displayFile: string, field: string, message: string, hint?: string): DevstackError {
+  const details = hint === undefined ? { file: displayFile, field } : { file: displayFile, field, hint };
+  return new DevstackError('CONFIG_INVALID', `${displayFile}: ${field}: ${message}`, details);
+}
+
+export function resolveConfig({ config, file, displayFile }: ResolveInput): ResolvedConfig {
+  const root = resolvePath(file, '..');
+  const names = Object.keys(config.services);
+  if (names.length === 0) {
+    throw configError(displayFile, 'services', 'expected at least one service, got an empty object');
+  }
+  for (const name of names) checkServiceName(displayFile, name);
+
+  const services = names.map((name) => resolveService(name, config.services[name]!, root, displayFile, names));
+  checkDuplicatePorts(displayFile, services);
+
+  const cycle = findCycle(services);
+  if (!cycle.ok) {
+    const first = cycle.cycle[0]!;
+    throw new DevstackError('DEPENDENCY_CYCLE', `${displayFile}: services.${first}.dependsOn: dependency cycle ${formatCycle(cycle.cycle)}`, {
+      file: displayFile,
+      field: `services.${first}.dependsOn`,
+      hint: 'remove one of these dependsOn entries to break the cycle',
+    });
+  }
+
+  return {
+    file,
+    displayFile,
+    root,
+    logsDir: resolvePath(root, config.logsDir ?? 'logs'),
+    services,
+  };
+}
+
+function checkServiceName(displayFile: string, name: string): void {
+  if (!SERVICE_NAME.test(name)) {
+    throw configError(
+      displayFile,
+      `services.${name}`,
+      `expected a service name of letters, digits, ".", "_" or "-", got ${JSON.stringify(name)}`,
+      'rename the service; its name is used for log and PID file names',
+    );
+  }
+  if (RESERVED_NAMES.has(name)) {
+    throw configError(displayFile, `services.${name}`, `"${name}" is reserved for devstack's own log`, 'rename the service');
+  }
+}
+
+function resolveService(name: string, service: ServiceConfig, root: string, displayFile: string, names: readonly string[]): ResolvedService {
+  const field = `services.${name}`;
+  const dependsOn = service.dependsOn ?? [];
+  dependsOn.forEach((dependency, index) => {
+    const at = `${field}.dependsOn[${index}]`;
+    if (dependency === name) throw configError(displayFile, at, `service "${name}" cannot depend on itself`);
+    if (!names.includes(dependency)) {
+      throw configError(displayFile, at, `unknown service "${dependency}"${didYouMean(dependency, names)}`, `known services: ${names.join(', ')}`);
+    }
+    if (dependsOn.indexOf(dependency) !== index) throw configError(displayFile, at, `"${dependency}" is listed twice`);
+  });
+
+  const cwd = service.cwd === undefined ? root : resolvePath(root, service.cwd);
+  return {
+    name,
+    command: parseCommandLine(service.command),
+    cwd,
+    env: Object.fromEntries(Object.entries(service.env ?? {}).map(([key, value]) => [key, String(value)])),
+    port: service.port,
+    health: service.health === undefined ? undefined : resolveHealth(service.health),
+    dependsOn,
+    stopSignal: service.stopSignal ?? 'SIGTERM',
+    stopTimeoutMs: durationMs(service.stopTimeout, DEFAULT_STOP_TIMEOUT_MS),
+    watch: resolveWatch(service.watch, cwd),
+  };
+}
+
+function durationMs(value: Duration | undefined, fallback: number): number {
+  // The schema has already rejected malformed durations.
+  return value === undefined ? fallback : (parseDurationMs(value) ?? fallback);
+}
+
+const DEFAULT_EXPECT_STATUS: readonly StatusMatcher[] = ['2xx', '3xx'];
+
+function toStatusRange(matcher: StatusMatcher): StatusRange {
+  if (typeof matcher === 'number') return { min: matcher, max: matcher };
+  const hundreds = Number(matcher[0]) * 100;
+  return { min: hundreds, max: hundreds + 99 };
+}
+
+function resolveHealth(health: string | HealthCheck): ResolvedProbe {
+  if (typeof health === 'string') {
+    return { type: 'http', url: health, expectStatus: DEFAULT_EXPECT_STATUS.map(toStatusRange), ...DEFAULT_PROBE_TIMING };
+  }
+  const timing = {
+    startPeriodMs: durationMs(health.startPeriod, DEFAULT_PROBE_TIMING.startPeriodMs),
+    intervalMs: durationMs(health.interval, DEFAULT_PROBE_TIMING.intervalMs),
+    timeoutMs: durationMs(health.timeout, DEFAULT_PROBE_TIMING.timeoutMs),
+    readyTimeoutMs: durationMs(health.readyTimeout, DEFAULT_PROBE_TIMING.readyTimeoutMs),
+  };
+  if ('http' in health) {
+    return { type: 'http', url: health.http, expectStatus: (health.expectStatus ?? DEFAULT_EXPECT_STATUS).map(toStatusRange), ...timing };
+  }
+  if ('tcp' in health) {
+    if (typeof health.tcp === 'number') return { type: 'tcp', host: '127.0.0.1', port: health.tcp, ...timing };
+    const separator = health.tcp.lastIndexOf(':');
+    return { type: 'tcp', host: health.tcp.slice(0, separator), port: Number(health.tcp.slice(separator + 1)), ...timing };
+  }
+  if ('log' in health) {
+    return { type: 'log', pattern: typeof health.log === 'string' ? new RegExp(health.log) : health.log, ...timing };
+  }
+  return { type: 'command', command: parseCommandLine(health.command), ...timing };
+}
+
+function resolveWatch(watch: boolean | string[] | WatchOptions | undefined, cwd: string): ResolvedWatch | undefined {
+  if (watch === undefined || watch === false) return undefined;
+  const options: WatchOptions = watch === true ? {} : Array.isArray(watch) ? { paths: watch } : watch;
+  const paths = options.paths ?? ['.'];
+  return {
+    paths: paths.map((path) => (isAbsolute(path) ? path : resolvePath(cwd, path))),
+    ignore: options.ignore ?? [],
+    debounceMs: options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+  };
+}
+
+function checkDuplicatePorts(displayFile: string, services: readonly ResolvedService[]): void {
+  const owners = new Map<number, string>();
+  for (const service of services) {
+    if (service.port === undefined) continue;
+    const owner = owners.get(service.port);
+    if (owner !== undefined) {
+      throw configError(displayFile, `services.${service.name}.port`, `port ${service.port} is already used by service "${owner}"`, 'give each service its own port');
+    }
+    owners.set(service.port, service.name);
+  }
+}

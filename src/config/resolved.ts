@@ -1,0 +1,60 @@
+/** What the rest of devstack works with: validated, defaulted, absolute. */
+import type { CommandLine } from '../util/shell-words.js';
+
+export type StatusRange = { readonly min: number; readonly max: number };
+
+export interface ProbeTimingMs {
+  readonly startPeriodMs: number;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly readyTimeoutMs: number;
+}
+
+export type ResolvedProbe = ProbeTimingMs &
+  (
+    | { readonly type: 'http'; readonly url: string; readonly expectStatus: readonly StatusRange[] }
+    | { readonly type: 'tcp'; readonly host: string; readonly port: number }
+    | { readonly type: 'log'; readonly pattern: RegExp }
+    | { readonly type: 'command'; readonly command: CommandLine }
+  );
+
+export interface ResolvedWatch {
+  readonly paths: readonly string[];
+  readonly ignore: readonly string[];
+  readonly debounceMs: number;
+}
+
+export interface ResolvedService {
+  readonly name: string;
+  readonly command: CommandLine;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly port: number | undefined;
+  readonly health: ResolvedProbe | undefined;
+  readonly dependsOn: readonly string[];
+  readonly stopSignal: NodeJS.Signals;
+  readonly stopTimeoutMs: number;
+  readonly watch: ResolvedWatch | undefined;
+}
+
+export interface ResolvedConfig {
+  /** Absolute path of the config file. */
+  readonly file: string;
+  /** How to name the config file in messages (relative to where devstack was run). */
+  readonly displayFile: string;
+  /** The config file's folder: relative paths are resolved against it. */
+  readonly root: string;
+  /** PID files, service logs and devstack's own log. */
+  readonly logsDir: string;
+  /** Services in config order. */
+  readonly services: readonly ResolvedService[];
+}
+
+export const DEFAULT_PROBE_TIMING: ProbeTimingMs = {
+  startPeriodMs: 0,
+  intervalMs: 1000,
+  timeoutMs: 2000,
+  readyTimeoutMs: 60_000,
+};
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+export const DEFAULT_DEBOUNCE_MS = 100;

@@ -1,0 +1,151 @@
+/**
+ * The runtime validator for services.config.ts: jiti does not type-check, so everything the types
+ * in define-config.ts promise is checked here. Each schema carries an "expected …" message; the
+ * loader appends the value it got and the field path (config/format-issues.ts).
+ */
+import { constants } from 'node:os';
+import { z, type core } from 'zod';
+import { parseDurationMs } from '../util/duration.js';
+import type { ServiceConfig, UserConfig } from './define-config.js';
+
+const durationSchema = z
+  .union([z.number(), z.string()], { error: "expected a duration such as 500, '500ms', '2s' or '1m'" })
+  .refine((value) => parseDurationMs(value) !== undefined, {
+    error: "expected a duration such as 500, '500ms', '2s' or '1m'",
+  });
+
+const nonEmptyString = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
+
+const COMMAND_EXPECTED = 'expected a non-empty command string or argv array';
+const commandSchema = z.union(
+  [
+    z.string({ error: COMMAND_EXPECTED }).trim().min(1, { error: COMMAND_EXPECTED }),
+    z
+      .array(z.string(), { error: COMMAND_EXPECTED })
+      .min(1, { error: COMMAND_EXPECTED })
+      .refine((argv) => argv[0] !== undefined && argv[0].trim().length > 0, { error: COMMAND_EXPECTED }),
+  ],
+  { error: COMMAND_EXPECTED },
+);
+
+const portSchema = z
+  .number({ error: 'expected a port number' })
+  .int({ error: 'expected an integer port from 1 to 65535' })
+  .min(1, { error: 'expected an integer port from 1 to 65535' })
+  .max(65535, { error: 'expected an integer port from 1 to 65535' });
+
+const timing = {
+  startPeriod: durationSchema.optional(),
+  interval: durationSchema.optional(),
+  timeout: durationSchema.optional(),
+  readyTimeout: durationSchema.optional(),
+};
+
+const statusSchema = z.union(
+  [
+    z.number().int().min(100).max(599),
+    z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']),
+  ],
+  { error: "expected a status code (100-599) or a class such as '2xx'" },
+);
+
+const urlSchema = nonEmptyString.refine((value) => /^https?:\/\/[^/\s]+/.test(value), {
+  error: 'expected an http:// or https:// URL',
+});
+
+const httpCheckSchema = z.strictObject({
+  http: urlSchema,
+  expectStatus: z.array(statusSchema, { error: 'expected an array of statuses' }).min(1).optional(),
+  ...timing,
+});
+const tcpCheckSchema = z.strictObject({
+  tcp: z.union([portSchema, z.string().regex(/^[^:\s]+:\d{1,5}$/)], {
+    error: "expected a port number or 'host:port'",
+  }),
+  ...timing,
+});
+const logCheckSchema = z.strictObject({
+  log: z.union(
+    [
+      z.instanceof(RegExp),
+      nonEmptyString.refine((source) => {
+        try {
+          new RegExp(source);
+          return true;
+        } catch {
+          return false; // an invalid pattern is reported as a config error, not thrown at runtime
+        }
+      }, { error: 'expected a valid regular expression' }),
+    ],
+    { error: 'expected a regular expression or a valid pattern string' },
+  ),
+  ...timing,
+});
+const commandCheckSchema = z.strictObject({ command: commandSchema, ...timing });
+
+const HEALTH_KINDS = ['http', 'tcp', 'log', 'command'];
+
+const healthSchema = z.union([urlSchema, httpCheckSchema, tcpCheckSchema, logCheckSchema, commandCheckSchema], {
+  error: `expected a URL or an object with one of ${HEALTH_KINDS.map((kind) => `"${kind}"`).join(', ')}`,
+});
+
+const signalSchema = z.custom<NodeJS.Signals>(
+  (value) => typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value) && value in constants.signals,
+  { error: "expected a signal name such as 'SIGTERM' or 'SIGINT'" },
+);
+
+const watchSchema = z.union(
+  [
+    z.boolean(),
+    z.array(nonEmptyString),
+    z.strictObject({
+      paths: z.array(nonEmptyString).optional(),
+      ignore: z.array(nonEmptyString).optional(),
+      debounceMs: z.number().int().min(0).optional(),
+    }),
+  ],
+  { error: 'expected true, a list of paths, or { paths, ignore, debounceMs }' },
+);
+
+const serviceSchema = z.strictObject(
+  {
+    command: commandSchema,
+    cwd: nonEmptyString.optional(),
+    env: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }), {
+        error: 'expected an object of environment variables',
+      })
+      .optional(),
+    port: portSchema.optional(),
+    health: healthSchema.optional(),
+    dependsOn: z.array(z.string({ error: 'expected a service name' }), { error: 'expected an array of service names' }).optional(),
+    stopSignal: signalSchema.optional(),
+    stopTimeout: durationSchema.optional(),
+    watch: watchSchema.optional(),
+  },
+  { error: 'expected a service object with at least a command' },
+);
+
+const userConfigSchema = z.strictObject(
+  {
+    services: z.record(z.string(), serviceSchema, { error: 'expected an object of services' }),
+    logsDir: nonEmptyString.optional(),
+  },
+  { error: 'expected an object: export default defineConfig({ services: { … } })' },
+);
+
+// The hand-written, documented types and the schema must describe the same input.
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+type SchemaMatchesServiceType = Assert<Equal<z.input<typeof serviceSchema>, ServiceConfig>>;
+type SchemaMatchesConfigType = Assert<Equal<z.input<typeof userConfigSchema>, UserConfig>>;
+
+export const CONFIG_KEYS: readonly string[] = Object.keys(userConfigSchema.shape);
+export const SERVICE_KEYS: readonly string[] = Object.keys(serviceSchema.shape);
+
+export type ValidationResult = { readonly ok: true; readonly config: UserConfig } | { readonly ok: false; readonly issues: readonly core.$ZodIssue[] };
+
+export function validateUserConfig(value: unknown): ValidationResult {
+  const parsed = userConfigSchema.safeParse(value, { reportInput: true });
+  return parsed.success ? { ok: true, config: parsed.data } : { ok: false, issues: parsed.error.issues };
+}

@@ -1,0 +1,96 @@
+/**
+ * One attempt of a readiness probe. Every kind reports a ProbeResult; none throws. The `log` kind
+ * is not polled: wait-healthy.ts watches the service's output for it.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
+import { execa } from 'execa';
+import type { ResolvedProbe } from '../config/resolved.js';
+
+export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
+
+export type PolledProbe = Exclude<ResolvedProbe, { type: 'log' }>;
+
+export interface ProbeContext {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const OK: ProbeResult = { ok: true };
+
+export function runProbeOnce(probe: PolledProbe, context: ProbeContext): Promise<ProbeResult> {
+  switch (probe.type) {
+    case 'http':
+      return probeHttp(probe);
+    case 'tcp':
+      return probeTcp(probe.host, probe.port, probe.timeoutMs);
+    case 'command':
+      return probeCommand(probe, context);
+  }
+}
+
+function describeNetworkError(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ECONNREFUSED') return 'connection refused';
+  if (error.code === 'ECONNRESET') return 'connection reset';
+  return error.code ?? error.message;
+}
+
+function probeHttp(probe: Extract<ResolvedProbe, { type: 'http' }>): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const request = (probe.url.startsWith('https:') ? httpsRequest : httpRequest)(
+      probe.url,
+      // No keep-alive agent: each attempt is independent, and no socket outlives the probe.
+      { method: 'GET', agent: false, timeout: probe.timeoutMs, headers: { 'user-agent': 'devstack-health' } },
+      (response) => {
+        response.resume();
+        const status = response.statusCode ?? 0;
+        const expected = probe.expectStatus.some((range) => status >= range.min && status <= range.max);
+        resolve(expected ? OK : { ok: false, message: `GET ${probe.url} answered ${status}` });
+      },
+    );
+    request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: `no answer within ${probe.timeoutMs} ms` })));
+    request.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, message: `GET ${probe.url}: ${describeNetworkError(error)}` }));
+    request.end();
+  });
+}
+
+function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(OK);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve({ ok: false, message: `tcp ${host}:${port}: no answer within ${timeoutMs} ms` });
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, message: `tcp ${host}:${port}: ${describeNetworkError(error)}` }));
+  });
+}
+
+async function probeCommand(probe: Extract<ResolvedProbe, { type: 'command' }>, context: ProbeContext): Promise<ProbeResult> {
+  const options = {
+    cwd: context.cwd,
+    env: context.env,
+    extendEnv: false,
+    preferLocal: true,
+    localDir: context.cwd,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'pipe',
+    timeout: probe.timeoutMs,
+    reject: false,
+  } as const;
+  const { command } = probe;
+  const result = await (command.type === 'shell'
+    ? execa(command.script, { ...options, shell: '/bin/sh' })
+    : execa(command.file, [...command.args], options));
+  if (result.exitCode === 0) return OK;
+  const name = command.type === 'shell' ? command.script : command.file;
+  if (result.timedOut) return { ok: false, message: `health command "${name}" did not finish within ${probe.timeoutMs} ms` };
+  const stderr = typeof result.stderr === 'string' ? result.stderr.trim().split('\n').pop() : undefined;
+  const why = result.exitCode === undefined ? (result.shortMessage ?? 'could not run') : `exited with code ${result.exitCode}`;
+  return { ok: false, message: `health command "${name}" ${why}${stderr ? `: ${stderr}` : ''}` };
+}

@@ -1,0 +1,143 @@
+/**
+ * Stops everything a service started: its process group, descendants that left the group, and
+ * processes carrying its run marker (setsid workers, double-forked daemons). Sends the stop
+ * signal to all of them at once so they share one grace period, then SIGKILLs what is left when
+ * `timeoutMs` runs out.
+ */
+import treeKill from 'tree-kill';
+import { sleep } from '../util/sleep.js';
+import { descendantsOf, findProcessesWithEnv, HAS_PROC, listProcesses, type ProcInfo } from './proc-table.js';
+
+export interface ProcessTreeRef {
+  /** The leader; undefined to sweep by marker alone. */
+  readonly pid: number | undefined;
+  /** The service's process group; equal to `pid` since every service is spawned as a group leader. */
+  readonly pgid: number | undefined;
+  /** From /proc at spawn: guards against signalling a reused pid. Undefined if it was never read. */
+  readonly startTime: number | undefined;
+  /** Environment entries (`NAME=value`) that every process of this tree carries. */
+  readonly markerEntries: readonly string[];
+}
+
+export interface StopOptions {
+  readonly signal: NodeJS.Signals;
+  readonly timeoutMs: number;
+  /** How long to wait for SIGKILLed processes to disappear before giving up. */
+  readonly killWaitMs?: number;
+  /** Shared snapshot source, so many parallel stops do not each scan /proc. */
+  readonly listProcesses?: () => ProcInfo[];
+}
+
+export interface StopOutcome {
+  /** True when the grace period ran out and SIGKILL was sent. */
+  readonly escalated: boolean;
+  /** How many processes were signalled in all. */
+  readonly signalled: number;
+  /** Pids still alive after SIGKILL (e.g. stuck in uninterruptible sleep); empty normally. */
+  readonly survivors: readonly number[];
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // ESRCH: already gone, which is what we want. EPERM: not ours to stop.
+  }
+}
+
+/** What belongs to `ref` in a snapshot of the process table. */
+function membersOf(ref: ProcessTreeRef, table: readonly ProcInfo[], marked: ReadonlyMap<number, number>): ProcInfo[] {
+  const leader = ref.pid === undefined ? undefined : table.find((info) => info.pid === ref.pid);
+  const leaderIsOurs = leader !== undefined && (ref.startTime === undefined || leader.startTime === ref.startTime);
+  const isMarked = (info: ProcInfo): boolean => marked.get(info.pid) === info.startTime;
+  // The group id is only trusted while its leader is verified or the group holds a marked process:
+  // a pid (and so a pgid) can be reused by an unrelated program once every member has exited.
+  const groupIsOurs = ref.pgid !== undefined && (leaderIsOurs || table.some((info) => info.pgid === ref.pgid && isMarked(info)));
+  const descendants = leaderIsOurs ? new Set(descendantsOf(leader.pid, table)) : new Set<ProcInfo>();
+  return table.filter(
+    (info) =>
+      info.pid !== process.pid &&
+      ((info.pid === ref.pid && leaderIsOurs) || (groupIsOurs && info.pgid === ref.pgid) || descendants.has(info) || isMarked(info)),
+  );
+}
+
+function markedProcesses(ref: ProcessTreeRef, table: readonly ProcInfo[]): Map<number, number> {
+  if (ref.markerEntries.length === 0) return new Map();
+  return new Map(findProcessesWithEnv(ref.markerEntries, table).map((info) => [info.pid, info.startTime]));
+}
+
+function signalAll(ref: ProcessTreeRef, members: readonly ProcInfo[], sig: NodeJS.Signals): void {
+  if (ref.pgid !== undefined && members.some((info) => info.pgid === ref.pgid)) signal(-ref.pgid, sig);
+  for (const info of members) if (info.pgid !== ref.pgid) signal(info.pid, sig);
+}
+
+/** Polls until `isDone`, starting fast and backing off; false when `deadline` passes first. */
+async function pollUntil(isDone: () => boolean, deadline: number): Promise<boolean> {
+  let delayMs = 5;
+  for (;;) {
+    if (isDone()) return true;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return false;
+    await sleep(Math.min(delayMs, remaining));
+    delayMs = Math.min(delayMs * 1.5, 50);
+  }
+}
+
+export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions): Promise<StopOutcome> {
+  if (!HAS_PROC) return stopWithoutProc(ref, options);
+  const snapshot = options.listProcesses ?? listProcesses;
+  const marked = markedProcesses(ref, snapshot());
+  const initial = membersOf(ref, snapshot(), marked);
+  if (initial.length === 0) return { escalated: false, signalled: 0, survivors: [] };
+
+  signalAll(ref, initial, options.signal);
+  const seen = new Set(initial.map((info) => info.pid));
+  const remaining = (): ProcInfo[] => {
+    const members = membersOf(ref, snapshot(), marked);
+    members.forEach((info) => seen.add(info.pid));
+    return members;
+  };
+  const graceful = await pollUntil(() => remaining().length === 0, Date.now() + options.timeoutMs);
+  let escalated = false;
+  if (!graceful) {
+    escalated = true;
+    signalAll(ref, remaining(), 'SIGKILL');
+  }
+
+  // A dying service may have forked a marked helper after the first scan: sweep once more.
+  const killDeadline = Date.now() + (options.killWaitMs ?? 2000);
+  let survivors: ProcInfo[] = [];
+  for (;;) {
+    const late = markedProcesses(ref, listProcesses());
+    late.forEach((startTime, pid) => marked.set(pid, startTime));
+    survivors = remaining();
+    if (survivors.length === 0 || Date.now() >= killDeadline) break;
+    signalAll(ref, survivors, 'SIGKILL');
+    await pollUntil(() => remaining().length === 0, Math.min(killDeadline, Date.now() + 200));
+  }
+  return { escalated, signalled: seen.size, survivors: survivors.map((info) => info.pid) };
+}
+
+/** Without /proc (macOS, BSD): the group, plus tree-kill for descendants that left it. */
+async function stopWithoutProc(ref: ProcessTreeRef, options: StopOptions): Promise<StopOutcome> {
+  const { pid, pgid } = ref;
+  if (pid === undefined || pgid === undefined) return { escalated: false, signalled: 0, survivors: [] };
+  const groupAlive = (): boolean => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const treeSignal = (sig: NodeJS.Signals): Promise<void> => new Promise((resolve) => treeKill(pid, sig, () => resolve()));
+  signal(-pgid, options.signal);
+  await treeSignal(options.signal);
+  const graceful = await pollUntil(() => !groupAlive(), Date.now() + options.timeoutMs);
+  if (!graceful) {
+    signal(-pgid, 'SIGKILL');
+    await treeSignal('SIGKILL');
+    await pollUntil(() => !groupAlive(), Date.now() + (options.killWaitMs ?? 2000));
+  }
+  return { escalated: !graceful, signalled: 1, survivors: groupAlive() ? [pgid] : [] };
+}

@@ -1,0 +1,119 @@
+/**
+ * A read of Linux's /proc: who is alive, in which process group, since when, and which processes
+ * carry a devstack run marker in their environment.
+ *
+ * Why /proc and not `kill(pid, 0)`: a zombie answers `kill(pid, 0)` until its parent reaps it, and
+ * in containers whose PID 1 does not reap, orphans stay zombies forever. A zombie holds no port
+ * and runs no code, so it counts as gone here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  /** Clock ticks since boot at which the process started: with the pid, a unique identity. */
+  readonly startTime: number;
+  /** Single-letter state; Z (zombie) and X (dead) are not alive. */
+  readonly state: string;
+}
+
+export const HAS_PROC: boolean = (() => {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false; // not Linux: callers fall back to group signals and tree-kill
+  }
+})();
+
+/** Parses /proc/<pid>/stat; undefined when the process is gone. */
+export function readProcInfo(pid: number): ProcInfo | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // gone (or never existed)
+  }
+  // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return {
+    pid,
+    state: fields[0] ?? '?',
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    startTime: Number(fields[19]),
+  };
+}
+
+export function isLiveState(state: string): boolean {
+  return state !== 'Z' && state !== 'X';
+}
+
+/** Every live process on the machine. */
+export function listProcesses(): ProcInfo[] {
+  const processes: ProcInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const info = readProcInfo(pid);
+    if (info !== undefined && isLiveState(info.state)) processes.push(info);
+  }
+  return processes;
+}
+
+/** True when `pid` is alive and (if given) is still the process that started at `startTime`. */
+export function isSameProcessAlive(pid: number, startTime?: number): boolean {
+  if (!HAS_PROC) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const info = readProcInfo(pid);
+  if (info === undefined || !isLiveState(info.state)) return false;
+  return startTime === undefined || info.startTime === startTime;
+}
+
+/** `NAME=value` as it appears in /proc/<pid>/environ. */
+export function markerEntry(name: string, value: string): string {
+  return `${name}=${value}`;
+}
+
+/**
+ * Processes whose initial environment contains every one of `entries`. Environment variables
+ * are inherited through fork, exec, setsid and double-forks, so this finds what escaped both the
+ * process group and the parent chain (a daemonized helper re-parented to init).
+ */
+export function findProcessesWithEnv(entries: readonly string[], candidates: readonly ProcInfo[] = listProcesses()): ProcInfo[] {
+  const needles = entries.map((entry) => Buffer.from(`\0${entry}\0`));
+  return candidates.filter((info) => {
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${info.pid}/environ`);
+    } catch {
+      return false; // gone, or another user's process: not ours either way
+    }
+    // Frame with NULs so `A=1` does not match `A=10` or `XA=1`.
+    const framed = Buffer.concat([Buffer.from('\0'), environ, Buffer.from('\0')]);
+    return needles.every((needle) => framed.includes(needle));
+  });
+}
+
+/** The transitive children of `rootPid` (not including it). */
+export function descendantsOf(rootPid: number, processes: readonly ProcInfo[]): ProcInfo[] {
+  const found: ProcInfo[] = [];
+  const frontier = [rootPid];
+  while (frontier.length > 0) {
+    const parent = frontier.pop()!;
+    for (const info of processes) {
+      if (info.ppid === parent && !found.includes(info)) {
+        found.push(info);
+        frontier.push(info.pid);
+      }
+    }
+  }
+  return found;
+}

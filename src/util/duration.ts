@@ -1,0 +1,9 @@
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses `500`, `'500ms'`, `'2s'`, `'1.5m'` into milliseconds; undefined when malformed. */
+export function parseDurationMs(value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
+  if (!match) return undefined;
+  return Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!;
+}
