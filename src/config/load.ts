@@ -51,9 +51,10 @@ export function displayPath(file: string, cwd: string): string {
 const selfEntry = fileURLToPath(new URL(`../index${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 async function importConfigModule(file: string, displayFile: string): Promise<unknown> {
-  const jiti = createJiti(import.meta.url, { alias: { devstack: selfEntry }, moduleCache: false, interopDefault: true });
+  const jiti = createJiti(import.meta.url, { alias: { devstack: selfEntry }, moduleCache: false });
   try {
-    return await jiti.import(file, { default: true });
+    const module = await jiti.import<Record<string, unknown>>(file);
+    return module !== null && typeof module === 'object' && 'default' in module ? module.default : undefined;
   } catch (error) {
     throw new DevstackError('CONFIG_LOAD_FAILED', `${displayFile}: ${describeLoadError(error, file, displayFile)}`, {
       file: displayFile,

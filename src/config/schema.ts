@@ -19,7 +19,7 @@ const nonEmptyString = z.string({ error: 'expected a string' }).min(1, { error: 
 const COMMAND_EXPECTED = 'expected a non-empty command string or argv array';
 const commandSchema = z.union(
   [
-    z.string({ error: COMMAND_EXPECTED }).trim().min(1, { error: COMMAND_EXPECTED }),
+    z.string({ error: COMMAND_EXPECTED }).refine((command) => command.trim().length > 0, { error: COMMAND_EXPECTED }),
     z
       .array(z.string(), { error: COMMAND_EXPECTED })
       .min(1, { error: COMMAND_EXPECTED })
@@ -41,12 +41,13 @@ const timing = {
   readyTimeout: durationSchema.optional(),
 };
 
+const STATUS_EXPECTED = "expected a status code (100-599) or a class such as '2xx'";
 const statusSchema = z.union(
   [
-    z.number().int().min(100).max(599),
-    z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']),
+    z.number({ error: STATUS_EXPECTED }).int({ error: STATUS_EXPECTED }).min(100, { error: STATUS_EXPECTED }).max(599, { error: STATUS_EXPECTED }),
+    z.enum(['1xx', '2xx', '3xx', '4xx', '5xx'], { error: STATUS_EXPECTED }),
   ],
-  { error: "expected a status code (100-599) or a class such as '2xx'" },
+  { error: STATUS_EXPECTED },
 );
 
 const urlSchema = nonEmptyString.refine((value) => /^https?:\/\/[^/\s]+/.test(value), {

@@ -1,0 +1,113 @@
+/**
+ * A throwaway project with its own services.config.ts, driven through the built `devstack` bin
+ * exactly as a user would. `cleanup()` stops the stack and fails loudly if anything survived.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { killAll, processesUnder } from './processes.js';
+import { waitFor } from './wait.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(REPO_ROOT, 'bin', 'devstack.js');
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'bin');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly done: Promise<CliResult>;
+}
+
+export interface TempProject {
+  readonly dir: string;
+  path(...parts: string[]): string;
+  write(file: string, text: string): void;
+  read(file: string): string;
+  /** Runs the CLI to completion. */
+  run(args: readonly string[], options?: { env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
+  /** Starts the CLI and returns at once (foreground `up`). */
+  start(args: readonly string[], options?: { env?: Record<string, string> }): RunningCli;
+  /** `devstack down`, then asserts no process of the project is left (and kills any before failing). */
+  cleanup(): Promise<void>;
+}
+
+/** A `node <fixture>` command line for services.config.ts. */
+export function fixture(name: string, ...args: string[]): string {
+  return ['node', join(FIXTURES, name), ...args].join(' ');
+}
+
+export function createTempProject(config: string): TempProject {
+  const dir = mkdtempSync(join(tmpdir(), 'devstack-test-'));
+  const write = (file: string, text: string): void => {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  };
+  write('services.config.ts', config);
+  const started: ChildProcess[] = [];
+
+  const start = (args: readonly string[], options: { env?: Record<string, string> } = {}): RunningCli => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    const done = new Promise<CliResult>((resolve) => {
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    });
+    return { child, output: () => stdout + stderr, done };
+  };
+
+  return {
+    dir,
+    path: (...parts) => join(dir, ...parts),
+    write,
+    read: (file) => readFileSync(join(dir, file), 'utf8'),
+    start,
+    async run(args, options = {}) {
+      const running = start(args, options);
+      const timer = setTimeout(() => running.child.kill('SIGKILL'), options.timeoutMs ?? 45_000);
+      const result = await running.done;
+      clearTimeout(timer);
+      return result;
+    },
+    async cleanup() {
+      await start(['down']).done;
+      for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      let leftovers: ReturnType<typeof processesUnder> = [];
+      try {
+        await waitFor(() => (leftovers = processesUnder(dir)).length === 0, 'the project to have no processes left', 5000);
+      } catch {
+        killAll(leftovers.map((leftover) => leftover.pid));
+        throw new Error(`processes left running after down:\n${leftovers.map((l) => `  ${l.pid} ${l.command}`).join('\n')}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

@@ -1,0 +1,149 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { firstProblem } from '../../src/config/format-issues.js';
+import { loadConfig } from '../../src/config/load.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { validateUserConfig } from '../../src/config/schema.js';
+import { isDevstackError } from '../../src/errors.js';
+
+/** The one-line message a config produces, as `devstack` would print it. */
+function messageFor(config: unknown): string {
+  const parsed = validateUserConfig(config);
+  if (!parsed.ok) return `services.config.ts: ${firstProblem(parsed.issues).message}`;
+  try {
+    resolveConfig({ config: parsed.config, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
+    return 'valid';
+  } catch (error) {
+    if (isDevstackError(error)) return error.message;
+    throw error;
+  }
+}
+
+const service = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ command: 'node server.js', ...extra });
+
+describe('config validation messages', () => {
+  it.each([
+    [
+      'unknown dependency with a suggestion',
+      { services: { postgres: service(), 'user-service': service({ dependsOn: ['postgress'] }) } },
+      'services.config.ts: services.user-service.dependsOn[0]: unknown service "postgress" — did you mean "postgres"?',
+    ],
+    ['misspelt field', { services: { api: service({ dependOn: [] }) } }, 'services.config.ts: services.api: unknown field "dependOn" — did you mean "dependsOn"?'],
+    ['misspelt top-level field', { servics: {} }, 'services.config.ts: unknown field "servics" — did you mean "services"?'],
+    ['missing command', { services: { api: {} } }, 'services.config.ts: services.api.command: expected a non-empty command string or argv array, got nothing'],
+    ['empty command', { services: { api: { command: '  ' } } }, 'services.config.ts: services.api.command: expected a non-empty command string or argv array, got "  "'],
+    ['empty argv', { services: { api: { command: [] } } }, 'services.config.ts: services.api.command: expected a non-empty command string or argv array, got an empty array'],
+    ['port out of range', { services: { api: service({ port: 70000 }) } }, 'services.config.ts: services.api.port: expected an integer port from 1 to 65535, got 70000'],
+    ['port as string', { services: { api: service({ port: '3000' }) } }, 'services.config.ts: services.api.port: expected a port number, got "3000"'],
+    ['bad signal', { services: { api: service({ stopSignal: 'SIGFOO' }) } }, "services.config.ts: services.api.stopSignal: expected a signal name such as 'SIGTERM' or 'SIGINT', got \"SIGFOO\""],
+    ['bad duration', { services: { api: service({ stopTimeout: '2 days' }) } }, "services.config.ts: services.api.stopTimeout: expected a duration such as 500, '500ms', '2s' or '1m', got \"2 days\""],
+    ['bad health URL', { services: { api: service({ health: 'ftp://x' }) } }, 'services.config.ts: services.api.health: expected an http:// or https:// URL, got "ftp://x"'],
+    ['health kind typo', { services: { api: service({ health: { htp: 'http://a' } }) } }, 'services.config.ts: services.api.health: unknown field "htp" — did you mean "http"?'],
+    ['health wrong type inside', { services: { api: service({ health: { http: 123 } }) } }, 'services.config.ts: services.api.health.http: expected a string, got 123'],
+    ['health timing typo', { services: { api: service({ health: { tcp: 80, intervl: 5 } }) } }, 'services.config.ts: services.api.health: unknown field "intervl" — did you mean "interval"?'],
+    ['health not an object', { services: { api: service({ health: 5 }) } }, 'services.config.ts: services.api.health: expected a URL or an object with one of "http", "tcp", "log", "command", got 5'],
+    ['invalid log pattern', { services: { api: service({ health: { log: '(' } }) } }, 'services.config.ts: services.api.health.log: expected a valid regular expression, got "("'],
+    ['bad status class', { services: { api: service({ health: { http: 'http://a/', expectStatus: ['6xx'] } }) } }, "services.config.ts: services.api.health.expectStatus[0]: expected a status code (100-599) or a class such as '2xx', got \"6xx\""],
+    ['env value object', { services: { api: service({ env: { A: {} } }) } }, 'services.config.ts: services.api.env.A: expected a string, number or boolean, got an object'],
+    ['watch wrong type', { services: { api: service({ watch: 'yes' }) } }, 'services.config.ts: services.api.watch: expected true, a list of paths, or { paths, ignore, debounceMs }, got "yes"'],
+    ['not an object', 42, 'services.config.ts: config: expected an object: export default defineConfig({ services: { … } }), got 42'],
+    ['no services', { services: {} }, 'services.config.ts: services: expected at least one service, got an empty object'],
+    ['self dependency', { services: { api: service({ dependsOn: ['api'] }) } }, 'services.config.ts: services.api.dependsOn[0]: service "api" cannot depend on itself'],
+    ['duplicate dependency', { services: { a: service(), api: service({ dependsOn: ['a', 'a'] }) } }, 'services.config.ts: services.api.dependsOn[1]: "a" is listed twice'],
+    ['duplicate port', { services: { a: service({ port: 80 }), b: service({ port: 80 }) } }, 'services.config.ts: services.b.port: port 80 is already used by service "a"'],
+    ['bad service name', { services: { 'my service': service() } }, 'services.config.ts: services.my service: expected a service name of letters, digits, ".", "_" or "-", got "my service"'],
+    ['reserved name', { services: { devstack: service() } }, 'services.config.ts: services.devstack: "devstack" is reserved for devstack\'s own log'],
+    [
+      'cycle spelled out',
+      { services: { a: service({ dependsOn: ['b'] }), b: service({ dependsOn: ['c'] }), c: service({ dependsOn: ['a'] }) } },
+      'services.config.ts: services.a.dependsOn: dependency cycle a → b → c → a',
+    ],
+  ])('%s', (_name, config, expected) => {
+    expect(messageFor(config)).toBe(expected);
+  });
+
+  it('accepts every documented form', () => {
+    expect(
+      messageFor({
+        logsDir: 'var/logs',
+        services: {
+          db: { command: ['postgres', '-D', 'data'], health: { command: 'pg_isready', interval: '1s' }, stopSignal: 'SIGINT' },
+          api: service({ port: 3000, health: 'http://127.0.0.1:3000/health', dependsOn: ['db'], env: { A: 1, B: true, C: 'x' }, stopTimeout: '2s', watch: true }),
+          web: service({ health: { http: 'http://127.0.0.1:3001/', expectStatus: ['2xx', 401], readyTimeout: 30000 }, watch: ['src'] }),
+          worker: service({ health: { log: /ready/ }, watch: { paths: ['src'], ignore: ['*.tmp'], debounceMs: 50 } }),
+          tcp: service({ health: { tcp: 'localhost:6379', startPeriod: '500ms' } }),
+        },
+      }),
+    ).toBe('valid');
+  });
+
+  it('resolves defaults and paths', () => {
+    const parsed = validateUserConfig({ services: { api: service({ cwd: 'apps/api', health: 'http://127.0.0.1:3000/h', stopTimeout: '2s', watch: true }) } });
+    if (!parsed.ok) throw new Error('expected valid');
+    const resolved = resolveConfig({ config: parsed.config, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
+    const api = resolved.services[0]!;
+    expect(resolved.logsDir).toBe('/project/logs');
+    expect(api.cwd).toBe('/project/apps/api');
+    expect(api.command).toEqual({ type: 'argv', file: 'node', args: ['server.js'] });
+    expect(api.stopSignal).toBe('SIGTERM');
+    expect(api.stopTimeoutMs).toBe(2000);
+    expect(api.health).toMatchObject({ type: 'http', intervalMs: 1000, timeoutMs: 2000, readyTimeoutMs: 60000, startPeriodMs: 0 });
+    expect(api.health?.type === 'http' && api.health.expectStatus).toEqual([{ min: 200, max: 299 }, { min: 300, max: 399 }]);
+    expect(api.watch).toEqual({ paths: ['/project/apps/api'], ignore: [], debounceMs: 100 });
+  });
+});
+
+describe('loading services.config files', () => {
+  const project = (file: string, text: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'devstack-config-'));
+    writeFileSync(join(dir, file), text);
+    return dir;
+  };
+  const loadError = async (dir: string, configPath?: string): Promise<string> => {
+    try {
+      await loadConfig(configPath === undefined ? { cwd: dir } : { cwd: dir, configPath });
+      return 'loaded';
+    } catch (error) {
+      if (isDevstackError(error)) return error.message;
+      throw error;
+    }
+  };
+
+  it('loads a TypeScript config that imports defineConfig from devstack', async () => {
+    const dir = project('services.config.ts', "import { defineConfig } from 'devstack';\nconst port: number = 3000;\nexport default defineConfig({ services: { api: { command: 'node a.js', port } } });\n");
+    const config = await loadConfig({ cwd: dir });
+    expect(config.services.map((s) => [s.name, s.port])).toEqual([['api', 3000]]);
+  });
+
+  it('finds the config by walking up from a subfolder, and loads .mjs', async () => {
+    const dir = project('services.config.mjs', "export default { services: { api: { command: 'node a.js' } } };\n");
+    const nested = join(dir, 'apps', 'api');
+    (await import('node:fs')).mkdirSync(nested, { recursive: true });
+    const config = await loadConfig({ cwd: nested });
+    expect(config.file).toBe(join(dir, 'services.config.mjs'));
+    expect(config.displayFile).toBe(join(dir, 'services.config.mjs'));
+  });
+
+  it('reports a TypeScript syntax error with its position', async () => {
+    const dir = project('services.config.ts', "export default { services: { a: { command: 'x' as number, } }\n");
+    expect(await loadError(dir)).toBe('services.config.ts: syntax error (line 2, column 1): Unexpected token, expected ","');
+  });
+
+  it('reports an exception thrown by the config', async () => {
+    const dir = project('services.config.ts', "throw new Error('no DATABASE_URL set');\n");
+    expect(await loadError(dir)).toBe('services.config.ts: error while loading: no DATABASE_URL set');
+  });
+
+  it('reports a missing default export', async () => {
+    const dir = project('services.config.ts', 'export const services = {};\n');
+    expect(await loadError(dir)).toBe('services.config.ts: expected a default export, got nothing');
+  });
+
+  it('reports a missing config and a wrong -c path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'devstack-config-'));
+    expect(await loadError(dir)).toBe(`no services.config.ts found in ${dir} or any parent folder`);
+    expect(await loadError(dir, 'nope.ts')).toBe('config file not found: nope.ts');
+  });
+});

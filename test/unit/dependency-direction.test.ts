@@ -1,0 +1,51 @@
+// Enforces the layering in ../shared/STYLE.md: nothing imports the CLI, leaf modules do not import
+// the supervisor, and only the CLI touches the terminal or exits.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = new URL('../../src/', import.meta.url).pathname;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+const files = sourceFiles(SRC).map((file) => ({ path: relative(SRC, file), text: readFileSync(file, 'utf8') }));
+const layer = (path: string): string => path.split('/')[0]!.replace(/\.(ts|js)$/, '');
+const importsOf = (text: string): string[] => [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((match) => match[1]!);
+
+const ALLOWED: Record<string, string[]> = {
+  cli: ['app', 'config', 'control', 'env', 'errors', 'logs', 'process', 'supervisor', 'util', 'cli'],
+  app: ['config', 'control', 'env', 'errors', 'graph', 'logs', 'process', 'supervisor', 'util', 'app'],
+  control: ['supervisor', 'util', 'errors', 'control'],
+  supervisor: ['config', 'env', 'graph', 'health', 'logs', 'process', 'util', 'errors', 'supervisor'],
+  config: ['errors', 'graph', 'util', 'config'],
+  graph: ['graph'],
+  env: ['config', 'env'],
+  health: ['config', 'util', 'errors', 'health'],
+  process: ['util', 'errors', 'process'],
+  logs: ['util', 'errors', 'logs'],
+  util: ['util'],
+  errors: [],
+  index: ['config'],
+};
+
+describe('module layering', () => {
+  it.each(files.map((file) => [file.path, file] as const))('%s imports only allowed layers', (_path, file) => {
+    const from = layer(file.path);
+    const allowed = ALLOWED[from];
+    expect(allowed, `no layering rule for ${from}`).toBeDefined();
+    for (const specifier of importsOf(file.text)) {
+      const target = layer(relative(SRC, join(SRC, file.path, '..', specifier)));
+      expect(allowed, `${file.path} imports ${specifier}`).toContain(target);
+    }
+  });
+
+  it('only the CLI prints or exits', () => {
+    for (const file of files.filter((f) => !f.path.startsWith('cli/'))) {
+      expect(file.text, file.path).not.toMatch(/console\.(log|error|warn)|process\.exit\(|process\.std(out|err)\.write/);
+    }
+  });
+});
