@@ -33,7 +33,11 @@ interface CurrentRun {
   readonly ref: ProcessTreeRef;
   readonly abort: AbortController;
   /** Resolves once the exit was handled (state updated, leftovers swept). */
-  readonly exitHandled: Promise<void>;
+  exitHandled: Promise<void>;
+  /** The leader has exited (the service state alone does not say: a timed-out service still runs). */
+  exited: boolean;
+  /** devstack is stopping this run's processes; their exit is expected. */
+  killing: Promise<void> | undefined;
 }
 
 export type RunOutcome = { readonly type: 'ready' } | { readonly type: 'failed'; readonly failure: StartFailure } | { readonly type: 'aborted' };
@@ -155,7 +159,8 @@ export class ServiceRunner {
     this.#log().write('sys', [`devstack: started pid ${spawned.pid}`]);
     const abort = new AbortController();
     signal.addEventListener('abort', () => abort.abort(), { once: true });
-    const run: CurrentRun = { process: spawned, ref, abort, exitHandled: spawned.exited.then((exit) => this.#onExit(run, exit.code, exit.signal)) };
+    const run: CurrentRun = { process: spawned, ref, abort, exitHandled: Promise.resolve(), exited: false, killing: undefined };
+    run.exitHandled = spawned.exited.then((exit) => this.#onExit(run, exit.code, exit.signal));
     this.#current = run;
     this.#apply({ type: 'spawned', pid: spawned.pid, at: spawnedAt });
     if (signal.aborted) return { type: 'aborted' };
@@ -184,6 +189,7 @@ export class ServiceRunner {
         const message = `not ready after ${formatMs(outcome.elapsedMs)}: ${outcome.lastFailure}`;
         this.#log().write('sys', [`devstack: ${message}`]);
         this.#apply({ type: 'fail', reason: 'health-timeout', message, at: Date.now() });
+        await this.#kill(run); // a service that never became ready is not left running
         return { type: 'failed', failure: this.#failure(message, 'health-timeout') };
       }
       case 'aborted': {
@@ -196,35 +202,44 @@ export class ServiceRunner {
   }
 
   async #onExit(run: CurrentRun, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    run.exited = true;
     run.abort.abort();
-    const wasStopping = this.#state.type === 'stopping';
     this.#log().write('sys', [`devstack: pid ${run.ref.pid} ${describeExit(code, signal)}`]);
     this.#apply({ type: 'exit', code, signal, at: Date.now() });
-    if (wasStopping || this.#current !== run) return;
+    if (run.killing !== undefined || this.#current !== run) return;
     // The leader exited on its own: whatever it left behind in its group or under its marker goes too.
     await stopProcessTree(run.ref, { signal: this.service.stopSignal, timeoutMs: this.service.stopTimeoutMs, listProcesses: this.#context.listProcesses });
     removeServicePidFile(this.#context.logsDir, this.service.name);
+  }
+
+  /** Stops a run's whole process tree (once), whatever the service state says. */
+  #kill(run: CurrentRun): Promise<void> {
+    run.killing ??= (async () => {
+      const { stopSignal, stopTimeoutMs } = this.service;
+      this.#log().write('sys', [`devstack: stopping (${stopSignal}, SIGKILL after ${formatMs(stopTimeoutMs)})`]);
+      const outcome = await stopProcessTree(run.ref, { signal: stopSignal, timeoutMs: stopTimeoutMs, listProcesses: this.#context.listProcesses });
+      if (outcome.escalated) this.#context.emit({ type: 'stop-escalated', service: this.service.name, signal: stopSignal, timeoutMs: stopTimeoutMs });
+      if (outcome.survivors.length > 0) this.#context.emit({ type: 'stop-incomplete', service: this.service.name, survivors: outcome.survivors });
+      await settle(run.exitHandled, 1000);
+      await settle(run.process.outputDone, 1000);
+      removeServicePidFile(this.#context.logsDir, this.service.name);
+    })();
+    return run.killing;
   }
 
   /** Stops the service's processes: stop signal to all, SIGKILL after stopTimeout. */
   async stop(): Promise<void> {
     this.#startAbort?.abort();
     await this.#spawning;
-    const run = this.#current;
     if (this.#state.type === 'pending') this.#apply({ type: 'stop' });
-    if (run === undefined || !isActive(this.#state)) {
-      if (run !== undefined) await run.exitHandled;
+    const run = this.#current;
+    if (run === undefined) return;
+    if (run.exited && run.killing === undefined) {
+      await run.exitHandled; // exited by itself: its leftovers are being swept
       return;
     }
     this.#apply({ type: 'stop' });
-    const { stopSignal, stopTimeoutMs } = this.service;
-    this.#log().write('sys', [`devstack: stopping (${stopSignal}, SIGKILL after ${formatMs(stopTimeoutMs)})`]);
-    const outcome = await stopProcessTree(run.ref, { signal: stopSignal, timeoutMs: stopTimeoutMs, listProcesses: this.#context.listProcesses });
-    if (outcome.escalated) this.#context.emit({ type: 'stop-escalated', service: this.service.name, signal: stopSignal, timeoutMs: stopTimeoutMs });
-    if (outcome.survivors.length > 0) this.#context.emit({ type: 'stop-incomplete', service: this.service.name, survivors: outcome.survivors });
-    await settle(run.process.exited, 1000);
-    await settle(run.process.outputDone, 1000);
-    removeServicePidFile(this.#context.logsDir, this.service.name);
+    await this.#kill(run);
     this.#apply({ type: 'stopped' });
   }
 

@@ -14,7 +14,7 @@ export function formatStartFailure(failure: StartFailure): { message: string; bo
   const body =
     failure.logTail.length === 0
       ? [`(service "${failure.service}" printed nothing)`]
-      : [`last ${failure.logTail.length} log lines of "${failure.service}":`, ...failure.logTail.map((line) => `  ${line}`)];
+      : [`last ${failure.logTail.length === 1 ? "log line" : `${failure.logTail.length} log lines`} of "${failure.service}":`, ...failure.logTail.map((line) => `  ${line}`)];
   return { message: `service "${failure.service}" failed to start: ${failure.message}`, body };
 }
 
