@@ -91,11 +91,15 @@ export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions)
   if (initial.length === 0) return { escalated: false, signalled: 0, survivors: [] };
 
   signalAll(ref, initial, options.signal);
-  const seen = new Set(initial.map((info) => info.pid));
+  // Membership is sticky: a setsid child stops being a "descendant" the moment its parent dies
+  // (it is re-parented), but it is still ours to wait for and to SIGKILL.
+  const tracked = new Map(initial.map((info) => [info.pid, info.startTime]));
   const remaining = (): ProcInfo[] => {
-    const members = membersOf(ref, snapshot(), marked);
-    members.forEach((info) => seen.add(info.pid));
-    return members;
+    const table = snapshot();
+    const members = membersOf(ref, table, marked);
+    for (const info of members) tracked.set(info.pid, info.startTime);
+    const memberPids = new Set(members.map((info) => info.pid));
+    return [...members, ...table.filter((info) => !memberPids.has(info.pid) && tracked.get(info.pid) === info.startTime)];
   };
   const graceful = await pollUntil(() => remaining().length === 0, Date.now() + options.timeoutMs);
   let escalated = false;
@@ -115,7 +119,7 @@ export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions)
     signalAll(ref, survivors, 'SIGKILL');
     await pollUntil(() => remaining().length === 0, Math.min(killDeadline, Date.now() + 200));
   }
-  return { escalated, signalled: seen.size, survivors: survivors.map((info) => info.pid) };
+  return { escalated, signalled: tracked.size, survivors: survivors.map((info) => info.pid) };
 }
 
 /** Without /proc (macOS, BSD): the group, plus tree-kill for descendants that left it. */

@@ -1,0 +1,42 @@
+// The README's run command on the repository's own example stack: five services, a dependency
+// chain four deep, real HTTP calls between them, and nothing left after `down`.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { BIN, REPO_ROOT } from '../helpers/project.js';
+import { isAlive } from '../helpers/processes.js';
+
+function devstack(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('example stack', () => {
+  it('comes up in dependency order, serves a page through four services, and goes down cleanly', async () => {
+    const up = await devstack(['up', '--wait']);
+    try {
+      expect(up.code, up.stdout + up.stderr).toBe(0);
+      const order = [...up.stdout.matchAll(/devstack +\| (\S+) ready/g)].map((match) => match[1]);
+      expect(order.indexOf('auth-service')).toBeLessThan(order.indexOf('user-service'));
+      expect(order.indexOf('user-service')).toBeLessThan(order.indexOf('order-service'));
+      expect(order.indexOf('catalog-service')).toBeLessThan(order.indexOf('order-service'));
+      expect(order.at(-1)).toBe('web');
+
+      const page = await fetch('http://127.0.0.1:4100/');
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('Orders of Ada Lovelace (pro)');
+      const api = (await (await fetch('http://127.0.0.1:4100/api/orders')).json()) as { totalCents: number };
+      expect(api.totalCents).toBe(24700);
+    } finally {
+      const ps = JSON.parse((await devstack(['ps', '--json'])).stdout || '[]') as { pid?: number }[];
+      const down = await devstack(['down']);
+      expect(down.code).toBe(0);
+      for (const row of ps) if (row.pid !== undefined) expect(isAlive(row.pid)).toBe(false);
+    }
+  });
+});
