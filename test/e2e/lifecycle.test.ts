@@ -215,4 +215,23 @@ describe('foreground up', () => {
     expect(result.stdout).toMatch(/db +\| got SIGTERM, exiting/);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
   });
+
+  it('reports a service that crashes after it was ready, keeps the rest, and exits once nothing runs', async () => {
+    project = createTempProject(`export default {
+      services: {
+        steady: { command: '${fixture('forever.js')}' },
+        flaky: { command: '${fixture('crash.js')}', env: { LINES: '1', DELAY_MS: '1500' } },
+      },
+    };`);
+    const up = project.start(['up']);
+    await waitFor(() => up.output().includes('service "flaky" failed: exited with code 3'), 'the crash to be reported');
+    const rows = JSON.parse((await project.run(['ps', '--json'])).stdout) as { name: string; state: string; message?: string }[];
+    expect(rows).toMatchObject([
+      { name: 'steady', state: 'ready' },
+      { name: 'flaky', state: 'failed', message: 'exited with code 3' },
+    ]);
+    await project.run(['down', 'steady']);
+    const result = await up.done;
+    expect(result.code).toBe(1); // a service failed during the run
+  });
 });

@@ -123,4 +123,27 @@ describe('devstack down', () => {
       ['other', 'ready'],
     ]);
   });
+
+  it('stops independent services in parallel, and dependents before their dependencies', async () => {
+    project = createTempProject(`export default {
+      services: {
+        base: { command: '${fixture('ignore-sigterm.js')}', health: { log: 'ready' }, stopTimeout: 1000 },
+        left: { command: '${fixture('ignore-sigterm.js')}', health: { log: 'ready' }, stopTimeout: 1000, dependsOn: ['base'] },
+        right: { command: '${fixture('ignore-sigterm.js')}', health: { log: 'ready' }, stopTimeout: 1000, dependsOn: ['base'] },
+      },
+    };`);
+    expect((await project.run(['up', '-d'])).code).toBe(0);
+    const started = Date.now();
+    expect((await project.run(['down'])).code).toBe(0);
+    const elapsed = Date.now() - started;
+    // left and right each take their full 1 s timeout, side by side; base only after both: ~2 s, not 3.
+    expect(elapsed).toBeGreaterThanOrEqual(2000);
+    expect(elapsed).toBeLessThan(2900);
+    const stoppedAt = (service: string): number => {
+      const line = project!.read('logs/devstack.log').split('\n').find((l) => l.includes(`"service":"${service}"`) && l.includes('"state":"stopped"'));
+      return Date.parse(JSON.parse(line!).timestamp);
+    };
+    expect(Math.abs(stoppedAt('left') - stoppedAt('right'))).toBeLessThan(300);
+    expect(stoppedAt('base')).toBeGreaterThanOrEqual(Math.max(stoppedAt('left'), stoppedAt('right')));
+  });
 });
