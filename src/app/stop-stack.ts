@@ -10,7 +10,7 @@ import { controlSocketAddress } from '../control/socket-address.js';
 import { dependentsOf, withDependents } from '../graph/graph.js';
 import { stopProcessTree } from '../process/kill.js';
 import { readServicePidFiles, readSupervisorPidFile, removeServicePidFile, removeSupervisorPidFile, type ServicePidRecord } from '../process/pid-file.js';
-import { isSameProcessAlive } from '../process/proc-table.js';
+import { createProcessSnapshot, isSameProcessAlive } from '../process/proc-table.js';
 import { RUN_ID_VAR, SERVICE_VAR } from '../process/run-marker.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from '../config/resolved.js';
 import { sleep } from '../util/sleep.js';
@@ -68,6 +68,7 @@ async function stopFromPidFiles(config: ResolvedConfig, names: readonly string[]
   const byName = new Map(records.map((record) => [record.service, record]));
   const stoppedNames: string[] = [];
   const stopped = new Map<string, Promise<void>>();
+  const snapshot = createProcessSnapshot();
   const stopOne = (record: ServicePidRecord): Promise<void> => {
     let promise = stopped.get(record.service);
     if (promise === undefined) {
@@ -77,7 +78,7 @@ async function stopFromPidFiles(config: ResolvedConfig, names: readonly string[]
         const service = config.services.find((candidate) => candidate.name === record.service);
         const outcome = await stopProcessTree(
           { pid: record.pid, pgid: record.pgid, startTime: record.startTime, markerEntries: [`${RUN_ID_VAR}=${record.runId}`, `${SERVICE_VAR}=${record.service}`] },
-          { signal: service?.stopSignal ?? 'SIGTERM', timeoutMs: service?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS },
+          { signal: service?.stopSignal ?? 'SIGTERM', timeoutMs: service?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, snapshot },
         );
         if (outcome.signalled > 0) stoppedNames.push(record.service);
         removeServicePidFile(logsDir, record.service);
@@ -93,7 +94,7 @@ async function stopFromPidFiles(config: ResolvedConfig, names: readonly string[]
     // Whatever still carries a recorded run's marker: helpers of services whose PID file is gone.
     const runIds = new Set([...records.map((record) => record.runId), ...(supervisor ? [supervisor.runId] : [])]);
     for (const runId of runIds) {
-      const outcome = await stopProcessTree({ pid: undefined, pgid: undefined, startTime: undefined, markerEntries: [`${RUN_ID_VAR}=${runId}`] }, { signal: 'SIGTERM', timeoutMs: 2000 });
+      const outcome = await stopProcessTree({ pid: undefined, pgid: undefined, startTime: undefined, markerEntries: [`${RUN_ID_VAR}=${runId}`] }, { signal: 'SIGTERM', timeoutMs: 2000, snapshot });
       strays += outcome.signalled;
     }
     removeSupervisorPidFile(logsDir);

@@ -1,8 +1,8 @@
 /**
- * Waits for a service to become ready. Polls fast at first and backs off towards the configured
- * interval: the delay between attempts is 5% of the time spent waiting so far (at least 10 ms),
- * so a service that takes 300 ms to boot is seen within ~15 ms of answering, and one that takes
- * a minute is not hammered.
+ * Waits for a service to become ready. Polls every 10 ms during the first second (most services
+ * boot within it, and each level of a dependency chain pays the detection lag again), then backs
+ * off towards the configured interval: 5% of the time waited beyond that first second. A service
+ * that takes a minute is probed about once a second, not hammered.
  */
 import type { ProbeTimingMs, ResolvedProbe } from '../config/resolved.js';
 import { sleep } from '../util/sleep.js';
@@ -26,9 +26,10 @@ export interface WaitHealthyOptions {
 }
 
 const MIN_DELAY_MS = { http: 10, tcp: 10, command: 50 } as const;
+const FAST_POLLING_MS = 1000;
 
 export function nextDelayMs(kind: PolledProbe['type'], waitedMs: number, timing: ProbeTimingMs): number {
-  return Math.max(MIN_DELAY_MS[kind], Math.min(timing.intervalMs, waitedMs * 0.05));
+  return Math.max(MIN_DELAY_MS[kind], Math.min(timing.intervalMs, (waitedMs - FAST_POLLING_MS) * 0.05));
 }
 
 export async function waitHealthy(options: WaitHealthyOptions): Promise<HealthOutcome> {

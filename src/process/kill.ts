@@ -6,7 +6,7 @@
  */
 import treeKill from 'tree-kill';
 import { sleep } from '../util/sleep.js';
-import { descendantsOf, findProcessesWithEnv, HAS_PROC, listProcesses, type ProcInfo } from './proc-table.js';
+import { createProcessSnapshot, descendantsOf, HAS_PROC, type ProcessSnapshot, type ProcInfo } from './proc-table.js';
 
 export interface ProcessTreeRef {
   /** The leader; undefined to sweep by marker alone. */
@@ -24,8 +24,8 @@ export interface StopOptions {
   readonly timeoutMs: number;
   /** How long to wait for SIGKILLed processes to disappear before giving up. */
   readonly killWaitMs?: number;
-  /** Shared snapshot source, so many parallel stops do not each scan /proc. */
-  readonly listProcesses?: () => ProcInfo[];
+  /** Shared by parallel stops, so they do not each scan /proc. */
+  readonly snapshot?: ProcessSnapshot;
 }
 
 export interface StopOutcome {
@@ -61,9 +61,9 @@ function membersOf(ref: ProcessTreeRef, table: readonly ProcInfo[], marked: Read
   );
 }
 
-function markedProcesses(ref: ProcessTreeRef, table: readonly ProcInfo[]): Map<number, number> {
+function markedProcesses(ref: ProcessTreeRef, snapshot: ProcessSnapshot): Map<number, number> {
   if (ref.markerEntries.length === 0) return new Map();
-  return new Map(findProcessesWithEnv(ref.markerEntries, table).map((info) => [info.pid, info.startTime]));
+  return new Map(snapshot.withEnv(ref.markerEntries, snapshot.list()).map((info) => [info.pid, info.startTime]));
 }
 
 function signalAll(ref: ProcessTreeRef, members: readonly ProcInfo[], sig: NodeJS.Signals): void {
@@ -85,9 +85,9 @@ async function pollUntil(isDone: () => boolean, deadline: number): Promise<boole
 
 export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions): Promise<StopOutcome> {
   if (!HAS_PROC) return stopWithoutProc(ref, options);
-  const snapshot = options.listProcesses ?? listProcesses;
-  const marked = markedProcesses(ref, snapshot());
-  const initial = membersOf(ref, snapshot(), marked);
+  const snapshot = options.snapshot ?? createProcessSnapshot();
+  const marked = markedProcesses(ref, snapshot);
+  const initial = membersOf(ref, snapshot.list(), marked);
   if (initial.length === 0) return { escalated: false, signalled: 0, survivors: [] };
 
   signalAll(ref, initial, options.signal);
@@ -95,7 +95,7 @@ export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions)
   // (it is re-parented), but it is still ours to wait for and to SIGKILL.
   const tracked = new Map(initial.map((info) => [info.pid, info.startTime]));
   const remaining = (): ProcInfo[] => {
-    const table = snapshot();
+    const table = snapshot.list();
     const members = membersOf(ref, table, marked);
     for (const info of members) tracked.set(info.pid, info.startTime);
     const memberPids = new Set(members.map((info) => info.pid));
@@ -112,7 +112,7 @@ export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions)
   const killDeadline = Date.now() + (options.killWaitMs ?? 2000);
   let survivors: ProcInfo[] = [];
   for (;;) {
-    const late = markedProcesses(ref, listProcesses());
+    const late = markedProcesses(ref, snapshot);
     late.forEach((startTime, pid) => marked.set(pid, startTime));
     survivors = remaining();
     if (survivors.length === 0 || Date.now() >= killDeadline) break;

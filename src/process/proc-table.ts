@@ -82,24 +82,65 @@ export function markerEntry(name: string, value: string): string {
   return `${name}=${value}`;
 }
 
+function readEnviron(pid: number): Buffer | undefined {
+  try {
+    // Framed with NULs so `A=1` matches neither `A=10` nor `XA=1`.
+    return Buffer.concat([NUL, readFileSync(`/proc/${pid}/environ`), NUL]);
+  } catch {
+    return undefined; // gone, or another user's process: not ours either way
+  }
+}
+
+const NUL = Buffer.from('\0');
+
+function hasEntries(environ: Buffer | undefined, entries: readonly string[]): boolean {
+  return environ !== undefined && entries.every((entry) => environ.includes(`\0${entry}\0`));
+}
+
 /**
  * Processes whose initial environment contains every one of `entries`. Environment variables
  * are inherited through fork, exec, setsid and double-forks, so this finds what escaped both the
  * process group and the parent chain (a daemonized helper re-parented to init).
  */
 export function findProcessesWithEnv(entries: readonly string[], candidates: readonly ProcInfo[] = listProcesses()): ProcInfo[] {
-  const needles = entries.map((entry) => Buffer.from(`\0${entry}\0`));
-  return candidates.filter((info) => {
-    let environ: Buffer;
-    try {
-      environ = readFileSync(`/proc/${info.pid}/environ`);
-    } catch {
-      return false; // gone, or another user's process: not ours either way
-    }
-    // Frame with NULs so `A=1` does not match `A=10` or `XA=1`.
-    const framed = Buffer.concat([Buffer.from('\0'), environ, Buffer.from('\0')]);
-    return needles.every((needle) => framed.includes(needle));
-  });
+  return candidates.filter((info) => hasEntries(readEnviron(info.pid), entries));
+}
+
+/**
+ * A process table shared by many services stopping at once: the table is re-read at most every
+ * `maxAgeMs`, and each process's environment is read once (keyed by pid and start time, so a
+ * reused pid is read afresh). Ten services stopping together then cost one scan, not ten.
+ */
+export interface ProcessSnapshot {
+  list(): ProcInfo[];
+  withEnv(entries: readonly string[], candidates: readonly ProcInfo[]): ProcInfo[];
+}
+
+export function createProcessSnapshot(maxAgeMs: number = 5): ProcessSnapshot {
+  let takenAt = -Infinity;
+  let table: ProcInfo[] = [];
+  let environs = new Map<string, Buffer | undefined>();
+  const key = (info: ProcInfo): string => `${info.pid}:${info.startTime}`;
+  return {
+    list() {
+      const now = Date.now();
+      if (now - takenAt > maxAgeMs) {
+        table = listProcesses();
+        takenAt = now;
+        const live = new Map<string, Buffer | undefined>();
+        for (const info of table) if (environs.has(key(info))) live.set(key(info), environs.get(key(info)));
+        environs = live; // forget the dead: memory stays bounded by the live process count
+      }
+      return table;
+    },
+    withEnv(entries, candidates) {
+      return candidates.filter((info) => {
+        const id = key(info);
+        if (!environs.has(id)) environs.set(id, readEnviron(info.pid));
+        return hasEntries(environs.get(id), entries);
+      });
+    },
+  };
 }
 
 /** The transitive children of `rootPid` (not including it). */

@@ -8,7 +8,7 @@ import { waitHealthy } from '../health/wait-healthy.js';
 import { createLogFileWriter, type LogFileWriter } from '../logs/log-file.js';
 import { stopProcessTree, type ProcessTreeRef } from '../process/kill.js';
 import { removeServicePidFile, writeServicePidFile } from '../process/pid-file.js';
-import type { ProcInfo } from '../process/proc-table.js';
+import type { ProcessSnapshot } from '../process/proc-table.js';
 import { markerEntries, markerEnv } from '../process/run-marker.js';
 import { spawnProcess, type SpawnedProcess } from '../process/spawn.js';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export interface RunnerContext {
   readonly runId: string;
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly emit: (event: SupervisorEvent) => void;
-  readonly listProcesses: () => ProcInfo[];
+  readonly processes: ProcessSnapshot;
 }
 
 interface CurrentRun {
@@ -208,7 +208,7 @@ export class ServiceRunner {
     this.#apply({ type: 'exit', code, signal, at: Date.now() });
     if (run.killing !== undefined || this.#current !== run) return;
     // The leader exited on its own: whatever it left behind in its group or under its marker goes too.
-    await stopProcessTree(run.ref, { signal: this.service.stopSignal, timeoutMs: this.service.stopTimeoutMs, listProcesses: this.#context.listProcesses });
+    await stopProcessTree(run.ref, { signal: this.service.stopSignal, timeoutMs: this.service.stopTimeoutMs, snapshot: this.#context.processes });
     removeServicePidFile(this.#context.logsDir, this.service.name);
   }
 
@@ -217,7 +217,7 @@ export class ServiceRunner {
     run.killing ??= (async () => {
       const { stopSignal, stopTimeoutMs } = this.service;
       this.#log().write('sys', [`devstack: stopping (${stopSignal}, SIGKILL after ${formatMs(stopTimeoutMs)})`]);
-      const outcome = await stopProcessTree(run.ref, { signal: stopSignal, timeoutMs: stopTimeoutMs, listProcesses: this.#context.listProcesses });
+      const outcome = await stopProcessTree(run.ref, { signal: stopSignal, timeoutMs: stopTimeoutMs, snapshot: this.#context.processes });
       if (outcome.escalated) this.#context.emit({ type: 'stop-escalated', service: this.service.name, signal: stopSignal, timeoutMs: stopTimeoutMs });
       if (outcome.survivors.length > 0) this.#context.emit({ type: 'stop-incomplete', service: this.service.name, survivors: outcome.survivors });
       await settle(run.exitHandled, 1000);

@@ -3,9 +3,10 @@
  * levels: independent branches never wait for each other), and stops them in reverse: a service
  * stops once everything that depends on it has stopped.
  */
+import { setMaxListeners } from 'node:events';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { dependentsOf, withDependencies, withDependents } from '../graph/graph.js';
-import { listProcesses, type ProcInfo } from '../process/proc-table.js';
+import { createProcessSnapshot } from '../process/proc-table.js';
 import type { RestartOutcome, ServiceSnapshot, StartFailure, StartOutcome, SupervisorEvent, SupervisorListener } from './events.js';
 import { isActive } from './service-state.js';
 import { ServiceRunner } from './service-runner.js';
@@ -31,6 +32,8 @@ export class Supervisor {
   #restarting = 0;
 
   constructor(options: SupervisorOptions) {
+    // Every service waiting to start listens on this one signal: dozens of listeners are expected.
+    setMaxListeners(0, this.#startupAbort.signal);
     this.config = options.config;
     this.runId = options.runId;
     const context = {
@@ -38,7 +41,7 @@ export class Supervisor {
       runId: options.runId,
       baseEnv: options.baseEnv,
       emit: (event: SupervisorEvent) => this.#emit(event),
-      listProcesses: sharedProcessSnapshot(),
+      processes: createProcessSnapshot(),
     };
     for (const service of options.config.services) this.#runners.set(service.name, new ServiceRunner(service, context));
   }
@@ -161,18 +164,4 @@ export class Supervisor {
   async close(): Promise<void> {
     await Promise.all([...this.#runners.values()].map((runner) => runner.close()));
   }
-}
-
-/** One /proc scan shared by all services stopping in the same few milliseconds. */
-function sharedProcessSnapshot(maxAgeMs = 5): () => ProcInfo[] {
-  let takenAt = 0;
-  let table: ProcInfo[] = [];
-  return () => {
-    const now = Date.now();
-    if (now - takenAt > maxAgeMs) {
-      table = listProcesses();
-      takenAt = now;
-    }
-    return table;
-  };
 }

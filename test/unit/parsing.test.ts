@@ -50,11 +50,13 @@ describe('line splitting', () => {
 });
 
 describe('probe back-off', () => {
-  it('polls every 10 ms at first and backs off to the interval', () => {
+  it('polls every 10 ms for the first second, then backs off to the interval', () => {
     expect(nextDelayMs('http', 0, DEFAULT_PROBE_TIMING)).toBe(10);
-    expect(nextDelayMs('http', 300, DEFAULT_PROBE_TIMING)).toBe(15);
-    expect(nextDelayMs('tcp', 5000, DEFAULT_PROBE_TIMING)).toBe(250);
+    expect(nextDelayMs('http', 900, DEFAULT_PROBE_TIMING)).toBe(10);
+    expect(nextDelayMs('http', 2000, DEFAULT_PROBE_TIMING)).toBe(50);
+    expect(nextDelayMs('tcp', 5000, DEFAULT_PROBE_TIMING)).toBe(200);
     expect(nextDelayMs('http', 60_000, DEFAULT_PROBE_TIMING)).toBe(1000);
+    expect(nextDelayMs('http', 60_000, { ...DEFAULT_PROBE_TIMING, intervalMs: 250 })).toBe(250);
     expect(nextDelayMs('command', 0, DEFAULT_PROBE_TIMING)).toBe(50);
   });
 });

@@ -1,0 +1,194 @@
+// `npm run bench`: speed and cleanliness of the core supervisor, each scenario against a lower bound
+// measured in the same run (machines are noisy: ratios mean more than absolute times).
+// Results: bench/results/latest.json and latest.md.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveConfig } from '../dist/config/resolve.js';
+import { validateUserConfig } from '../dist/config/schema.js';
+import { listProcesses } from '../dist/process/proc-table.js';
+import { Supervisor } from '../dist/supervisor/supervisor.js';
+import { ensureLogsDir } from '../dist/app/state-dir.js';
+import { definedEnv } from '../dist/env/service-env.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const serviceScript = join(here, 'fixtures', 'ready-after.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const summary = (values) => ({ median: round(median(values)), min: round(Math.min(...values)), max: round(Math.max(...values)), runs: values.length });
+const round = (value) => Math.round(value * 10) / 10;
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A Supervisor over an in-memory config (the same code path as `devstack up`, minus the CLI). */
+function supervisorFor(services) {
+  const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-'));
+  const parsed = validateUserConfig({ services });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  const config = resolveConfig({ config: parsed.config, file: join(dir, 'services.config.ts'), displayFile: 'services.config.ts' });
+  ensureLogsDir(config.logsDir, 'logs');
+  // The same environment the hand-written bound gives its children (it matters: on some machines
+  // NODE_EXTRA_CA_CERTS alone adds ~50 ms to every Node start).
+  return new Supervisor({ config, runId: `bench-${Date.now()}`, baseEnv: definedEnv(process.env) });
+}
+
+/** 10 services, 3 levels: 3 roots (300 ms), 4 in the middle (200 ms), 3 leaves (200 ms): critical path 700 ms. */
+async function dagServices() {
+  const names = { roots: ['r0', 'r1', 'r2'], middle: ['m0', 'm1', 'm2', 'm3'], leaves: ['l0', 'l1', 'l2'] };
+  const deps = { m0: ['r0'], m1: ['r0', 'r1'], m2: ['r1'], m3: ['r2'], l0: ['m0', 'm1'], l1: ['m2'], l2: ['m3', 'r2'] };
+  const services = {};
+  for (const name of [...names.roots, ...names.middle, ...names.leaves]) {
+    const port = await freePort();
+    services[name] = {
+      command: ['node', serviceScript],
+      port,
+      env: { READY_DELAY_MS: name.startsWith('r') ? 300 : 200 },
+      dependsOn: deps[name] ?? [],
+      health: `http://127.0.0.1:${port}/`,
+    };
+  }
+  return services;
+}
+
+/** Lower bound: starts each service the instant its dependencies print `listening` (no polling at all). */
+async function handWrittenDag(services) {
+  const started = Date.now();
+  const ready = new Map();
+  const children = [];
+  const start = (name) => {
+    if (!ready.has(name)) {
+      ready.set(name, (async () => {
+        await Promise.all(services[name].dependsOn.map(start));
+        const child = spawn(process.execPath, [serviceScript], { env: { ...process.env, PORT: String(services[name].port), READY_DELAY_MS: String(services[name].env.READY_DELAY_MS) }, stdio: ['ignore', 'pipe', 'ignore'] });
+        children.push(child);
+        await new Promise((resolve) => child.stdout.on('data', (data) => String(data).includes('listening') && resolve()));
+      })());
+    }
+    return ready.get(name);
+  };
+  await Promise.all(Object.keys(services).map(start));
+  const elapsed = Date.now() - started;
+  for (const child of children) child.kill('SIGKILL');
+  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
+  return elapsed;
+}
+
+async function devstackDag(services) {
+  const supervisor = supervisorFor(services);
+  const started = Date.now();
+  const outcome = await supervisor.start([]);
+  const elapsed = Date.now() - started;
+  if (outcome.type !== 'ready') throw new Error(`DAG failed: ${JSON.stringify(outcome)}`);
+  await supervisor.stopAll();
+  await supervisor.close();
+  return elapsed;
+}
+
+async function readinessLag() {
+  const port = await freePort();
+  const supervisor = supervisorFor({ svc: { command: ['node', serviceScript], port, env: { READY_DELAY_MS: 300 }, health: `http://127.0.0.1:${port}/` } });
+  let listeningAt;
+  let readyAt;
+  supervisor.onEvent((event) => {
+    if (event.type === 'output') for (const line of event.lines) listeningAt ??= Number(/listening at=(\d+)/.exec(line)?.[1]) || undefined;
+    if (event.type === 'state' && event.state.type === 'ready') readyAt = event.state.readyAt;
+  });
+  await supervisor.start([]);
+  await supervisor.stopAll();
+  await supervisor.close();
+  return readyAt - listeningAt;
+}
+
+function liveDescendantsOf(runId) {
+  return listProcesses().filter((info) => {
+    try {
+      return readFileSync(`/proc/${info.pid}/environ`).includes(`DEVSTACK_RUN_ID=${runId}`);
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+async function stopMany(count) {
+  const services = {};
+  for (let i = 0; i < count; i++) {
+    services[`s${i}`] = { command: ['node', serviceScript], port: await freePort(), env: { GRANDCHILD: i % 3 === 0 ? 'setsid' : 'group' }, health: { log: 'listening' } };
+  }
+  const supervisor = supervisorFor(services);
+  const outcome = await supervisor.start([]);
+  if (outcome.type !== 'ready') throw new Error(`stop scenario failed to start: ${JSON.stringify(outcome)}`);
+  const started = Date.now();
+  await supervisor.stopAll();
+  const elapsed = Date.now() - started;
+  await supervisor.close();
+  return { elapsed, left: liveDescendantsOf(supervisor.runId) };
+}
+
+async function sigkillTiming() {
+  const supervisor = supervisorFor({ stubborn: { command: ['node', serviceScript], port: await freePort(), env: { IGNORE_SIGTERM: 1 }, health: { log: 'listening' }, stopTimeout: 2000 } });
+  await supervisor.start([]);
+  const started = Date.now();
+  await supervisor.stopAll();
+  await supervisor.close();
+  return Date.now() - started;
+}
+
+async function repeat(runs, scenario) {
+  const values = [];
+  for (let i = 0; i < runs; i++) values.push(await scenario());
+  return values;
+}
+
+const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, scenarios: {} };
+const log = (text) => process.stdout.write(`${text}\n`);
+
+log(`devstack bench: ${RUNS} runs per scenario`);
+const dag = await dagServices();
+// Interleaved, so that both see the same machine load.
+const bound = [];
+const ours = [];
+for (let i = 0; i < RUNS; i++) {
+  bound.push(await handWrittenDag(dag));
+  ours.push(await devstackDag(dag));
+}
+results.scenarios.dag = { lowerBoundMs: summary(bound), devstackMs: summary(ours), ratio: Number((median(ours) / median(bound)).toFixed(2)), target: '≤ 1.05× the hand-written bound' };
+log(`10-service DAG: devstack ${median(ours)} ms vs hand-written ${median(bound)} ms (ratio ${results.scenarios.dag.ratio})`);
+
+const lags = await repeat(RUNS * 2, readinessLag);
+results.scenarios.readiness = { lagMs: summary(lags), target: '≤ 20 ms median after the service answers' };
+log(`readiness detection: ${median(lags)} ms median after the service started answering`);
+
+for (const count of [10, 50]) {
+  const runs = await repeat(count === 50 ? Math.max(1, Math.floor(RUNS / 2)) : RUNS, () => stopMany(count));
+  const key = `stop${count}`;
+  results.scenarios[key] = { stopMs: summary(runs.map((r) => r.elapsed)), processesLeft: Math.max(...runs.map((r) => r.left)), target: count === 10 ? '≤ 150 ms, 0 left' : '≤ 1000 ms, 0 left' };
+  log(`stop ${count} services with grandchildren (1 in 3 setsid): ${results.scenarios[key].stopMs.median} ms median, ${results.scenarios[key].processesLeft} processes left`);
+}
+
+const kills = await repeat(Math.min(RUNS, 3), sigkillTiming);
+results.scenarios.sigkill = { stopMs: summary(kills), target: 'SIGKILL at 2000–2100 ms with stopTimeout 2000' };
+log(`SIGTERM ignored, stopTimeout 2000: stopped after ${median(kills)} ms median`);
+
+writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+const rows = Object.entries(results.scenarios).map(([name, scenario]) => {
+  const measured = scenario.devstackMs ?? scenario.lagMs ?? scenario.stopMs;
+  const extra = scenario.ratio !== undefined ? ` (bound ${scenario.lowerBoundMs.median} ms, ratio ${scenario.ratio})` : scenario.processesLeft !== undefined ? ` (${scenario.processesLeft} left)` : '';
+  return `| ${name} | ${measured.median} ms${extra} | ${measured.min}–${measured.max} ms | ${scenario.target} |`;
+});
+writeFileSync(
+  join(here, 'results', 'latest.md'),
+  [`# devstack bench, ${results.date} (${results.node}, ${RUNS} runs)`, '', '| scenario | median | min–max | target |', '|---|---|---|---|', ...rows, ''].join('\n'),
+);
+log('results: bench/results/latest.json, bench/results/latest.md');
