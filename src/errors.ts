@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'NOT_RUNNING'
   | 'STARTUP_FAILED'
   | 'STATE_DIR_UNWRITABLE'
+  | 'PORT_IN_USE'
+  | 'ENV_FILE_INVALID'
   | 'USAGE';
 
 export interface ErrorDetails {

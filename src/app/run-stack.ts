@@ -19,13 +19,19 @@ import type { StartOutcome, SupervisorEvent, SupervisorListener } from '../super
 import { Supervisor } from '../supervisor/supervisor.js';
 import { findLeftovers, hasLeftovers, removeStalePidFiles } from './leftovers.js';
 import { ensureLogsDir } from './state-dir.js';
+import { selectServices } from '../config/select.js';
+import { planPorts } from '../env/ports.js';
+import { resolveServiceEnv } from '../env/service-env.js';
 import { join } from 'node:path';
 
 export interface RunStackOptions {
   readonly config: ResolvedConfig;
-  /** Services to start (with their dependencies); empty for all. */
+  /** Services to start (with their dependencies); empty for all (but those of inactive profiles). */
   readonly services: readonly string[];
-  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly profiles: readonly string[];
+  /** Selects .env.<mode> files. */
+  readonly mode: string;
+  readonly processEnv: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly onEvent?: SupervisorListener;
 }
@@ -54,8 +60,12 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     throw new DevstackError('STATE_DIR_UNWRITABLE', `cannot open the control socket: ${listening.message}`);
   }
   const server = listening.server;
+  let selected: string[];
+  let ports: ReadonlyMap<string, number>;
   try {
     refuseLeftovers(config.logsDir);
+    selected = selectServices(config.services, options.services, options.profiles);
+    ports = await preflight(config, selected, options);
   } catch (error) {
     server.close();
     throw error;
@@ -69,13 +79,13 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     configFile: config.file,
   });
   const log = createSupervisorLog(join(config.logsDir, 'devstack.log'));
-  supervisor = new Supervisor({ config, runId, baseEnv: options.baseEnv });
+  supervisor = new Supervisor({ config, runId, processEnv: options.processEnv, mode: options.mode, ports });
   supervisor.onEvent(logEvent(log));
   if (options.onEvent) supervisor.onEvent(options.onEvent);
   handler = createControlHandler(supervisor, { runId, startedAt, configFile: config.file });
   log.info('run started', { runId, config: config.file, services: options.services });
 
-  const started = supervisor.start(options.services);
+  const started = supervisor.start(selected);
   const finished = finish(supervisor, started, server, log);
   return { supervisor, started, finished };
 }
@@ -91,6 +101,30 @@ async function finish(supervisor: Supervisor, started: Promise<StartOutcome>, se
   removeSupervisorPidFile(supervisor.config.logsDir);
   await log.close();
   return failed ? 1 : 0;
+}
+
+/** Everything that can be known wrong before a process starts: taken ports, broken .env files. */
+async function preflight(config: ResolvedConfig, selected: readonly string[], options: RunStackOptions): Promise<ReadonlyMap<string, number>> {
+  const services = config.services.filter((service) => selected.includes(service.name));
+  const plan = await planPorts(services);
+  if (!plan.ok) {
+    const holder = plan.holder === undefined ? '' : ` by pid ${plan.holder.pid} (${plan.holder.command})`;
+    throw new DevstackError('PORT_IN_USE', `port ${plan.port} of service "${plan.service}" is already in use${holder}`, {
+      service: plan.service,
+      hint: plan.holder === undefined ? "stop the program using it, or set port: 'auto'" : `stop pid ${plan.holder.pid}, or set port: 'auto' for "${plan.service}" in ${config.displayFile}`,
+    });
+  }
+  for (const service of services) {
+    const env = resolveServiceEnv({ processEnv: options.processEnv, root: config.root, mode: options.mode, service, services: config.services, ports: plan.ports, injected: {} });
+    if (!env.ok) {
+      const file = relative(options.cwd, env.file);
+      throw new DevstackError('ENV_FILE_INVALID', `${file}:${env.line}: malformed line (${env.problem})`, {
+        file,
+        hint: 'write KEY=value, quote values with spaces or # in them, and start comments with #',
+      });
+    }
+  }
+  return plan.ports;
 }
 
 async function alreadyRunningError(address: string, config: ResolvedConfig): Promise<DevstackError> {

@@ -10,16 +10,17 @@ import { didYouMean } from '../util/suggest.js';
 import type { CommandContext } from './context.js';
 import { SUPERVISE_COMMAND } from './commands/detach.js';
 import { downCommand } from './commands/down.js';
+import { envCommand } from './commands/env.js';
 import { logsCommand } from './commands/logs.js';
 import { psCommand } from './commands/ps.js';
 import { restartCommand } from './commands/restart.js';
-import { superviseCommand } from './commands/supervise.js';
+import { superviseCommand, type SuperviseOptions } from './commands/supervise.js';
 import { upCommand } from './commands/up.js';
 import { formatError, formatInternalError } from './render/error.js';
 import { createTerminal, type Terminal } from './render/terminal.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-const COMMANDS = ['up', 'down', 'logs', 'ps', 'restart'];
+const COMMANDS = ['up', 'down', 'logs', 'ps', 'restart', 'env'];
 
 interface GlobalFlags {
   readonly config?: string;
@@ -37,6 +38,18 @@ function parseLineCount(value: unknown): number {
   return count;
 }
 
+/** `--profile a --profile b,c` → ['a', 'b', 'c']. */
+function parseList(value: unknown): string[] {
+  const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return values.flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter(Boolean);
+}
+
+function parseMode(value: unknown): string {
+  const mode = String(value ?? 'development');
+  if (!/^[\w.-]+$/.test(mode)) throw usage(`--mode: expected a name such as development or test, got ${JSON.stringify(mode)}`, 'pass e.g. --mode test');
+  return mode;
+}
+
 async function run(argv: readonly string[], terminalRef: { current: Terminal }): Promise<number> {
   const contextFor = (flags: GlobalFlags): CommandContext => {
     const terminal = createTerminal({ color: flags.color !== false });
@@ -45,10 +58,8 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
   };
 
   if (argv[0] === SUPERVISE_COMMAND) {
-    const separator = argv.indexOf('--');
-    const configIndex = argv.indexOf('-c');
-    const flags: GlobalFlags = configIndex === -1 ? { color: false } : { color: false, config: argv[configIndex + 1]! };
-    return superviseCommand(contextFor(flags), { services: separator === -1 ? [] : argv.slice(separator + 1), stream: argv.includes('--stream') });
+    const options = JSON.parse(argv[1] ?? '{}') as SuperviseOptions;
+    return superviseCommand(contextFor({ color: false, config: options.configFile }), options);
   }
 
   const cli = cac('devstack');
@@ -60,10 +71,14 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .command('up [...services]', 'Start services (all, or these and their dependencies) in dependency order')
     .option('-d, --detach', 'Run in the background; return once every service is ready (exit 0) or one failed (exit 1)')
     .option('--wait', 'Like --detach, but show the output until every service is ready (for CI)')
+    .option('--profile <name>', 'Also start services of this profile (repeat, or comma-separate)')
+    .option('--mode <mode>', 'Load .env.<mode> and .env.<mode>.local', { default: 'development' })
     .example('devstack up')
     .example('devstack up user-service -d')
-    .action((services: string[], flags: GlobalFlags & { detach?: boolean; wait?: boolean }) => {
-      action = () => upCommand(contextFor(flags), { services, detach: flags.detach === true, wait: flags.wait === true });
+    .example('devstack up --profile workers --mode test')
+    .action((services: string[], flags: GlobalFlags & { detach?: boolean; wait?: boolean; profile?: unknown; mode?: unknown }) => {
+      const options = { services, detach: flags.detach === true, wait: flags.wait === true, profiles: parseList(flags.profile), mode: parseMode(flags.mode) };
+      action = () => upCommand(contextFor(flags), options);
     });
   cli
     .command('down [...services]', 'Stop the stack (or these services and their dependents), also when its supervisor died')
@@ -88,6 +103,16 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .command('restart <service>', 'Stop a service gracefully, start it again and wait until it is ready')
     .action((service: string, flags: GlobalFlags) => {
       action = () => restartCommand(contextFor(flags), { service });
+    });
+  cli
+    .command('env <service>', 'Show the environment a service gets, and where each value comes from')
+    .option('--json', 'Machine-readable output')
+    .option('--reveal', 'Show secret values (masked by default)')
+    .option('--all', "Also list the variables passed through from devstack's own environment")
+    .option('--mode <mode>', 'As for up', { default: 'development' })
+    .action((service: string, flags: GlobalFlags & { json?: boolean; reveal?: boolean; all?: boolean; mode?: unknown }) => {
+      const options = { service, json: flags.json === true, reveal: flags.reveal === true, all: flags.all === true, mode: parseMode(flags.mode) };
+      action = () => envCommand(contextFor(flags), options);
     });
   cli.on('command:*', () => {
     const name = cli.args[0] ?? '';

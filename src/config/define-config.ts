@@ -26,7 +26,7 @@ export interface ProbeTiming {
 
 /** Ready when an HTTP GET answers with an expected status. */
 export interface HttpHealthCheck extends ProbeTiming {
-  /** The URL to GET, e.g. `'http://127.0.0.1:4001/health'`. */
+  /** The URL to GET, e.g. `'http://127.0.0.1:${port}/health'` (with `${port}`, the service's own port). */
   http: string;
   /**
    * Statuses that mean "up". Default `['2xx', '3xx']`. Some APIs answer 401 on every route while
@@ -37,7 +37,7 @@ export interface HttpHealthCheck extends ProbeTiming {
 
 /** Ready when a TCP connection to the port is accepted. */
 export interface TcpHealthCheck extends ProbeTiming {
-  /** A port on 127.0.0.1, or `'host:port'`. */
+  /** A port on 127.0.0.1, or `'host:port'` (templates allowed: `'127.0.0.1:${port}'`). */
   tcp: number | string;
 }
 
@@ -74,10 +74,18 @@ export interface ServiceConfig {
   command: string | string[];
   /** Working directory, relative to the config file's folder. Default: that folder. */
   cwd?: string;
-  /** Extra environment variables for this service (on top of devstack's own environment). */
+  /**
+   * Environment variables for this service, above devstack's environment and the .env files.
+   * Values may use `${port}`, `${services.<name>.url}` (or `.port`, `.host`) and `${VAR}` / `${VAR:-default}`.
+   */
   env?: Record<string, string | number | boolean>;
-  /** The port the service listens on; passed to it as `PORT`. */
-  port?: number;
+  /**
+   * The port the service listens on, passed to it as `PORT` and to its dependents as `<NAME>_PORT`
+   * and `<NAME>_URL`. `'auto'` takes a free port at `up`, kept for the whole run.
+   */
+  port?: number | 'auto';
+  /** Leave this service out of `devstack up` unless one of these profiles is active (`--profile`). */
+  profiles?: string[];
   /**
    * How devstack knows the service is ready. A URL string is an HTTP check. Without a health
    * check the service counts as ready as soon as it has been spawned.

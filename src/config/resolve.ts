@@ -8,6 +8,7 @@ import { DevstackError } from '../errors.js';
 import { findCycle, formatCycle } from '../graph/graph.js';
 import { parseDurationMs } from '../util/duration.js';
 import { parseCommandLine } from '../util/shell-words.js';
+import { LOCAL_HOST, parseTemplateRef, templateRefsIn } from './templates.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Duration, HealthCheck, ServiceConfig, StatusMatcher, UserConfig, WatchOptions } from './define-config.js';
 import {
@@ -45,6 +46,7 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
 
   const services = names.map((name) => resolveService(name, config.services[name]!, root, displayFile, names));
   checkDuplicatePorts(displayFile, services);
+  for (const service of services) checkTemplates(displayFile, service, services);
 
   const cycle = findCycle(services);
   if (!cycle.ok) {
@@ -98,6 +100,7 @@ function resolveService(name: string, service: ServiceConfig, root: string, disp
     cwd,
     env: Object.fromEntries(Object.entries(service.env ?? {}).map(([key, value]) => [key, String(value)])),
     port: service.port,
+    profiles: service.profiles ?? [],
     health: service.health === undefined ? undefined : resolveHealth(service.health),
     dependsOn,
     stopSignal: service.stopSignal ?? 'SIGTERM',
@@ -133,9 +136,7 @@ function resolveHealth(health: string | HealthCheck): ResolvedProbe {
     return { type: 'http', url: health.http, expectStatus: (health.expectStatus ?? DEFAULT_EXPECT_STATUS).map(toStatusRange), ...timing };
   }
   if ('tcp' in health) {
-    if (typeof health.tcp === 'number') return { type: 'tcp', host: '127.0.0.1', port: health.tcp, ...timing };
-    const separator = health.tcp.lastIndexOf(':');
-    return { type: 'tcp', host: health.tcp.slice(0, separator), port: Number(health.tcp.slice(separator + 1)), ...timing };
+    return { type: 'tcp', target: typeof health.tcp === 'number' ? `${LOCAL_HOST}:${health.tcp}` : health.tcp, ...timing };
   }
   if ('log' in health) {
     return { type: 'log', pattern: typeof health.log === 'string' ? new RegExp(health.log) : health.log, ...timing };
@@ -157,11 +158,39 @@ function resolveWatch(watch: boolean | string[] | WatchOptions | undefined, cwd:
 function checkDuplicatePorts(displayFile: string, services: readonly ResolvedService[]): void {
   const owners = new Map<number, string>();
   for (const service of services) {
-    if (service.port === undefined) continue;
+    if (service.port === undefined || service.port === 'auto') continue;
     const owner = owners.get(service.port);
     if (owner !== undefined) {
       throw configError(displayFile, `services.${service.name}.port`, `port ${service.port} is already used by service "${owner}"`, 'give each service its own port');
     }
     owners.set(service.port, service.name);
+  }
+}
+
+/** Every `${…}` in env values and health targets must name something that will exist at start. */
+function checkTemplates(displayFile: string, service: ResolvedService, services: readonly ResolvedService[]): void {
+  const fields: [string, string][] = Object.entries(service.env).map(([key, value]) => [`services.${service.name}.env.${key}`, value]);
+  const { health } = service;
+  if (health?.type === 'http') fields.push([`services.${service.name}.health.http`, health.url]);
+  if (health?.type === 'tcp') fields.push([`services.${service.name}.health.tcp`, health.target]);
+  const names = services.map((candidate) => candidate.name);
+  for (const [field, value] of fields) {
+    for (const inside of templateRefsIn(value)) {
+      const ref = parseTemplateRef(inside);
+      const template = `\${${inside}}`;
+      if (ref.type === 'invalid') throw configError(displayFile, field, ref.problem);
+      if (ref.type === 'own-port' && service.port === undefined) {
+        throw configError(displayFile, field, `${template} needs a port, but service "${service.name}" has none`, "add port: <number> or port: 'auto' to the service");
+      }
+      if (ref.type === 'service') {
+        const target = services.find((candidate) => candidate.name === ref.service);
+        if (target === undefined) {
+          throw configError(displayFile, field, `unknown service "${ref.service}" in ${template}${didYouMean(ref.service, names)}`, `known services: ${names.join(', ')}`);
+        }
+        if (target.port === undefined && ref.field !== 'host') {
+          throw configError(displayFile, field, `${template} needs a port, but service "${ref.service}" has none`, "add port: <number> or port: 'auto' to that service");
+        }
+      }
+    }
   }
 }

@@ -12,8 +12,10 @@ export interface ProbeTimingMs {
 
 export type ResolvedProbe = ProbeTimingMs &
   (
+    /** The URL may hold templates (`${port}`), expanded at start. */
     | { readonly type: 'http'; readonly url: string; readonly expectStatus: readonly StatusRange[] }
-    | { readonly type: 'tcp'; readonly host: string; readonly port: number }
+    /** `host:port`, possibly with templates (`127.0.0.1:${port}`), expanded at start. */
+    | { readonly type: 'tcp'; readonly target: string }
     | { readonly type: 'log'; readonly pattern: RegExp }
     | { readonly type: 'command'; readonly command: CommandLine }
   );
@@ -28,8 +30,10 @@ export interface ResolvedService {
   readonly name: string;
   readonly command: CommandLine;
   readonly cwd: string;
+  /** As written: values may hold templates, expanded at start (env/service-env.ts). */
   readonly env: Readonly<Record<string, string>>;
-  readonly port: number | undefined;
+  readonly port: number | 'auto' | undefined;
+  readonly profiles: readonly string[];
   readonly health: ResolvedProbe | undefined;
   readonly dependsOn: readonly string[];
   readonly stopSignal: NodeJS.Signals;

@@ -34,6 +34,8 @@ const portSchema = z
   .min(1, { error: 'expected an integer port from 1 to 65535' })
   .max(65535, { error: 'expected an integer port from 1 to 65535' });
 
+const PORT_EXPECTED = "expected a port number from 1 to 65535 or 'auto'";
+
 const timing = {
   startPeriod: durationSchema.optional(),
   interval: durationSchema.optional(),
@@ -50,7 +52,7 @@ const statusSchema = z.union(
   { error: STATUS_EXPECTED },
 );
 
-const urlSchema = nonEmptyString.refine((value) => /^https?:\/\/[^/\s]+/.test(value), {
+const urlSchema = nonEmptyString.refine((value) => /^https?:\/\/[^/\s]+/.test(value.replace(/\$\{[^}]*\}/g, '0')), {
   error: 'expected an http:// or https:// URL',
 });
 
@@ -60,7 +62,7 @@ const httpCheckSchema = z.strictObject({
   ...timing,
 });
 const tcpCheckSchema = z.strictObject({
-  tcp: z.union([portSchema, z.string().regex(/^[^:\s]+:\d{1,5}$/)], {
+  tcp: z.union([portSchema, z.string().regex(/^[^:\s]+:(\d{1,5}|\$\{[^}]+\})$/)], {
     error: "expected a port number or 'host:port'",
   }),
   ...timing,
@@ -117,7 +119,8 @@ const serviceSchema = z.strictObject(
         error: 'expected an object of environment variables',
       })
       .optional(),
-    port: portSchema.optional(),
+    port: z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED }).optional(),
+    profiles: z.array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), { error: 'expected an array of profile names' }).optional(),
     health: healthSchema.optional(),
     dependsOn: z.array(z.string({ error: 'expected a service name' }), { error: 'expected an array of service names' }).optional(),
     stopSignal: signalSchema.optional(),

@@ -1,20 +1,122 @@
 /**
- * The environment a service's processes start with. Precedence, later wins:
- * devstack's own environment → the service's `env` → what devstack injects (PORT, run marker).
+ * The environment a service starts with, and where each value came from. Layers, later wins:
+ *   1. devstack's own environment (minus npm's per-script variables and devstack's markers)
+ *   2. the config folder's .env, .env.local, .env.<mode>, .env.<mode>.local
+ *   3. the same four files in the service's own folder (when it differs)
+ *   4. `env` in services.config.ts (templates expanded)
+ *   5. what devstack injects: PORT, <DEP>_URL and <DEP>_PORT for each dependency, the run marker
+ * `${VAR}` in a .env file or config value resolves against the layers below it and earlier keys of
+ * its own file.
  */
-import type { ResolvedService } from '../config/resolved.js';
+import { join, relative } from 'node:path';
+import type { ResolvedProbe, ResolvedService } from '../config/resolved.js';
+import { envPrefix, LOCAL_HOST, parseTemplateRef, serviceUrl } from '../config/templates.js';
+import { readEnvFile } from './env-file.js';
+import { interpolate } from './interpolate.js';
+
+export type EnvSource =
+  | { readonly type: 'process' }
+  | { readonly type: 'file'; readonly path: string }
+  | { readonly type: 'config' }
+  | { readonly type: 'devstack'; readonly why: string };
+
+export interface ResolvedEnv {
+  readonly env: Record<string, string>;
+  readonly sources: Record<string, EnvSource>;
+}
+
+export type EnvResult = { readonly ok: true; readonly value: ResolvedEnv } | { readonly ok: false; readonly file: string; readonly line: number; readonly problem: string };
 
 export interface ServiceEnvInput {
-  /** devstack's own environment (process.env, with undefined values dropped). */
-  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly processEnv: Readonly<Record<string, string>>;
+  /** The config file's folder. */
+  readonly root: string;
+  readonly mode: string;
   readonly service: ResolvedService;
+  readonly services: readonly ResolvedService[];
+  /** Every service's port for this run (fixed or auto-assigned). */
+  readonly ports: ReadonlyMap<string, number>;
   /** Variables devstack must control, such as its run marker. */
   readonly injected: Readonly<Record<string, string>>;
 }
 
-export function buildServiceEnv({ baseEnv, service, injected }: ServiceEnvInput): Record<string, string> {
-  const port: Record<string, string> = service.port === undefined ? {} : { PORT: String(service.port) };
-  return { ...baseEnv, ...service.env, ...port, ...injected };
+/** npm sets these for the script it runs; handed on, they would confuse an npm that a service runs. */
+const NOT_PASSED_THROUGH = /^(npm_|INIT_CWD$|DEVSTACK_RUN_ID$|DEVSTACK_SERVICE$)/;
+
+export function envFileNames(mode: string): string[] {
+  return ['.env', '.env.local', `.env.${mode}`, `.env.${mode}.local`];
+}
+
+export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
+  const { service, root } = input;
+  const env: Record<string, string> = {};
+  const sources: Record<string, EnvSource> = {};
+  const set = (key: string, value: string, source: EnvSource): void => {
+    env[key] = value;
+    sources[key] = source;
+  };
+  for (const [key, value] of Object.entries(input.processEnv)) if (!NOT_PASSED_THROUGH.test(key)) set(key, value, { type: 'process' });
+
+  const folders = service.cwd === root ? [root] : [root, service.cwd];
+  for (const folder of folders) {
+    for (const name of envFileNames(input.mode)) {
+      const path = join(folder, name);
+      const file = readEnvFile(path);
+      if (file === undefined) continue;
+      if (!file.ok) return { ok: false, file: path, line: file.line, problem: file.problem };
+      const display = relative(root, path);
+      for (const [key, value] of Object.entries(file.values)) set(key, interpolate(value, (name) => env[name]), { type: 'file', path: display });
+    }
+  }
+
+  const lookup = templateLookup(input, env);
+  for (const [key, value] of Object.entries(service.env)) set(key, interpolate(value, lookup), { type: 'config' });
+
+  const ownPort = input.ports.get(service.name);
+  if (ownPort !== undefined) set('PORT', String(ownPort), { type: 'devstack', why: service.port === 'auto' ? 'port (auto: a free one at each up)' : 'port' });
+  for (const dependency of service.dependsOn) {
+    const port = input.ports.get(dependency);
+    if (port === undefined) continue;
+    const why = `dependency ${dependency}`;
+    set(`${envPrefix(dependency)}_URL`, serviceUrl(port), { type: 'devstack', why });
+    set(`${envPrefix(dependency)}_PORT`, String(port), { type: 'devstack', why });
+  }
+  for (const [key, value] of Object.entries(input.injected)) set(key, value, { type: 'devstack', why: 'run marker' });
+  return { ok: true, value: { env, sources } };
+}
+
+/** Resolves `${port}`, `${services.x.url|port|host}` and `${VAR}` (from `env`, the layers so far). */
+function templateLookup(input: ServiceEnvInput, env: Readonly<Record<string, string>>): (name: string) => string | undefined {
+  return (name) => {
+    const ref = parseTemplateRef(name);
+    switch (ref.type) {
+      case 'own-port':
+        return portText(input.ports.get(input.service.name));
+      case 'service':
+        if (ref.field === 'host') return LOCAL_HOST;
+        return ref.field === 'port' ? portText(input.ports.get(ref.service)) : mapDefined(input.ports.get(ref.service), serviceUrl);
+      case 'env':
+        return env[ref.name];
+      case 'invalid':
+        return undefined; // rejected when the config was resolved
+    }
+  };
+}
+
+function portText(port: number | undefined): string | undefined {
+  return port === undefined ? undefined : String(port);
+}
+
+function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undefined {
+  return value === undefined ? undefined : map(value);
+}
+
+/** The probe with its templates expanded against the service's final environment and ports. */
+export function expandProbe(probe: ResolvedProbe, input: ServiceEnvInput, env: Readonly<Record<string, string>>): ResolvedProbe {
+  const lookup = templateLookup(input, env);
+  if (probe.type === 'http') return { ...probe, url: interpolate(probe.url, lookup) };
+  if (probe.type === 'tcp') return { ...probe, target: interpolate(probe.target, lookup) };
+  return probe;
 }
 
 /** process.env without undefined values (the type Node gives it allows them). */

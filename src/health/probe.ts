@@ -23,8 +23,10 @@ export function runProbeOnce(probe: PolledProbe, context: ProbeContext): Promise
   switch (probe.type) {
     case 'http':
       return probeHttp(probe);
-    case 'tcp':
-      return probeTcp(probe.host, probe.port, probe.timeoutMs);
+    case 'tcp': {
+      const separator = probe.target.lastIndexOf(':');
+      return probeTcp(probe.target.slice(0, separator), Number(probe.target.slice(separator + 1)), probe.timeoutMs);
+    }
     case 'command':
       return probeCommand(probe, context);
   }

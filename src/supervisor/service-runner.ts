@@ -3,7 +3,7 @@
  * reports every change; the supervisor decides when to start and stop it.
  */
 import type { ResolvedService } from '../config/resolved.js';
-import { buildServiceEnv } from '../env/service-env.js';
+import { expandProbe, resolveServiceEnv, type ServiceEnvInput } from '../env/service-env.js';
 import { waitHealthy } from '../health/wait-healthy.js';
 import { createLogFileWriter, type LogFileWriter } from '../logs/log-file.js';
 import { stopProcessTree, type ProcessTreeRef } from '../process/kill.js';
@@ -23,7 +23,12 @@ const OUTPUT_SETTLE_MS = 300;
 export interface RunnerContext {
   readonly logsDir: string;
   readonly runId: string;
-  readonly baseEnv: Readonly<Record<string, string>>;
+  /** devstack's own environment, the lowest layer of every service's. */
+  readonly processEnv: Readonly<Record<string, string>>;
+  readonly root: string;
+  readonly mode: string;
+  readonly services: readonly ResolvedService[];
+  readonly ports: ReadonlyMap<string, number>;
   readonly emit: (event: SupervisorEvent) => void;
   readonly processes: ProcessSnapshot;
 }
@@ -70,7 +75,7 @@ export class ServiceRunner {
       name: this.service.name,
       state: state.type,
       pid: state.type === 'starting' || state.type === 'ready' ? state.pid : undefined,
-      port: this.service.port,
+      port: this.#context.ports.get(this.service.name),
       startedAt: state.type === 'starting' || state.type === 'ready' ? state.startedAt : undefined,
       readyAt: state.type === 'ready' ? state.readyAt : undefined,
       restarts: this.#restarts,
@@ -132,8 +137,17 @@ export class ServiceRunner {
     if (signal.aborted) return { type: 'aborted' };
     const { service } = this;
     const marker = { runId: this.#context.runId, service: service.name };
-    const env = buildServiceEnv({ baseEnv: this.#context.baseEnv, service, injected: markerEnv(marker) });
+    const { processEnv, root, mode, services, ports } = this.#context;
+    const envInput: ServiceEnvInput = { processEnv, root, mode, service, services, ports, injected: markerEnv(marker) };
+    const resolvedEnv = resolveServiceEnv(envInput);
     this.#runLinesStart = this.#recentLines.length;
+    if (!resolvedEnv.ok) {
+      // Checked before `up` starts anything; this catches a .env file broken before a restart.
+      const message = `${resolvedEnv.file}:${resolvedEnv.line}: ${resolvedEnv.problem}`;
+      this.#apply({ type: 'fail', reason: 'spawn-failed', message, at: Date.now() });
+      return { type: 'failed', failure: this.#failure(message, 'spawn-failed') };
+    }
+    const env = resolvedEnv.value.env;
     const spawning = spawnProcess({ command: service.command, cwd: service.cwd, env, onLines: (source, lines) => this.#onLines(source === 'stdout' ? 'out' : 'err', lines) });
     this.#spawning = spawning;
     const result = await spawning;
@@ -154,7 +168,7 @@ export class ServiceRunner {
       startTime: spawned.startTime,
       runId: marker.runId,
       startedAt: new Date(spawnedAt).toISOString(),
-      port: service.port,
+      port: ports.get(service.name),
     });
     this.#log().write('sys', [`devstack: started pid ${spawned.pid}`]);
     const abort = new AbortController();
@@ -170,7 +184,7 @@ export class ServiceRunner {
       return { type: 'ready' };
     }
     const outcome = await waitHealthy({
-      probe: service.health,
+      probe: expandProbe(service.health, envInput, env),
       context: { cwd: service.cwd, env },
       signal: abort.signal,
       spawnedAt,

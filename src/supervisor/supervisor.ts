@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { ResolvedConfig } from '../config/resolved.js';
-import { dependentsOf, withDependencies, withDependents } from '../graph/graph.js';
+import { dependentsOf, withDependents } from '../graph/graph.js';
 import { createProcessSnapshot } from '../process/proc-table.js';
 import type { RestartOutcome, ServiceSnapshot, StartFailure, StartOutcome, SupervisorEvent, SupervisorListener } from './events.js';
 import { isActive } from './service-state.js';
@@ -15,7 +15,12 @@ import { createDeferred } from '../util/deferred.js';
 export interface SupervisorOptions {
   readonly config: ResolvedConfig;
   readonly runId: string;
-  readonly baseEnv: Readonly<Record<string, string>>;
+  /** devstack's own environment: the lowest layer of every service's environment. */
+  readonly processEnv: Readonly<Record<string, string>>;
+  /** Selects .env.<mode> files. */
+  readonly mode: string;
+  /** Every selected service's port for the run (config/select + env/ports plan them). */
+  readonly ports: ReadonlyMap<string, number>;
 }
 
 export class Supervisor {
@@ -39,7 +44,11 @@ export class Supervisor {
     const context = {
       logsDir: options.config.logsDir,
       runId: options.runId,
-      baseEnv: options.baseEnv,
+      processEnv: options.processEnv,
+      root: options.config.root,
+      mode: options.mode,
+      services: options.config.services,
+      ports: options.ports,
       emit: (event: SupervisorEvent) => this.#emit(event),
       processes: createProcessSnapshot(),
     };
@@ -67,10 +76,9 @@ export class Supervisor {
     return this.#selected;
   }
 
-  /** Starts `requested` (all when empty) and their dependencies. */
-  async start(requested: readonly string[]): Promise<StartOutcome> {
-    const services = this.config.services;
-    this.#selected = withDependencies(services, requested.length === 0 ? services.map((s) => s.name) : requested);
+  /** Starts these services, which must include their dependencies (config/select.ts). */
+  async start(selected: readonly string[]): Promise<StartOutcome> {
+    this.#selected = selected;
     const signal = this.#startupAbort.signal;
     let firstFailure: StartFailure | undefined;
     const started = new Map<string, Promise<boolean>>();

@@ -13,7 +13,7 @@ import { DevstackError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { formatStartFailure } from '../render/error.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
-import type { SupervisorMessage } from './supervise.js';
+import type { SuperviseOptions, SupervisorMessage } from './supervise.js';
 import type { UpOptions } from './up.js';
 
 export const SUPERVISE_COMMAND = '__supervise';
@@ -23,7 +23,8 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   // The supervisor's own stderr (an internal error's stack, say) goes to a file, not to a terminal it outlives.
   const stderr = openSync(join(config.logsDir, 'devstack.stderr.log'), 'a');
-  const child = spawn(process.execPath, [main, SUPERVISE_COMMAND, '-c', config.file, ...(options.wait ? ['--stream'] : []), '--', ...options.services], {
+  const supervise: SuperviseOptions = { configFile: config.file, services: options.services, profiles: options.profiles, mode: options.mode, stream: options.wait };
+  const child = spawn(process.execPath, [main, SUPERVISE_COMMAND, JSON.stringify(supervise)], {
     cwd: context.cwd,
     env: context.env,
     detached: true,

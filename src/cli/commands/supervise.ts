@@ -14,7 +14,17 @@ function send(message: SupervisorMessage): void {
   if (process.connected) process.send?.(message, undefined, {}, () => undefined); // the parent may have gone: fine
 }
 
-export async function superviseCommand(context: CommandContext, options: { services: readonly string[]; stream: boolean }): Promise<number> {
+/** What detach.ts hands the background supervisor, as one JSON argument. */
+export interface SuperviseOptions {
+  readonly configFile: string;
+  readonly services: readonly string[];
+  readonly profiles: readonly string[];
+  readonly mode: string;
+  /** Forward service output (for `up --wait`), not only status events. */
+  readonly stream: boolean;
+}
+
+export async function superviseCommand(context: CommandContext, options: SuperviseOptions): Promise<number> {
   // Detached: no terminal to lose, but `devstack down` may still send SIGTERM as a fallback.
   let run: Awaited<ReturnType<typeof runStack>>;
   try {
@@ -22,7 +32,9 @@ export async function superviseCommand(context: CommandContext, options: { servi
     run = await runStack({
       config,
       services: options.services,
-      baseEnv: definedEnv(context.env),
+      processEnv: definedEnv(context.env),
+    profiles: options.profiles,
+    mode: options.mode,
       cwd: context.cwd,
       onEvent: (event) => {
         if (event.type !== 'output' || options.stream) send({ type: 'event', event });

@@ -16,6 +16,8 @@ export interface UpOptions {
   readonly services: readonly string[];
   readonly detach: boolean;
   readonly wait: boolean;
+  readonly profiles: readonly string[];
+  readonly mode: string;
 }
 
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
@@ -30,7 +32,9 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
   const run = await runStack({
     config,
     services: options.services,
-    baseEnv: definedEnv(context.env),
+    processEnv: definedEnv(context.env),
+    profiles: options.profiles,
+    mode: options.mode,
     cwd: context.cwd,
     onEvent: createEventRenderer(terminal, { names, showOutput: true }),
   });

@@ -1,0 +1,84 @@
+/**
+ * `devstack env <svc> [--json] [--reveal] [--all]`: the environment the service gets (or got, when
+ * the stack runs) and where each value comes from. Secrets are masked unless --reveal.
+ */
+import getPort from 'get-port';
+import { callControl } from '../../control/client.js';
+import type { StatusResponse } from '../../control/protocol.js';
+import { controlSocketAddress } from '../../control/socket-address.js';
+import { LOCAL_HOST } from '../../config/templates.js';
+import { DevstackError } from '../../errors.js';
+import { definedEnv, resolveServiceEnv, type EnvSource } from '../../env/service-env.js';
+import { maskValue } from '../../env/mask.js';
+import type { ResolvedConfig } from '../../config/resolved.js';
+import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
+
+export interface EnvOptions {
+  readonly service: string;
+  readonly json: boolean;
+  readonly reveal: boolean;
+  readonly all: boolean;
+  readonly mode: string;
+}
+
+function describeSource(source: EnvSource, configFile: string): string {
+  switch (source.type) {
+    case 'process':
+      return "devstack's environment";
+    case 'file':
+      return source.path;
+    case 'config':
+      return configFile;
+    case 'devstack':
+      return `devstack: ${source.why}`;
+  }
+}
+
+/** The running stack's ports, or the ones `up` would use (auto ports: a free one now). */
+async function currentPorts(config: ResolvedConfig): Promise<Map<string, number>> {
+  const status = await callControl<StatusResponse>(controlSocketAddress(config.logsDir), 'GET', '/status', undefined, 2000);
+  const ports = new Map<string, number>();
+  if (status.ok) for (const service of status.body.services) if (service.port !== undefined) ports.set(service.name, service.port);
+  for (const service of config.services) {
+    if (ports.has(service.name) || service.port === undefined) continue;
+    ports.set(service.name, service.port === 'auto' ? await getPort({ host: LOCAL_HOST }) : service.port);
+  }
+  return ports;
+}
+
+export async function envCommand(context: CommandContext, options: EnvOptions): Promise<number> {
+  const config = await loadContextConfig(context);
+  checkServiceNames(config, [options.service]);
+  const service = config.services.find((candidate) => candidate.name === options.service)!;
+  const resolved = resolveServiceEnv({
+    processEnv: definedEnv(context.env),
+    root: config.root,
+    mode: options.mode,
+    service,
+    services: config.services,
+    ports: await currentPorts(config),
+    injected: {},
+  });
+  if (!resolved.ok) throw new DevstackError('ENV_FILE_INVALID', `${resolved.file}:${resolved.line}: malformed line (${resolved.problem})`, { hint: 'write KEY=value' });
+
+  const { env, sources } = resolved.value;
+  const keys = Object.keys(env).sort();
+  const shown = options.all ? keys : keys.filter((key) => sources[key]!.type !== 'process');
+  const valueOf = (key: string): string => (options.reveal ? env[key]! : maskValue(key, env[key]!));
+  if (options.json) {
+    const entries = shown.map((key) => [key, { value: valueOf(key), source: describeSource(sources[key]!, config.displayFile) }]);
+    context.terminal.out(JSON.stringify(Object.fromEntries(entries), null, 2));
+    return 0;
+  }
+  const lines = shown.map((key) => `${key}=${valueOf(key)}`);
+  const width = Math.min(60, Math.max(0, ...lines.map((line) => line.length)));
+  const { colors } = context.terminal;
+  context.terminal.out(
+    shown
+      .map((key, index) => `${lines[index]!.padEnd(width)}  ${colors.dim(`# ${describeSource(sources[key]!, config.displayFile)}`)}`)
+      .join('\n'),
+  );
+  const hidden = keys.length - shown.length;
+  if (hidden > 0) context.terminal.out(colors.dim(`(+${hidden} variables passed through from devstack's environment; --all shows them)`));
+  return 0;
+}
