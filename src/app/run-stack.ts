@@ -52,9 +52,12 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   const address = controlSocketAddress(config.logsDir);
   const runId = randomBytes(8).toString('hex');
   const startedAt = new Date().toISOString();
-  let supervisor: Supervisor | undefined;
-  const listening = await listenControl(address, (request, response) => handler?.(request, response));
+  // The socket is bound first, as the lock; until the supervisor exists, requests get a 503.
   let handler: ReturnType<typeof createControlHandler> | undefined;
+  const listening = await listenControl(address, (request, response) => {
+    if (handler) handler(request, response);
+    else response.writeHead(503).end(JSON.stringify({ error: 'the supervisor is starting' }));
+  });
   if (!listening.ok) {
     if (listening.reason === 'in-use') throw await alreadyRunningError(address, config);
     throw new DevstackError('STATE_DIR_UNWRITABLE', `cannot open the control socket: ${listening.message}`);
@@ -79,7 +82,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     configFile: config.file,
   });
   const log = createSupervisorLog(join(config.logsDir, 'devstack.log'));
-  supervisor = new Supervisor({ config, runId, processEnv: options.processEnv, mode: options.mode, ports });
+  const supervisor = new Supervisor({ config, runId, processEnv: options.processEnv, mode: options.mode, ports });
   supervisor.onEvent(logEvent(log));
   if (options.onEvent) supervisor.onEvent(options.onEvent);
   handler = createControlHandler(supervisor, { runId, startedAt, configFile: config.file });
@@ -131,7 +134,7 @@ async function alreadyRunningError(address: string, config: ResolvedConfig): Pro
   const status = await callControl<StatusResponse>(address, 'GET', '/status', undefined, 2000);
   const who = status.ok
     ? `supervisor pid ${status.body.pid}; ${status.body.services.map((service) => `${service.name} ${service.state}`).join(', ')}`
-    : 'its supervisor is busy';
+    : 'its supervisor is starting or busy';
   return new DevstackError('ALREADY_RUNNING', `the stack of ${config.displayFile} is already running (${who})`, {
     hint: 'use "devstack ps" or "devstack logs -f" to see it, "devstack restart <service>", or "devstack down" first',
   });

@@ -13,6 +13,7 @@ export function callControl<T>(address: string, method: 'GET' | 'POST', path: st
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
       response.on('end', () => {
+        if (response.statusCode === 503) return resolve({ ok: false, reason: 'error', message: 'the supervisor is starting' });
         try {
           resolve({ ok: true, status: response.statusCode ?? 0, body: JSON.parse(text) as T });
         } catch {

@@ -1,9 +1,8 @@
 /** The background supervisor behind `up -d` / `up --wait` (started by detach.ts, not by users). */
-import { runStack } from '../../app/run-stack.js';
-import { definedEnv } from '../../env/service-env.js';
+import type { StackRun } from '../../app/run-stack.js';
 import { isDevstackError, type ErrorCode } from '../../errors.js';
 import type { StartOutcome, SupervisorEvent } from '../../supervisor/events.js';
-import { loadContextConfig, type CommandContext } from '../context.js';
+import { loadContextConfig, startStack, type CommandContext } from '../context.js';
 
 export type SupervisorMessage =
   | { readonly type: 'event'; readonly event: SupervisorEvent }
@@ -26,19 +25,11 @@ export interface SuperviseOptions {
 
 export async function superviseCommand(context: CommandContext, options: SuperviseOptions): Promise<number> {
   // Detached: no terminal to lose, but `devstack down` may still send SIGTERM as a fallback.
-  let run: Awaited<ReturnType<typeof runStack>>;
+  let run: StackRun;
   try {
     const config = await loadContextConfig(context);
-    run = await runStack({
-      config,
-      services: options.services,
-      processEnv: definedEnv(context.env),
-    profiles: options.profiles,
-    mode: options.mode,
-      cwd: context.cwd,
-      onEvent: (event) => {
-        if (event.type !== 'output' || options.stream) send({ type: 'event', event });
-      },
+    run = await startStack(context, config, options, (event) => {
+      if (event.type !== 'output' || options.stream) send({ type: 'event', event });
     });
   } catch (error) {
     if (!isDevstackError(error)) throw error;

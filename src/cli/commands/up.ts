@@ -4,10 +4,8 @@
  * once every requested service is ready (0) or one failed (1); `--wait` also shows the output
  * while waiting.
  */
-import { runStack } from '../../app/run-stack.js';
-import { definedEnv } from '../../env/service-env.js';
 import type { StartOutcome } from '../../supervisor/events.js';
-import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
+import { checkServiceNames, loadContextConfig, startStack, type CommandContext } from '../context.js';
 import { formatStartFailure } from '../render/error.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
 import { startDetached } from './detach.js';
@@ -29,15 +27,7 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
 
   const names = config.services.map((service) => service.name);
   const { terminal } = context;
-  const run = await runStack({
-    config,
-    services: options.services,
-    processEnv: definedEnv(context.env),
-    profiles: options.profiles,
-    mode: options.mode,
-    cwd: context.cwd,
-    onEvent: createEventRenderer(terminal, { names, showOutput: true }),
-  });
+  const run = await startStack(context, config, options, createEventRenderer(terminal, { names, showOutput: true }));
 
   let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
