@@ -19,6 +19,7 @@ import type { StartOutcome, SupervisorEvent, SupervisorListener } from '../super
 import { Supervisor } from '../supervisor/supervisor.js';
 import { findLeftovers, hasLeftovers, removeStalePidFiles } from './leftovers.js';
 import { ensureLogsDir } from './state-dir.js';
+import { unreachable } from '../util/unreachable.js';
 import { selectServices } from '../config/select.js';
 import { planPorts } from '../env/ports.js';
 import { resolveServiceEnv } from '../env/service-env.js';
@@ -161,6 +162,7 @@ function logEvent(log: SupervisorLog): (event: SupervisorEvent) => void {
         const { state } = event;
         const fields = { service: event.service, state: state.type, from: event.previous.type };
         if (state.type === 'failed') log.error('service failed', { ...fields, reason: state.reason, message: state.message });
+        else if (state.type === 'backoff') log.warn('service crashed, restart scheduled', { ...fields, attempt: state.attempt, message: state.message });
         else log.info('service state', state.type === 'starting' ? { ...fields, pid: state.pid } : fields);
         return;
       }
@@ -170,8 +172,18 @@ function logEvent(log: SupervisorLog): (event: SupervisorEvent) => void {
       case 'stop-incomplete':
         log.error('processes survived SIGKILL', { service: event.service, pids: event.survivors });
         return;
+      case 'restarting':
+        return;
+      case 'restarted':
+        log.info('service restarted', { service: event.service, cause: event.cause, readyInMs: event.readyInMs });
+        return;
+      case 'restart-loop':
+        log.warn('restart loop detected, restarts on change paused', { service: event.service, file: event.file });
+        return;
       case 'output':
         return; // service output goes to the service's own log file
+      default:
+        return unreachable(event);
     }
   };
 }

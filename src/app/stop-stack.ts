@@ -44,7 +44,7 @@ export async function stopStack({ config, services }: StopStackOptions): Promise
 }
 
 function isRunningState(state: string): boolean {
-  return state === 'starting' || state === 'ready' || state === 'stopping' || state === 'pending';
+  return state === 'starting' || state === 'ready' || state === 'stopping' || state === 'pending' || state === 'backoff';
 }
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<void> {

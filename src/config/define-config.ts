@@ -99,6 +99,21 @@ export interface ServiceConfig {
   stopTimeout?: Duration;
   /** Restart the service when its files change: `true` watches its cwd. */
   watch?: boolean | string[] | WatchOptions;
+  /** After this service restarts (file change or `devstack restart`) and is ready, restart its dependents too. */
+  restartDependents?: boolean;
+  /**
+   * `'service'` (default) runs until stopped. `'task'` runs to completion — migrations, seeding,
+   * codegen — and services that depend on it start once it has exited with code 0.
+   */
+  type?: 'service' | 'task';
+  /**
+   * When a service that was ready exits by itself: `'on-failure'` (default for services) restarts it
+   * after a non-zero exit, `'always'` after any exit, `'no'` never (default for tasks). Restarts back
+   * off from 0.5 s, doubling up to 30 s, and the back-off resets after a minute of stable running.
+   */
+  restart?: 'no' | 'on-failure' | 'always';
+  /** Give up after this many restarts in a row without a stable minute. Default: no limit. */
+  maxRestarts?: number;
 }
 
 export interface UserConfig {

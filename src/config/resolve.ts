@@ -93,6 +93,10 @@ function resolveService(name: string, service: ServiceConfig, root: string, disp
     if (dependsOn.indexOf(dependency) !== index) throw configError(displayFile, at, `"${dependency}" is listed twice`);
   });
 
+  if (service.type === 'task') {
+    if (service.health !== undefined) throw configError(displayFile, `${field}.health`, 'a task is done when it exits with code 0; it has no health check', 'remove health, or make it a service');
+    if (service.restart !== undefined) throw configError(displayFile, `${field}.restart`, 'a task is not restarted when it exits', 'remove restart; "devstack restart" runs a task again');
+  }
   const cwd = service.cwd === undefined ? root : resolvePath(root, service.cwd);
   return {
     name,
@@ -106,6 +110,10 @@ function resolveService(name: string, service: ServiceConfig, root: string, disp
     stopSignal: service.stopSignal ?? 'SIGTERM',
     stopTimeoutMs: durationMs(service.stopTimeout, DEFAULT_STOP_TIMEOUT_MS),
     watch: resolveWatch(service.watch, cwd),
+    restartDependents: service.restartDependents ?? false,
+    type: service.type ?? 'service',
+    restart: service.restart ?? (service.type === 'task' ? 'no' : 'on-failure'),
+    maxRestarts: service.maxRestarts ?? Infinity,
   };
 }
 

@@ -21,7 +21,9 @@ export type ResolvedProbe = ProbeTimingMs &
   );
 
 export interface ResolvedWatch {
+  /** Absolute paths. */
   readonly paths: readonly string[];
+  /** The user's patterns, matched against paths relative to the service's cwd (see watch/ignore.ts). */
   readonly ignore: readonly string[];
   readonly debounceMs: number;
 }
@@ -39,6 +41,11 @@ export interface ResolvedService {
   readonly stopSignal: NodeJS.Signals;
   readonly stopTimeoutMs: number;
   readonly watch: ResolvedWatch | undefined;
+  readonly restartDependents: boolean;
+  readonly type: 'service' | 'task';
+  readonly restart: 'no' | 'on-failure' | 'always';
+  /** Infinity when unlimited. */
+  readonly maxRestarts: number;
 }
 
 export interface ResolvedConfig {

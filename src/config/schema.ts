@@ -126,6 +126,10 @@ const serviceSchema = z.strictObject(
     stopSignal: signalSchema.optional(),
     stopTimeout: durationSchema.optional(),
     watch: watchSchema.optional(),
+    restartDependents: z.boolean({ error: 'expected true or false' }).optional(),
+    type: z.enum(['service', 'task'], { error: "expected 'service' or 'task'" }).optional(),
+    restart: z.enum(['no', 'on-failure', 'always'], { error: "expected 'no', 'on-failure' or 'always'" }).optional(),
+    maxRestarts: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(0, { error: 'expected a whole number' }).optional(),
   },
   { error: 'expected a service object with at least a command' },
 );

@@ -1,11 +1,22 @@
 /** What the supervisor reports. The CLI renderer, devstack.log and the control server subscribe. */
 import type { FailureReason, ServiceState, StateId } from './service-state.js';
 
+/** Why a service was restarted. */
+export type RestartCause =
+  | { readonly type: 'change'; readonly file: string }
+  | { readonly type: 'manual' }
+  | { readonly type: 'crash'; readonly attempt: number }
+  | { readonly type: 'dependency'; readonly service: string };
+
 export type SupervisorEvent =
   | { readonly type: 'state'; readonly service: string; readonly state: ServiceState; readonly previous: ServiceState }
   | { readonly type: 'output'; readonly service: string; readonly source: 'out' | 'err'; readonly lines: readonly string[] }
   | { readonly type: 'stop-escalated'; readonly service: string; readonly signal: NodeJS.Signals; readonly timeoutMs: number }
-  | { readonly type: 'stop-incomplete'; readonly service: string; readonly survivors: readonly number[] };
+  | { readonly type: 'stop-incomplete'; readonly service: string; readonly survivors: readonly number[] }
+  /** A restart begins: its stop/start state changes are part of it (the console shows one line). */
+  | { readonly type: 'restarting'; readonly service: string; readonly cause: RestartCause }
+  | { readonly type: 'restarted'; readonly service: string; readonly cause: RestartCause; readonly readyInMs: number }
+  | { readonly type: 'restart-loop'; readonly service: string; readonly file: string };
 
 export interface StartFailure {
   readonly service: string;

@@ -13,7 +13,9 @@ import { markerEntries, markerEnv } from '../process/run-marker.js';
 import { spawnProcess, type SpawnedProcess } from '../process/spawn.js';
 import { join } from 'node:path';
 import type { RestartOutcome, ServiceSnapshot, StartFailure, SupervisorEvent } from './events.js';
-import { describeExit, isActive, transition, type ServiceEvent, type ServiceState } from './service-state.js';
+import type { RunWindow } from '../watch/restart-loop.js';
+import { decideRestart } from './restart-policy.js';
+import { describeExit, hasProcess, isActive, transition, type ServiceEvent, type ServiceState } from './service-state.js';
 
 const TAIL_LINES = 20;
 const RECENT_LINES_KEPT = 100;
@@ -29,6 +31,10 @@ export interface RunnerContext {
   readonly mode: string;
   readonly services: readonly ResolvedService[];
   readonly ports: ReadonlyMap<string, number>;
+  /** Aborted when the stack shuts down: no crash restart starts after that. */
+  readonly shutdownSignal: AbortSignal;
+  /** Called when the runner stops being busy without a state change (see isBusy). */
+  readonly settled: () => void;
   readonly emit: (event: SupervisorEvent) => void;
   readonly processes: ProcessSnapshot;
 }
@@ -59,6 +65,11 @@ export class ServiceRunner {
   #runLinesStart = 0;
   readonly #lineListeners = new Set<(line: string) => void>();
   #restarts = 0;
+  /** Crash restarts without a stable minute in between (the back-off exponent). */
+  #consecutiveCrashes = 0;
+  #backoffTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Between a process's exit and the restart decision: the run is not idle yet. */
+  #handlingExit = false;
 
   constructor(service: ResolvedService, context: RunnerContext) {
     this.service = service;
@@ -67,6 +78,16 @@ export class ServiceRunner {
 
   get state(): ServiceState {
     return this.#state;
+  }
+
+  /** True while the service runs, will run again, or is still deciding whether to. */
+  isBusy(): boolean {
+    return this.#handlingExit || isActive(this.#state);
+  }
+
+  /** Counts a restart made from outside (a dependent restarted along with its dependency). */
+  countRestart(): void {
+    this.#restarts++;
   }
 
   snapshot(): ServiceSnapshot {
@@ -79,8 +100,16 @@ export class ServiceRunner {
       startedAt: state.type === 'starting' || state.type === 'ready' ? state.startedAt : undefined,
       readyAt: state.type === 'ready' ? state.readyAt : undefined,
       restarts: this.#restarts,
-      message: state.type === 'failed' ? state.message : undefined,
+      message: state.type === 'failed' ? state.message : state.type === 'backoff' ? `${state.message}; restart ${state.attempt} in ${formatMs(Math.max(0, state.until - Date.now()))}` : undefined,
     };
+  }
+
+  /** The current process's start and ready times, for restart-loop detection. */
+  runWindow(): RunWindow | undefined {
+    const state = this.#state;
+    if (state.type === 'starting') return { startedAt: state.startedAt, readyAt: undefined };
+    if (state.type === 'ready') return { startedAt: state.startedAt, readyAt: state.readyAt };
+    return undefined;
   }
 
   #apply(event: ServiceEvent): void {
@@ -120,7 +149,8 @@ export class ServiceRunner {
 
   /** Spawns the service and waits until it is ready, failed, or the start was aborted. */
   async start(startupSignal: AbortSignal): Promise<RunOutcome> {
-    if (isActive(this.#state)) return { type: 'ready' };
+    if (hasProcess(this.#state)) return { type: 'ready' };
+    this.#cancelBackoff();
     this.#state = { type: 'pending' };
     const startAbort = new AbortController();
     this.#startAbort = startAbort;
@@ -178,6 +208,7 @@ export class ServiceRunner {
     this.#current = run;
     this.#apply({ type: 'spawned', pid: spawned.pid, at: spawnedAt });
     if (signal.aborted) return { type: 'aborted' };
+    if (service.type === 'task') return this.#waitForTask(run);
 
     if (service.health === undefined) {
       this.#apply({ type: 'ready', at: Date.now() });
@@ -215,15 +246,84 @@ export class ServiceRunner {
     }
   }
 
+  /** A task is done when its process exits: 0 lets dependents start, anything else fails `up`. */
+  async #waitForTask(run: CurrentRun): Promise<RunOutcome> {
+    await run.exitHandled;
+    const state = this.#state;
+    if (state.type === 'exited') return { type: 'ready' };
+    if (state.type !== 'failed') return { type: 'aborted' };
+    await settle(run.process.outputDone, OUTPUT_SETTLE_MS);
+    return { type: 'failed', failure: this.#failure(state.message, state.reason) };
+  }
+
   async #onExit(run: CurrentRun, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     run.exited = true;
     run.abort.abort();
+    this.#handlingExit = true;
+    try {
+      await this.#handleExit(run, code, signal);
+    } finally {
+      this.#handlingExit = false;
+      this.#context.settled();
+    }
+  }
+
+  async #handleExit(run: CurrentRun, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    const before = this.#state;
+    const at = Date.now();
     this.#log().write('sys', [`devstack: pid ${run.ref.pid} ${describeExit(code, signal)}`]);
-    this.#apply({ type: 'exit', code, signal, at: Date.now() });
+    if (this.service.type === 'task' && before.type === 'starting') {
+      this.#apply(code === 0 ? { type: 'completed', at } : { type: 'fail', reason: 'task-failed', message: describeExit(code, signal), at });
+    } else {
+      this.#apply({ type: 'exit', code, signal, at });
+    }
     if (run.killing !== undefined || this.#current !== run) return;
     // The leader exited on its own: whatever it left behind in its group or under its marker goes too.
     await stopProcessTree(run.ref, { signal: this.service.stopSignal, timeoutMs: this.service.stopTimeoutMs, snapshot: this.#context.processes });
     removeServicePidFile(this.#context.logsDir, this.service.name);
+    if (before.type === 'ready' && this.service.type === 'service') this.#afterCrash(code, at - before.startedAt);
+  }
+
+  /** Applies the restart policy after a ready service exited, or after a restart failed to start. */
+  #afterCrash(exitCode: number | null, ranForMs: number): void {
+    if (this.#context.shutdownSignal.aborted) return;
+    const { restart: policy, maxRestarts } = this.service;
+    const decision = decideRestart({ policy, maxRestarts, exitCode, ranForMs, consecutiveRestarts: this.#consecutiveCrashes });
+    switch (decision.type) {
+      case 'stay-down':
+        return;
+      case 'give-up': {
+        const last = this.#state.type === 'failed' ? this.#state.message : 'exited';
+        const message = `crash loop: ${decision.restarts} restarts in a row did not last a minute (last: ${last}); not restarting (maxRestarts ${maxRestarts})`;
+        this.#log().write('sys', [`devstack: ${message}`]);
+        this.#apply({ type: 'fail', reason: 'crash-loop', message, at: Date.now() });
+        return;
+      }
+      case 'restart':
+        this.#consecutiveCrashes = decision.attempt;
+        this.#apply({ type: 'backoff', attempt: decision.attempt, delayMs: decision.delayMs, until: Date.now() + decision.delayMs });
+        // Only a timer until then: a crash-looping service costs the supervisor no CPU.
+        this.#backoffTimer = setTimeout(() => void this.#restartAfterCrash(decision.attempt), decision.delayMs);
+    }
+  }
+
+  async #restartAfterCrash(attempt: number): Promise<void> {
+    this.#backoffTimer = undefined;
+    if (this.#state.type !== 'backoff') return;
+    this.#restarts++;
+    const startedAt = Date.now();
+    this.#context.emit({ type: 'restarting', service: this.service.name, cause: { type: 'crash', attempt } });
+    const outcome = await this.start(this.#context.shutdownSignal);
+    if (outcome.type === 'ready') {
+      this.#context.emit({ type: 'restarted', service: this.service.name, cause: { type: 'crash', attempt }, readyInMs: Date.now() - startedAt });
+    } else if (outcome.type === 'failed') {
+      this.#afterCrash(1, Date.now() - startedAt);
+    }
+  }
+
+  #cancelBackoff(): void {
+    if (this.#backoffTimer !== undefined) clearTimeout(this.#backoffTimer);
+    this.#backoffTimer = undefined;
   }
 
   /** Stops a run's whole process tree (once), whatever the service state says. */
@@ -243,9 +343,10 @@ export class ServiceRunner {
 
   /** Stops the service's processes: stop signal to all, SIGKILL after stopTimeout. */
   async stop(): Promise<void> {
+    this.#cancelBackoff();
     this.#startAbort?.abort();
     await this.#spawning;
-    if (this.#state.type === 'pending') this.#apply({ type: 'stop' });
+    if (this.#state.type === 'pending' || this.#state.type === 'backoff') this.#apply({ type: 'stop' });
     const run = this.#current;
     if (run === undefined) return;
     if (run.exited && run.killing === undefined) {
@@ -257,14 +358,19 @@ export class ServiceRunner {
     this.#apply({ type: 'stopped' });
   }
 
-  async restart(startupSignal: AbortSignal): Promise<RestartOutcome> {
+  /** Stop, start, wait for ready (a file change or `devstack restart`): a fresh start for the back-off too. */
+  async restart(): Promise<RestartOutcome> {
     await this.stop();
     this.#restarts++;
+    this.#consecutiveCrashes = 0;
     const started = Date.now();
-    const outcome = await this.start(startupSignal);
+    const outcome = await this.start(this.#context.shutdownSignal);
     if (outcome.type === 'ready') return { type: 'ready', readyInMs: Date.now() - started };
-    if (outcome.type === 'failed') return outcome;
-    return { type: 'failed', failure: this.#failure('restart was interrupted', 'spawn-failed') };
+    if (outcome.type === 'failed') {
+      this.#afterCrash(1, Date.now() - started); // e.g. a syntax error just saved: back off, wait for the next change
+      return outcome;
+    }
+    return { type: 'failed', failure: this.#failure('the restart was interrupted because the stack is stopping', 'spawn-failed') };
   }
 
   async close(): Promise<void> {

@@ -1,16 +1,18 @@
 /**
  * Starts services in dependency order, each the moment its own dependencies are ready (no
  * levels: independent branches never wait for each other), and stops them in reverse: a service
- * stops once everything that depends on it has stopped.
+ * stops once everything that depends on it has stopped. Restarts — a file change, `devstack
+ * restart`, a crash — go through one path per service, so they never overlap.
  */
 import { setMaxListeners } from 'node:events';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { dependentsOf, withDependents } from '../graph/graph.js';
 import { createProcessSnapshot } from '../process/proc-table.js';
-import type { RestartOutcome, ServiceSnapshot, StartFailure, StartOutcome, SupervisorEvent, SupervisorListener } from './events.js';
-import { isActive } from './service-state.js';
-import { ServiceRunner } from './service-runner.js';
 import { createDeferred } from '../util/deferred.js';
+import type { RestartCause, RestartOutcome, ServiceSnapshot, StartFailure, StartOutcome, SupervisorEvent, SupervisorListener } from './events.js';
+import { ServiceRunner } from './service-runner.js';
+import { isActive } from './service-state.js';
+import { createFileWatching, type FileWatching } from './file-watching.js';
 
 export interface SupervisorOptions {
   readonly config: ResolvedConfig;
@@ -28,17 +30,22 @@ export class Supervisor {
   readonly runId: string;
   readonly #runners = new Map<string, ServiceRunner>();
   readonly #listeners = new Set<SupervisorListener>();
-  readonly #startupAbort = new AbortController();
+  /** Aborted by stopAll: nothing starts or restarts after that. */
+  readonly #shutdown = new AbortController();
   #selected: readonly string[] = [];
   #stopAll: Promise<void> | undefined;
   readonly #idle = createDeferred<void>();
   #startupDone = false;
   /** Restarts in progress: a service briefly stopped for a restart does not make the run idle. */
   #restarting = 0;
+  readonly #restartsInFlight = new Map<string, Promise<RestartOutcome>>();
+  /** A change that arrived during a restart: at most one more restart follows. */
+  readonly #pendingChange = new Map<string, RestartCause>();
+  #watching: Promise<FileWatching | undefined> | undefined;
 
   constructor(options: SupervisorOptions) {
     // Every service waiting to start listens on this one signal: dozens of listeners are expected.
-    setMaxListeners(0, this.#startupAbort.signal);
+    setMaxListeners(0, this.#shutdown.signal);
     this.config = options.config;
     this.runId = options.runId;
     const context = {
@@ -49,6 +56,8 @@ export class Supervisor {
       mode: options.mode,
       services: options.config.services,
       ports: options.ports,
+      shutdownSignal: this.#shutdown.signal,
+      settled: () => this.#checkIdle(),
       emit: (event: SupervisorEvent) => this.#emit(event),
       processes: createProcessSnapshot(),
     };
@@ -79,21 +88,51 @@ export class Supervisor {
   /** Starts these services, which must include their dependencies (config/select.ts). */
   async start(selected: readonly string[]): Promise<StartOutcome> {
     this.#selected = selected;
-    const signal = this.#startupAbort.signal;
+    // Watching starts with the services, so a change saved as soon as `up` returns is seen.
+    const watching = createFileWatching({
+      services: this.config.services.filter((service) => selected.includes(service.name) && service.watch !== undefined),
+      logsDir: this.config.logsDir,
+      runWindow: (name) => this.#runner(name).runWindow(),
+      onRestart: (name, cause) => {
+        // Changes saved while the stack is still starting are picked up by that start anyway.
+        if (this.#startupDone && !this.#shutdown.signal.aborted) void this.#restartOnce(name, cause);
+      },
+      onLoop: (name, file) => this.#emit({ type: 'restart-loop', service: name, file }),
+    });
+    this.#watching = watching;
+    const failure = await this.#startSet(selected);
+    await watching;
+    this.#startupDone = true;
+    if (failure !== undefined) {
+      await this.stopAll();
+      return { type: 'failed', failure };
+    }
+    this.#checkIdle();
+    if (this.#shutdown.signal.aborted) return { type: 'aborted' };
+    return { type: 'ready', services: selected };
+  }
+
+  /** Starts `names` in dependency order; the first failure stops further starts and is returned. */
+  async #startSet(names: readonly string[]): Promise<StartFailure | undefined> {
+    const abort = new AbortController();
+    setMaxListeners(0, abort.signal);
+    const onShutdown = (): void => abort.abort();
+    this.#shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     let firstFailure: StartFailure | undefined;
     const started = new Map<string, Promise<boolean>>();
-
     const startOne = (name: string): Promise<boolean> => {
       let promise = started.get(name);
       if (promise === undefined) {
         promise = (async () => {
           const runner = this.#runner(name);
-          const dependenciesReady = await Promise.all(runner.service.dependsOn.map(startOne));
-          if (!dependenciesReady.every(Boolean) || signal.aborted) return false;
-          const outcome = await runner.start(signal);
+          // A dependency outside `names` is already running (a restart of part of the stack).
+          const dependencies = runner.service.dependsOn.filter((dependency) => names.includes(dependency));
+          const dependenciesReady = await Promise.all(dependencies.map(startOne));
+          if (!dependenciesReady.every(Boolean) || abort.signal.aborted) return false;
+          const outcome = await runner.start(abort.signal);
           if (outcome.type === 'failed' && firstFailure === undefined) {
             firstFailure = outcome.failure;
-            this.#startupAbort.abort(); // nothing else starts; probes in flight give up
+            abort.abort(); // nothing else starts; probes in flight give up
           }
           return outcome.type === 'ready';
         })();
@@ -101,16 +140,12 @@ export class Supervisor {
       }
       return promise;
     };
-
-    await Promise.all(this.#selected.map(startOne));
-    this.#startupDone = true;
-    if (firstFailure !== undefined) {
-      await this.stopAll();
-      return { type: 'failed', failure: firstFailure };
+    try {
+      await Promise.all(names.map(startOne));
+    } finally {
+      this.#shutdown.signal.removeEventListener('abort', onShutdown);
     }
-    this.#checkIdle();
-    if (signal.aborted) return { type: 'aborted' };
-    return { type: 'ready', services: this.#selected };
+    return firstFailure;
   }
 
   /** Stops the named services and whatever depends on them; all services when `names` is empty. */
@@ -121,8 +156,12 @@ export class Supervisor {
 
   /** Stops everything, once: later calls share the first call's promise. */
   stopAll(): Promise<void> {
-    this.#startupAbort.abort();
-    this.#stopAll ??= this.#stopInOrder(this.config.services.map((service) => service.name));
+    this.#shutdown.abort();
+    this.#stopAll ??= (async () => {
+      // The watcher goes first: a file written during shutdown must not restart anything.
+      await (await this.#watching)?.close();
+      await this.#stopInOrder(this.config.services.map((service) => service.name));
+    })();
     return this.#stopAll;
   }
 
@@ -143,10 +182,60 @@ export class Supervisor {
     await Promise.all(names.map(stopOne));
   }
 
-  async restart(name: string): Promise<RestartOutcome> {
+  /** `devstack restart <name>`. */
+  restart(name: string): Promise<RestartOutcome> {
+    void this.#watching?.then((watching) => watching?.resume(name)); // a restart-loop pause ends with a manual restart
+    return this.#restartOnce(name, { type: 'manual' });
+  }
+
+  /**
+   * One restart at a time per service. A file change during a restart is remembered and causes
+   * exactly one more restart afterwards, however many changes came in.
+   */
+  #restartOnce(name: string, cause: RestartCause): Promise<RestartOutcome> {
+    const inFlight = this.#restartsInFlight.get(name);
+    if (inFlight !== undefined) {
+      if (cause.type === 'change') {
+        this.#pendingChange.set(name, cause);
+        return inFlight;
+      }
+      return inFlight.then(() => this.#restartOnce(name, cause));
+    }
+    const promise = this.#restartWithDependents(name, cause).finally(() => {
+      this.#restartsInFlight.delete(name);
+      const pending = this.#pendingChange.get(name);
+      this.#pendingChange.delete(name);
+      if (pending !== undefined && !this.#shutdown.signal.aborted) void this.#restartOnce(name, pending);
+    });
+    this.#restartsInFlight.set(name, promise);
+    return promise;
+  }
+
+  async #restartWithDependents(name: string, cause: RestartCause): Promise<RestartOutcome> {
     this.#restarting++;
     try {
-      return await this.#runner(name).restart(this.#startupAbort.signal);
+      const runner = this.#runner(name);
+      const dependents = runner.service.restartDependents
+        ? withDependents(this.config.services, [name]).filter((dependent) => dependent !== name && this.#selected.includes(dependent) && isActive(this.#runner(dependent).state))
+        : [];
+      this.#emit({ type: 'restarting', service: name, cause });
+      for (const dependent of dependents) this.#emit({ type: 'restarting', service: dependent, cause: { type: 'dependency', service: name } });
+      await this.#stopInOrder(dependents);
+      const outcome = await runner.restart();
+      if (outcome.type === 'ready') {
+        this.#emit({ type: 'restarted', service: name, cause, readyInMs: outcome.readyInMs });
+        if (dependents.length > 0) {
+          const started = Date.now();
+          const failure = await this.#startSet(dependents);
+          if (failure === undefined) {
+            for (const dependent of dependents) {
+              this.#runner(dependent).countRestart();
+              this.#emit({ type: 'restarted', service: dependent, cause: { type: 'dependency', service: name }, readyInMs: Date.now() - started });
+            }
+          }
+        }
+      }
+      return outcome;
     } finally {
       this.#restarting--;
       this.#checkIdle();
@@ -164,7 +253,7 @@ export class Supervisor {
 
   #checkIdle(): void {
     if (!this.#startupDone || this.#restarting > 0) return;
-    const busy = [...this.#runners.values()].some((runner) => isActive(runner.state));
+    const busy = [...this.#runners.values()].some((runner) => runner.isBusy());
     if (!busy) this.#idle.resolve();
   }
 

@@ -220,7 +220,7 @@ describe('foreground up', () => {
     project = createTempProject(`export default {
       services: {
         steady: { command: '${fixture('forever.js')}' },
-        flaky: { command: '${fixture('crash.js')}', env: { LINES: '1', DELAY_MS: '1500' } },
+        flaky: { command: '${fixture('crash.js')}', env: { LINES: '1', DELAY_MS: '1500' }, restart: 'no' },
       },
     };`);
     const up = project.start(['up']);

@@ -49,3 +49,21 @@ describe('service state machine', () => {
     expect(transition(failed, { type: 'spawned', pid: 3, at: 2 })).toBe(failed);
   });
 });
+
+describe('crash back-off and tasks', () => {
+  it('goes failed → backoff → (stop) stopped, and backoff counts as active', async () => {
+    const { isActive, hasProcess } = await import('../../src/supervisor/service-state.js');
+    const crashed = run([{ type: 'spawned', pid: 1, at: 1 }, { type: 'ready', at: 2 }, { type: 'exit', code: 1, signal: null, at: 3 }]);
+    const backoff = transition(crashed, { type: 'backoff', attempt: 2, delayMs: 1000, until: 1003 });
+    expect(backoff).toEqual({ type: 'backoff', attempt: 2, delayMs: 1000, until: 1003, message: 'exited with code 1' });
+    expect(isActive(backoff)).toBe(true);
+    expect(hasProcess(backoff)).toBe(false);
+    expect(transition(backoff, { type: 'stop' })).toEqual({ type: 'stopped' });
+  });
+
+  it('marks a task that exits 0 as exited, and gives up with a crash-loop failure', () => {
+    expect(run([{ type: 'spawned', pid: 1, at: 1 }, { type: 'completed', at: 5 }])).toEqual({ type: 'exited', at: 5 });
+    const failed = run([{ type: 'spawned', pid: 1, at: 1 }, { type: 'ready', at: 2 }, { type: 'exit', code: 1, signal: null, at: 3 }]);
+    expect(transition(failed, { type: 'fail', reason: 'crash-loop', message: 'gave up', at: 4 })).toEqual({ type: 'failed', reason: 'crash-loop', message: 'gave up', at: 4 });
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * One chokidar watcher for the whole stack, not one per service: 50 services stay cheap, and a
+ * folder shared by several services is watched once. Each change is routed to the services whose
+ * watch paths contain it and whose own ignore patterns do not match it.
+ */
+import { sep } from 'node:path';
+import chokidar from 'chokidar';
+import { createIgnoreMatcher, isAlwaysIgnored } from './ignore.js';
+
+export interface WatchTarget {
+  readonly service: string;
+  readonly cwd: string;
+  readonly paths: readonly string[];
+  readonly ignore: readonly string[];
+}
+
+export interface StackWatcher {
+  close(): Promise<void>;
+}
+
+export async function createStackWatcher(targets: readonly WatchTarget[], logsDir: string, onChange: (service: string, path: string) => void): Promise<StackWatcher> {
+  const routes = targets.map((target) => ({ ...target, ignored: createIgnoreMatcher(target.cwd, target.ignore) }));
+  const paths = [...new Set(routes.flatMap((route) => route.paths))];
+  const watcher = chokidar.watch(paths, {
+    ignoreInitial: true,
+    ignored: (path: string) => isAlwaysIgnored(path, logsDir),
+  });
+  const route = (path: string): void => {
+    for (const target of routes) {
+      const inside = target.paths.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`));
+      if (inside && !target.ignored(path)) onChange(target.service, path);
+    }
+  };
+  watcher.on('add', route).on('change', route).on('unlink', route);
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return { close: () => watcher.close() };
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { backoffMs, decideRestart, type CrashInput } from '../../src/supervisor/restart-policy.js';
+import type { Clock } from '../../src/watch/clock.js';
+import { createDebouncer } from '../../src/watch/debounce.js';
+import { createIgnoreMatcher, globToRegExp, isAlwaysIgnored } from '../../src/watch/ignore.js';
+import { createRestartLoopDetector } from '../../src/watch/restart-loop.js';
+
+/** A manual clock: timers fire only when the test advances time. */
+function fakeClock(): Clock & { advance(ms: number): void } {
+  let now = 0;
+  let timers: { at: number; callback: () => void; id: number }[] = [];
+  let nextId = 1;
+  return {
+    now: () => now,
+    setTimeout(callback, ms) {
+      const id = nextId++;
+      timers.push({ at: now + ms, callback, id });
+      return id;
+    },
+    clearTimeout(handle) {
+      timers = timers.filter((timer) => timer.id !== handle);
+    },
+    advance(ms) {
+      const until = now + ms;
+      for (;;) {
+        const due = timers.filter((timer) => timer.at <= until).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        timers = timers.filter((timer) => timer !== due);
+        now = due.at;
+        due.callback();
+      }
+      now = until;
+    },
+  };
+}
+
+describe('crash restart policy', () => {
+  const crash = (overrides: Partial<CrashInput>): CrashInput => ({ policy: 'on-failure', maxRestarts: Infinity, exitCode: 1, ranForMs: 1000, consecutiveRestarts: 0, ...overrides });
+
+  it('backs off from 0.5 s, doubling to a 30 s cap', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map(backoffMs)).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  });
+
+  it('restarts failures under on-failure, every exit under always, nothing under no', () => {
+    expect(decideRestart(crash({}))).toEqual({ type: 'restart', delayMs: 500, attempt: 1 });
+    expect(decideRestart(crash({ exitCode: 0 }))).toEqual({ type: 'stay-down', reason: 'policy' });
+    expect(decideRestart(crash({ exitCode: null }))).toMatchObject({ type: 'restart' }); // killed by a signal
+    expect(decideRestart(crash({ policy: 'always', exitCode: 0 }))).toMatchObject({ type: 'restart' });
+    expect(decideRestart(crash({ policy: 'no' }))).toEqual({ type: 'stay-down', reason: 'policy' });
+  });
+
+  it('grows the delay with each crash in a row and resets after a stable minute', () => {
+    expect(decideRestart(crash({ consecutiveRestarts: 3 }))).toEqual({ type: 'restart', delayMs: 4000, attempt: 4 });
+    expect(decideRestart(crash({ consecutiveRestarts: 3, ranForMs: 60_000 }))).toEqual({ type: 'restart', delayMs: 500, attempt: 1 });
+  });
+
+  it('gives up after maxRestarts in a row', () => {
+    expect(decideRestart(crash({ maxRestarts: 3, consecutiveRestarts: 3 }))).toEqual({ type: 'give-up', restarts: 3 });
+    expect(decideRestart(crash({ maxRestarts: 0 }))).toEqual({ type: 'give-up', restarts: 0 });
+  });
+});
+
+describe('watch ignores', () => {
+  it('always ignores dependency, build and log folders and devstack state', () => {
+    expect(isAlwaysIgnored('/p/node_modules/x/index.js', '/p/logs')).toBe(true);
+    expect(isAlwaysIgnored('/p/apps/api/dist/a.js', '/p/logs')).toBe(true);
+    expect(isAlwaysIgnored('/p/var/state/api.log', '/p/var/state')).toBe(true);
+    expect(isAlwaysIgnored('/p/apps/api/src/a.ts', '/p/logs')).toBe(false);
+  });
+
+  it('matches globs by segment or by path', () => {
+    expect(globToRegExp('src/**/*.ts').test('src/a/b/c.ts')).toBe(true);
+    expect(globToRegExp('src/**/*.ts').test('src/c.ts')).toBe(true);
+    expect(globToRegExp('*.tmp').test('a/b.tmp')).toBe(false);
+    const ignored = createIgnoreMatcher('/p/api', ['*.tmp', 'src/generated', 'fixtures/**/*.json']);
+    expect(ignored('/p/api/src/x.tmp')).toBe(true);
+    expect(ignored('/p/api/src/generated/types.ts')).toBe(true);
+    expect(ignored('/p/api/fixtures/a/b.json')).toBe(true);
+    expect(ignored('/p/api/src/index.ts')).toBe(false);
+    expect(ignored('/p/api/fixtures/a/b.ts')).toBe(false);
+  });
+});
+
+describe('debounce', () => {
+  it('fires once, after the quiet period, with everything pushed', () => {
+    const clock = fakeClock();
+    const fired: string[][] = [];
+    const debouncer = createDebouncer<string>(100, (items) => fired.push(items), clock);
+    for (let i = 0; i < 100; i++) {
+      debouncer.push(`f${i}`);
+      clock.advance(5);
+    }
+    expect(fired).toEqual([]); // 5 ms since the last push
+    clock.advance(94);
+    expect(fired).toEqual([]);
+    clock.advance(1);
+    expect(fired).toHaveLength(1);
+    expect(fired[0]).toHaveLength(100);
+    debouncer.push('again');
+    debouncer.cancel();
+    clock.advance(1000);
+    expect(fired).toHaveLength(1);
+  });
+});
+
+describe('restart loop detection', () => {
+  it('flags three restarts in a row caused by changes during startup', () => {
+    const detector = createRestartLoopDetector();
+    expect(detector.isLoop(150, { startedAt: 100, readyAt: undefined })).toBe(false);
+    expect(detector.isLoop(1100, { startedAt: 1000, readyAt: 1050 })).toBe(false);
+    expect(detector.isLoop(2900, { startedAt: 2000, readyAt: 2100 })).toBe(true); // within the grace after ready
+  });
+
+  it('resets when a change comes long after the service became ready (a person saving)', () => {
+    const detector = createRestartLoopDetector();
+    detector.isLoop(150, { startedAt: 100, readyAt: undefined });
+    detector.isLoop(1100, { startedAt: 1000, readyAt: undefined });
+    expect(detector.isLoop(9000, { startedAt: 2000, readyAt: 2100 })).toBe(false);
+    expect(detector.isLoop(9100, { startedAt: 9050, readyAt: undefined })).toBe(false);
+  });
+});
