@@ -13,6 +13,7 @@ import { listProcesses } from '../dist/process/proc-table.js';
 import { Supervisor } from '../dist/supervisor/supervisor.js';
 import { ensureLogsDir } from '../dist/app/state-dir.js';
 import { definedEnv } from '../dist/env/service-env.js';
+import { runWatchBench } from './watch-latency.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const serviceScript = join(here, 'fixtures', 'ready-after.js');
@@ -33,6 +34,7 @@ async function freePort() {
 }
 
 /** A Supervisor over an in-memory config (the same code path as `devstack up`, minus the CLI). */
+/** A Supervisor and a start() of all its services (the same path as `devstack up` minus the CLI). */
 function supervisorFor(services) {
   const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-'));
   const parsed = validateUserConfig({ services });
@@ -41,7 +43,10 @@ function supervisorFor(services) {
   ensureLogsDir(config.logsDir, 'logs');
   // The same environment the hand-written bound gives its children (it matters: on some machines
   // NODE_EXTRA_CA_CERTS alone adds ~50 ms to every Node start).
-  return new Supervisor({ config, runId: `bench-${Date.now()}`, baseEnv: definedEnv(process.env) });
+  const ports = new Map(config.services.filter((service) => typeof service.port === 'number').map((service) => [service.name, service.port]));
+  const supervisor = new Supervisor({ config, runId: `bench-${Date.now()}`, processEnv: definedEnv(process.env), mode: 'development', ports });
+  const names = config.services.map((service) => service.name);
+  return { supervisor, start: () => supervisor.start(names) };
 }
 
 /** 10 services, 3 levels: 3 roots (300 ms), 4 in the middle (200 ms), 3 leaves (200 ms): critical path 700 ms. */
@@ -86,9 +91,9 @@ async function handWrittenDag(services) {
 }
 
 async function devstackDag(services) {
-  const supervisor = supervisorFor(services);
+  const { supervisor, start } = supervisorFor(services);
   const started = Date.now();
-  const outcome = await supervisor.start([]);
+  const outcome = await start();
   const elapsed = Date.now() - started;
   if (outcome.type !== 'ready') throw new Error(`DAG failed: ${JSON.stringify(outcome)}`);
   await supervisor.stopAll();
@@ -98,14 +103,14 @@ async function devstackDag(services) {
 
 async function readinessLag() {
   const port = await freePort();
-  const supervisor = supervisorFor({ svc: { command: ['node', serviceScript], port, env: { READY_DELAY_MS: 300 }, health: `http://127.0.0.1:${port}/` } });
+  const { supervisor, start } = supervisorFor({ svc: { command: ['node', serviceScript], port, env: { READY_DELAY_MS: 300 }, health: `http://127.0.0.1:${port}/` } });
   let listeningAt;
   let readyAt;
   supervisor.onEvent((event) => {
     if (event.type === 'output') for (const line of event.lines) listeningAt ??= Number(/listening at=(\d+)/.exec(line)?.[1]) || undefined;
     if (event.type === 'state' && event.state.type === 'ready') readyAt = event.state.readyAt;
   });
-  await supervisor.start([]);
+  await start();
   await supervisor.stopAll();
   await supervisor.close();
   return readyAt - listeningAt;
@@ -126,8 +131,8 @@ async function stopMany(count) {
   for (let i = 0; i < count; i++) {
     services[`s${i}`] = { command: ['node', serviceScript], port: await freePort(), env: { GRANDCHILD: i % 3 === 0 ? 'setsid' : 'group' }, health: { log: 'listening' } };
   }
-  const supervisor = supervisorFor(services);
-  const outcome = await supervisor.start([]);
+  const { supervisor, start } = supervisorFor(services);
+  const outcome = await start();
   if (outcome.type !== 'ready') throw new Error(`stop scenario failed to start: ${JSON.stringify(outcome)}`);
   const started = Date.now();
   await supervisor.stopAll();
@@ -137,8 +142,8 @@ async function stopMany(count) {
 }
 
 async function sigkillTiming() {
-  const supervisor = supervisorFor({ stubborn: { command: ['node', serviceScript], port: await freePort(), env: { IGNORE_SIGTERM: 1 }, health: { log: 'listening' }, stopTimeout: 2000 } });
-  await supervisor.start([]);
+  const { supervisor, start } = supervisorFor({ stubborn: { command: ['node', serviceScript], port: await freePort(), env: { IGNORE_SIGTERM: 1 }, health: { log: 'listening' }, stopTimeout: 2000 } });
+  await start();
   const started = Date.now();
   await supervisor.stopAll();
   await supervisor.close();
@@ -181,14 +186,31 @@ const kills = await repeat(Math.min(RUNS, 3), sigkillTiming);
 results.scenarios.sigkill = { stopMs: summary(kills), target: 'SIGKILL at 2000–2100 ms with stopTimeout 2000' };
 log(`SIGTERM ignored, stopTimeout 2000: stopped after ${median(kills)} ms median`);
 
+results.scenarios.watch = await runWatchBench(log);
+
 writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-const rows = Object.entries(results.scenarios).map(([name, scenario]) => {
+const rows = Object.entries(results.scenarios).filter(([name]) => name !== 'watch').map(([name, scenario]) => {
   const measured = scenario.devstackMs ?? scenario.lagMs ?? scenario.stopMs;
   const extra = scenario.ratio !== undefined ? ` (bound ${scenario.lowerBoundMs.median} ms, ratio ${scenario.ratio})` : scenario.processesLeft !== undefined ? ` (${scenario.processesLeft} left)` : '';
   return `| ${name} | ${measured.median} ms${extra} | ${measured.min}–${measured.max} ms | ${scenario.target} |`;
 });
 writeFileSync(
   join(here, 'results', 'latest.md'),
-  [`# devstack bench, ${results.date} (${results.node}, ${RUNS} runs)`, '', '| scenario | median | min–max | target |', '|---|---|---|---|', ...rows, ''].join('\n'),
+  [
+    `# devstack bench, ${results.date} (${results.node}, ${RUNS} runs)`,
+    '',
+    '| scenario | median | min–max | target |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    `## Edit a watched file → new pid answering (service cold boot: ${results.scenarios.watch.coldBootMs.median} ms)`,
+    '',
+    '| tool | median | min–max | × cold boot | overhead |',
+    '|---|---|---|---|---|',
+    ...Object.entries(results.scenarios.watch.tools).map(([tool, r]) => `| ${tool} | ${r.editToNewPidMs.median} ms | ${r.editToNewPidMs.min}–${r.editToNewPidMs.max} ms | ${r.ratioToBoot} | ${r.overheadMs} ms |`),
+    '',
+    `Target: ${results.scenarios.watch.target}.`,
+    '',
+  ].join('\n'),
 );
 log('results: bench/results/latest.json, bench/results/latest.md');

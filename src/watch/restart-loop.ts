@@ -1,10 +1,10 @@
 /**
  * Detects a service that rewrites files in its own watched folder (codegen at startup, a log file
  * inside src/): every restart then triggers the next one. The sign is a change that lands while
- * the service is starting, or just after it became ready, when a person rarely saves; three such
+ * the service is starting, or within 250 ms of it becoming ready, when a person rarely saves; three such
  * restarts in a row are a loop. A change at any other time resets the count.
  */
-export const SELF_CHANGE_GRACE_MS = 1000;
+export const SELF_CHANGE_GRACE_MS = 250;
 export const LOOP_THRESHOLD = 3;
 
 export interface RunWindow {

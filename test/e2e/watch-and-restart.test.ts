@@ -104,7 +104,7 @@ describe('hot restart on file change', () => {
     project = createTempProject(`export default {
       services: {
         // Writes into its own watched folder shortly after it is up, like a generator or a log in src/.
-        gen: { command: 'sh -c "(sleep 0.3; date +%N > src/generated.txt) & exec node ${FIXTURES}/forever.js gen"', watch: ['src'], health: { log: 'forever' } },
+        gen: { command: 'sh -c "(sleep 0.1; date +%N > src/generated.txt) & exec node ${FIXTURES}/forever.js gen"', watch: ['src'], health: { log: 'forever' } },
       },
     };`);
     project.write('src/generated.txt', '');

@@ -108,7 +108,14 @@ describe('restart loop detection', () => {
     const detector = createRestartLoopDetector();
     expect(detector.isLoop(150, { startedAt: 100, readyAt: undefined })).toBe(false);
     expect(detector.isLoop(1100, { startedAt: 1000, readyAt: 1050 })).toBe(false);
-    expect(detector.isLoop(2900, { startedAt: 2000, readyAt: 2100 })).toBe(true); // within the grace after ready
+    expect(detector.isLoop(2300, { startedAt: 2000, readyAt: 2100 })).toBe(true); // within the grace after ready
+  });
+
+  it('does not count a change a second after ready (a person saving again)', () => {
+    const detector = createRestartLoopDetector();
+    detector.isLoop(150, { startedAt: 100, readyAt: undefined });
+    detector.isLoop(1100, { startedAt: 1000, readyAt: undefined });
+    expect(detector.isLoop(3200, { startedAt: 2000, readyAt: 2100 })).toBe(false);
   });
 
   it('resets when a change comes long after the service became ready (a person saving)', () => {
