@@ -150,6 +150,20 @@ async function sigkillTiming() {
   return Date.now() - started;
 }
 
+/** CPU the supervisor uses while a service crashes right after every start (back-off only). */
+async function crashLoopCpu() {
+  const { supervisor, start } = supervisorFor({ crashy: { command: ['node', '-e', 'setTimeout(() => process.exit(1), 50)'] } });
+  await start();
+  const before = process.cpuUsage();
+  const windowMs = 8000;
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  const used = process.cpuUsage(before);
+  const restarts = supervisor.snapshot()[0].restarts;
+  await supervisor.stopAll();
+  await supervisor.close();
+  return { cpuMsPerSecond: Number(((used.user + used.system) / 1000 / (windowMs / 1000)).toFixed(1)), restarts, windowMs };
+}
+
 async function repeat(runs, scenario) {
   const values = [];
   for (let i = 0; i < runs; i++) values.push(await scenario());
@@ -186,6 +200,10 @@ const kills = await repeat(Math.min(RUNS, 3), sigkillTiming);
 results.scenarios.sigkill = { stopMs: summary(kills), target: 'SIGKILL at 2000–2100 ms with stopTimeout 2000' };
 log(`SIGTERM ignored, stopTimeout 2000: stopped after ${median(kills)} ms median`);
 
+const crashLoop = await crashLoopCpu();
+results.crashLoop = { ...crashLoop, target: 'supervisor near idle while a service crash-loops' };
+log(`crash loop: ${crashLoop.restarts} restarts in ${crashLoop.windowMs / 1000} s (back-off), supervisor CPU ${crashLoop.cpuMsPerSecond} ms per second`);
+
 results.scenarios.watch = await runWatchBench(log);
 
 writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -210,6 +228,8 @@ writeFileSync(
     ...Object.entries(results.scenarios.watch.tools).map(([tool, r]) => `| ${tool} | ${r.editToNewPidMs.median} ms | ${r.editToNewPidMs.min}–${r.editToNewPidMs.max} ms | ${r.ratioToBoot} | ${r.overheadMs} ms |`),
     '',
     `Target: ${results.scenarios.watch.target}.`,
+    '',
+    `Crash loop: ${results.crashLoop.restarts} restarts in ${results.crashLoop.windowMs / 1000} s; supervisor CPU ${results.crashLoop.cpuMsPerSecond} ms per second.`,
     '',
   ].join('\n'),
 );
