@@ -85,7 +85,11 @@ function escapeRegExp(text: string): string {
 export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const file = findConfigFile(options);
   const displayFile = displayPath(file, options.cwd);
-  const exported = await importConfigModule(file, displayFile);
+  return configFromExport(await importConfigModule(file, displayFile), file, displayFile);
+}
+
+/** Validates and resolves what a config module exported; throws a DevstackError for any problem. */
+export function configFromExport(exported: unknown, file: string, displayFile: string): ResolvedConfig {
   if (exported === undefined) {
     throw new DevstackError('CONFIG_INVALID', `${displayFile}: expected a default export, got nothing`, {
       file: displayFile,
