@@ -1,8 +1,5 @@
 /** What every command receives from main.ts. */
-import { runStack, type StackRun } from '../app/run-stack.js';
 import { loadConfig } from '../config/load.js';
-import { definedEnv } from '../env/service-env.js';
-import type { SupervisorListener } from '../supervisor/events.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { DevstackError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
@@ -32,22 +29,3 @@ export function checkServiceNames(config: ResolvedConfig, names: readonly string
   }
 }
 
-/** What `up` was asked to run. */
-export interface StackSelection {
-  readonly services: readonly string[];
-  readonly profiles: readonly string[];
-  readonly mode: string;
-}
-
-/** Starts a supervisor run in this process (foreground `up`, or the background supervisor). */
-export function startStack(context: CommandContext, config: ResolvedConfig, selection: StackSelection, onEvent: SupervisorListener): Promise<StackRun> {
-  return runStack({
-    config,
-    services: selection.services,
-    profiles: selection.profiles,
-    mode: selection.mode,
-    processEnv: definedEnv(context.env),
-    cwd: context.cwd,
-    onEvent,
-  });
-}

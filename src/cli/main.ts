@@ -8,18 +8,14 @@ import { cac } from 'cac';
 import { DevstackError, isDevstackError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CommandContext } from './context.js';
-import { SUPERVISE_COMMAND } from './commands/detach.js';
-import { downCommand } from './commands/down.js';
-import { envCommand } from './commands/env.js';
-import { logsCommand } from './commands/logs.js';
-import { psCommand } from './commands/ps.js';
-import { restartCommand } from './commands/restart.js';
-import { superviseCommand, type SuperviseOptions } from './commands/supervise.js';
-import { upCommand } from './commands/up.js';
+import { SUPERVISE_COMMAND } from './supervise-command.js';
+import type { SuperviseOptions } from './commands/supervise.js';
 import { formatError, formatInternalError } from './render/error.js';
 import { createTerminal, type Terminal } from './render/terminal.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// Commands load lazily: `devstack ps` need not load the file watcher, and the background
+// supervisor neither the TypeScript loader nor the validator.
 const COMMANDS = ['up', 'down', 'logs', 'ps', 'restart', 'env'];
 
 interface GlobalFlags {
@@ -59,7 +55,8 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
 
   if (argv[0] === SUPERVISE_COMMAND) {
     const options = JSON.parse(argv[1] ?? '{}') as SuperviseOptions;
-    return superviseCommand(contextFor({ color: false, config: options.configFile }), options);
+    const { superviseCommand } = await import('./commands/supervise.js');
+    return superviseCommand(contextFor({ color: false }), options);
   }
 
   const cli = cac('devstack');
@@ -78,12 +75,12 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .example('devstack up --profile workers --mode test')
     .action((services: string[], flags: GlobalFlags & { detach?: boolean; wait?: boolean; profile?: unknown; mode?: unknown }) => {
       const options = { services, detach: flags.detach === true, wait: flags.wait === true, profiles: parseList(flags.profile), mode: parseMode(flags.mode) };
-      action = () => upCommand(contextFor(flags), options);
+      action = async () => (await import('./commands/up.js')).upCommand(contextFor(flags), options);
     });
   cli
     .command('down [...services]', 'Stop the stack (or these services and their dependents), also when its supervisor died')
     .action((services: string[], flags: GlobalFlags) => {
-      action = () => downCommand(contextFor(flags), { services });
+      action = async () => (await import('./commands/down.js')).downCommand(contextFor(flags), { services });
     });
   cli
     .command('logs [...services]', 'Show service logs, merged in time order')
@@ -91,18 +88,18 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .option('-n, --lines <count>', 'Only the last <count> lines of each service')
     .action((services: string[], flags: GlobalFlags & { follow?: boolean; lines?: unknown }) => {
       const lines = parseLineCount(flags.lines);
-      action = () => logsCommand(contextFor(flags), { services, follow: flags.follow === true, lines });
+      action = async () => (await import('./commands/logs.js')).logsCommand(contextFor(flags), { services, follow: flags.follow === true, lines });
     });
   cli
     .command('ps', 'Show each service: state, pid, port, uptime, restarts')
     .option('--json', 'Machine-readable output')
     .action((flags: GlobalFlags & { json?: boolean }) => {
-      action = () => psCommand(contextFor(flags), { json: flags.json === true });
+      action = async () => (await import('./commands/ps.js')).psCommand(contextFor(flags), { json: flags.json === true });
     });
   cli
     .command('restart <service>', 'Stop a service gracefully, start it again and wait until it is ready')
     .action((service: string, flags: GlobalFlags) => {
-      action = () => restartCommand(contextFor(flags), { service });
+      action = async () => (await import('./commands/restart.js')).restartCommand(contextFor(flags), { service });
     });
   cli
     .command('env <service>', 'Show the environment a service gets, and where each value comes from')
@@ -112,7 +109,7 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .option('--mode <mode>', 'As for up', { default: 'development' })
     .action((service: string, flags: GlobalFlags & { json?: boolean; reveal?: boolean; all?: boolean; mode?: unknown }) => {
       const options = { service, json: flags.json === true, reveal: flags.reveal === true, all: flags.all === true, mode: parseMode(flags.mode) };
-      action = () => envCommand(contextFor(flags), options);
+      action = async () => (await import('./commands/env.js')).envCommand(contextFor(flags), options);
     });
   cli.on('command:*', () => {
     const name = cli.args[0] ?? '';

@@ -13,17 +13,18 @@ import { DevstackError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { formatStartFailure } from '../render/error.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
-import type { SuperviseOptions, SupervisorMessage } from './supervise.js';
+import type { ConfigMessage, SuperviseOptions, SupervisorMessage } from './supervise.js';
+import { serializeConfig } from '../../config/serialize.js';
 import type { UpOptions } from './up.js';
+import { SUPERVISE_COMMAND } from '../supervise-command.js';
 
-export const SUPERVISE_COMMAND = '__supervise';
 
 export function startDetached(context: CommandContext, config: ResolvedConfig, options: UpOptions): Promise<number> {
   ensureLogsDir(config.logsDir, relative(context.cwd, config.logsDir) || '.');
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   // The supervisor's own stderr (an internal error's stack, say) goes to a file, not to a terminal it outlives.
   const stderr = openSync(join(config.logsDir, 'devstack.stderr.log'), 'a');
-  const supervise: SuperviseOptions = { configFile: config.file, services: options.services, profiles: options.profiles, mode: options.mode, stream: options.wait };
+  const supervise: SuperviseOptions = { services: options.services, profiles: options.profiles, mode: options.mode, stream: options.wait };
   const child = spawn(process.execPath, [main, SUPERVISE_COMMAND, JSON.stringify(supervise)], {
     cwd: context.cwd,
     env: context.env,
@@ -46,6 +47,9 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
     };
     child.on('message', (message: SupervisorMessage) => {
       switch (message.type) {
+        case 'want-config':
+          child.send({ type: 'config', config: serializeConfig(config) } satisfies ConfigMessage);
+          return;
         case 'event':
           render(message.event);
           return;

@@ -2,9 +2,25 @@
 import type { StackRun } from '../../app/run-stack.js';
 import { isDevstackError, type ErrorCode } from '../../errors.js';
 import type { StartOutcome, SupervisorEvent } from '../../supervisor/events.js';
-import { loadContextConfig, startStack, type CommandContext } from '../context.js';
+import { deserializeConfig } from '../../config/serialize.js';
+import type { CommandContext } from '../context.js';
+import { startStack } from '../start-stack.js';
+
+/** The parent's first message: the config it loaded and validated. */
+export interface ConfigMessage {
+  readonly type: 'config';
+  readonly config: string;
+}
+
+/** Asks once listening, so the answer cannot arrive before there is a listener for it. */
+function receiveConfig(): Promise<ConfigMessage> {
+  const received = new Promise<ConfigMessage>((resolve) => process.once('message', (message: ConfigMessage) => resolve(message)));
+  send({ type: 'want-config' });
+  return received;
+}
 
 export type SupervisorMessage =
+  | { readonly type: 'want-config' }
   | { readonly type: 'event'; readonly event: SupervisorEvent }
   | { readonly type: 'started'; readonly outcome: StartOutcome }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly hint: string | undefined };
@@ -13,9 +29,8 @@ function send(message: SupervisorMessage): void {
   if (process.connected) process.send?.(message, undefined, {}, () => undefined); // the parent may have gone: fine
 }
 
-/** What detach.ts hands the background supervisor, as one JSON argument. */
+/** What detach.ts hands the background supervisor, as one JSON argument (the config comes over IPC). */
 export interface SuperviseOptions {
-  readonly configFile: string;
   readonly services: readonly string[];
   readonly profiles: readonly string[];
   readonly mode: string;
@@ -27,7 +42,7 @@ export async function superviseCommand(context: CommandContext, options: Supervi
   // Detached: no terminal to lose, but `devstack down` may still send SIGTERM as a fallback.
   let run: StackRun;
   try {
-    const config = await loadContextConfig(context);
+    const config = deserializeConfig((await receiveConfig()).config);
     run = await startStack(context, config, options, (event) => {
       if (event.type !== 'output' || options.stream) send({ type: 'event', event });
     });

@@ -5,7 +5,8 @@
  * while waiting.
  */
 import type { StartOutcome } from '../../supervisor/events.js';
-import { checkServiceNames, loadContextConfig, startStack, type CommandContext } from '../context.js';
+import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
+import { startStack } from '../start-stack.js';
 import { formatStartFailure } from '../render/error.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
 import { startDetached } from './detach.js';

@@ -1,0 +1,190 @@
+// Scenarios against the tools users would otherwise run: concurrently + wait-on and PM2, on the
+// same services in the same run. Every child carries BENCH_RUN=<id> in its environment so leftovers
+// are counted exactly, then removed.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const bin = (name) => join(here, '..', 'node_modules', '.bin', name);
+const serviceScript = join(here, 'fixtures', 'ready-after.js');
+const devstackBin = join(here, '..', 'bin', 'devstack.js');
+
+/** Live pids whose environment holds `BENCH_RUN=<id>`. */
+export function processesOfRun(id) {
+  const needle = Buffer.from(`\0BENCH_RUN=${id}\0`);
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
+      if (Buffer.concat([Buffer.from('\0'), readFileSync(`/proc/${entry}/environ`), Buffer.from('\0')]).includes(needle)) pids.push(Number(entry));
+    } catch {
+      // gone or not readable
+    }
+  }
+  return pids;
+}
+
+export function killRun(id) {
+  for (const pid of processesOfRun(id)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export function rssKb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)[1]), peakKb: Number(/VmHWM:\s+(\d+)/.exec(status)[1]) };
+}
+
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at 100 ticks/s
+}
+
+async function waitUntil(predicate, timeoutMs = 60_000) {
+  const started = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+async function answers(port) {
+  return fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+}
+
+/** concurrently + wait-on, the usual hand-written equivalent: every edge is a `wait-on tcp:` guard. */
+export async function concurrentlyDag(services) {
+  const id = `cw${Date.now()}`;
+  const commands = Object.entries(services).map(([name, service]) => {
+    const guards = service.dependsOn.map((dependency) => `tcp:127.0.0.1:${services[dependency].port}`);
+    const start = `PORT=${service.port} READY_DELAY_MS=${service.env.READY_DELAY_MS} node ${serviceScript}`;
+    return guards.length === 0 ? start : `${bin('wait-on')} ${guards.join(' ')} && ${start}`;
+  });
+  const started = Date.now();
+  const child = spawn(bin('concurrently'), ['--raw', ...commands], { env: { ...process.env, BENCH_RUN: id }, stdio: 'ignore', detached: true });
+  await waitUntil(async () => (await Promise.all(Object.values(services).map((service) => answers(service.port)))).every(Boolean));
+  const elapsed = Date.now() - started;
+  process.kill(-child.pid, 'SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  killRun(id);
+  return elapsed;
+}
+
+function treeServices(count, id) {
+  return Array.from({ length: count }, (_, i) => ({ name: `s${i}`, grandchild: i % 3 === 0 ? 'setsid' : 'group', id }));
+}
+
+/** PM2: start `count` services with grandchildren, then time `pm2 delete all` and count what is left. */
+export async function pm2Stop(count) {
+  const id = `pm${Date.now()}`;
+  const home = mkdtempSync(join(tmpdir(), 'devstack-bench-pm2-'));
+  const env = { ...process.env, PM2_HOME: home, BENCH_RUN: id };
+  const apps = treeServices(count, id).map((service, i) => ({
+    name: service.name,
+    script: serviceScript,
+    env: { PORT: String(47100 + i), GRANDCHILD: service.grandchild, BENCH_RUN: id },
+    autorestart: false,
+  }));
+  writeFileSync(join(home, 'ecosystem.config.cjs'), `module.exports = ${JSON.stringify({ apps })};\n`);
+  execFileSync(bin('pm2'), ['start', join(home, 'ecosystem.config.cjs')], { env, stdio: 'ignore' });
+  await waitUntil(() => processesOfRun(id).length >= count * 2 + 1); // each app + its grandchild (+ the daemon)
+  const daemonPid = Number(readFileSync(join(home, 'pm2.pid'), 'utf8'));
+  const memory = rssKb(daemonPid);
+  const started = Date.now();
+  execFileSync(bin('pm2'), ['delete', 'all'], { env, stdio: 'ignore' });
+  const elapsed = Date.now() - started;
+  const left = processesOfRun(id).filter((pid) => pid !== daemonPid).length;
+  execFileSync(bin('pm2'), ['kill'], { env, stdio: 'ignore' });
+  killRun(id);
+  return { stopMs: elapsed, left, daemonRssKb: memory.rssKb };
+}
+
+/** concurrently: Ctrl-C (SIGINT to concurrently) and count what is left. */
+export async function concurrentlyStop(count) {
+  const id = `cs${Date.now()}`;
+  const commands = treeServices(count, id).map((service, i) => `PORT=${47400 + i} GRANDCHILD=${service.grandchild} node ${serviceScript}`);
+  const child = spawn(bin('concurrently'), ['--raw', ...commands], { env: { ...process.env, BENCH_RUN: id }, stdio: 'ignore' });
+  await waitUntil(() => processesOfRun(id).length >= count * 2);
+  const started = Date.now();
+  child.kill('SIGINT');
+  await new Promise((resolve) => child.once('exit', resolve));
+  const elapsed = Date.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const left = processesOfRun(id).length;
+  killRun(id);
+  return { stopMs: elapsed, left };
+}
+
+/** devstack through its CLI (up -d): memory of the idle supervisor with `count` services, then down. */
+export async function devstackIdleMemory(count) {
+  const id = `dm${Date.now()}`;
+  const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-mem-'));
+  const services = Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [`s${i}`, { command: `node ${serviceScript}`, port: 'auto', health: 'http://127.0.0.1:${port}/' }]),
+  );
+  writeFileSync(join(dir, 'services.config.mjs'), `export default ${JSON.stringify({ services })};\n`);
+  const env = { ...process.env, BENCH_RUN: id };
+  const upStarted = Date.now();
+  execFileSync(process.execPath, [devstackBin, 'up', '-d'], { cwd: dir, env, stdio: 'ignore' });
+  const upMs = Date.now() - upStarted;
+  const supervisor = JSON.parse(readFileSync(join(dir, 'logs', 'devstack.pid'), 'utf8')).pid;
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // idle
+  const memory = rssKb(supervisor);
+  const cpuBefore = cpuMs(supervisor);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const idleCpuMsPerSecond = (cpuMs(supervisor) - cpuBefore) / 2;
+  const shells = processesOfRun(id).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sh').length;
+  const downStarted = Date.now();
+  execFileSync(process.execPath, [devstackBin, 'down'], { cwd: dir, env, stdio: 'ignore' });
+  const downMs = Date.now() - downStarted;
+  const left = processesOfRun(id).length;
+  killRun(id);
+  return { services: count, upMs, downMs, rssKb: memory.rssKb, idleCpuMsPerSecond, shellProcesses: shells, left };
+}
+
+/** 1M lines (~100 MB) from one service into its log file, against `node service > file`. */
+export async function logThroughput(lines = 1_000_000) {
+  const script = join(here, '..', 'test', 'fixtures', 'bin', 'burst.js');
+  const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-log-'));
+  const rawStarted = Date.now();
+  execFileSync('/bin/sh', ['-c', `COUNT=${lines} timeout 120 node ${script} > raw.log & pid=$!; while ! tail -c 20 raw.log 2>/dev/null | grep -q "END ${lines}"; do sleep 0.01; done; kill $pid`], { cwd: dir });
+  const rawMs = Date.now() - rawStarted;
+
+  writeFileSync(join(dir, 'services.config.mjs'), `export default { services: { burst: { command: 'node ${script}', env: { COUNT: '${lines}' }, health: { log: 'burst ready' } } } };\n`);
+  const id = `lt${Date.now()}`;
+  const env = { ...process.env, BENCH_RUN: id };
+  const started = Date.now();
+  execFileSync(process.execPath, [devstackBin, 'up', '-d'], { cwd: dir, env, stdio: 'ignore' });
+  const supervisor = JSON.parse(readFileSync(join(dir, 'logs', 'devstack.pid'), 'utf8')).pid;
+  const logFile = join(dir, 'logs', 'burst.log');
+  let peakKb = 0;
+  await waitUntil(() => {
+    peakKb = Math.max(peakKb, rssKb(supervisor).peakKb);
+    const size = readFileSync(logFile).subarray(-200).toString();
+    return size.includes(`END ${lines}`);
+  }, 180_000);
+  const devstackMs = Date.now() - started;
+  execFileSync(process.execPath, [devstackBin, 'down'], { cwd: dir, env, stdio: 'ignore' });
+  killRun(id);
+  // Count lines: every numbered line present once, whole, in order.
+  let expected = 1;
+  let torn = 0;
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    const match = / out (\d+) x+$/.exec(line);
+    if (match) {
+      if (Number(match[1]) === expected) expected++;
+      else torn++;
+    }
+  }
+  return { lines, rawMs, devstackMs, ratio: Number((devstackMs / rawMs).toFixed(2)), lost: lines - (expected - 1), torn, supervisorPeakRssKb: peakKb };
+}
