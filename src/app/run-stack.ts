@@ -174,6 +174,9 @@ function logEvent(log: SupervisorLog): (event: SupervisorEvent) => void {
         return;
       case 'restarting':
         return;
+      case 'pid-file-failed':
+        log.error('could not write the PID file', { service: event.service, message: event.message });
+        return;
       case 'restarted':
         log.info('service restarted', { service: event.service, cause: event.cause, readyInMs: event.readyInMs });
         return;

@@ -12,6 +12,7 @@ import { SUPERVISE_COMMAND } from './supervise-command.js';
 import type { SuperviseOptions } from './commands/supervise.js';
 import { formatError, formatInternalError } from './render/error.js';
 import { createTerminal, type Terminal } from './render/terminal.js';
+import { installFatalHandlers } from './fatal.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 // Commands load lazily: `devstack ps` need not load the file watcher, and the background
@@ -135,6 +136,7 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
 }
 
 const terminalRef = { current: createTerminal({ color: !process.argv.includes('--no-color') }) };
+installFatalHandlers((error) => terminalRef.current.err(formatInternalError(error, VERSION)));
 let exitCode: number;
 try {
   exitCode = await run(process.argv.slice(2), terminalRef);

@@ -16,7 +16,8 @@ export type SupervisorEvent =
   /** A restart begins: its stop/start state changes are part of it (the console shows one line). */
   | { readonly type: 'restarting'; readonly service: string; readonly cause: RestartCause }
   | { readonly type: 'restarted'; readonly service: string; readonly cause: RestartCause; readonly readyInMs: number }
-  | { readonly type: 'restart-loop'; readonly service: string; readonly file: string };
+  | { readonly type: 'restart-loop'; readonly service: string; readonly file: string }
+  | { readonly type: 'pid-file-failed'; readonly service: string; readonly message: string };
 
 export interface StartFailure {
   readonly service: string;

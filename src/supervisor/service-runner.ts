@@ -191,15 +191,21 @@ export class ServiceRunner {
     const spawned = result.process;
     const spawnedAt = Date.now();
     const ref: ProcessTreeRef = { pid: spawned.pid, pgid: spawned.pgid, startTime: spawned.startTime, markerEntries: markerEntries(marker) };
-    writeServicePidFile(this.#context.logsDir, {
-      service: service.name,
-      pid: spawned.pid,
-      pgid: spawned.pgid,
-      startTime: spawned.startTime,
-      runId: marker.runId,
-      startedAt: new Date(spawnedAt).toISOString(),
-      port: ports.get(service.name),
-    });
+    try {
+      writeServicePidFile(this.#context.logsDir, {
+        service: service.name,
+        pid: spawned.pid,
+        pgid: spawned.pgid,
+        startTime: spawned.startTime,
+        runId: marker.runId,
+        startedAt: new Date(spawnedAt).toISOString(),
+        port: ports.get(service.name),
+      });
+    } catch (error) {
+      // The process runs and is tracked in memory; only recovery after a supervisor crash loses
+      // this service's file (the run-marker sweep of `down` still finds it).
+      this.#context.emit({ type: 'pid-file-failed', service: service.name, message: (error as Error).message });
+    }
     this.#log().write('sys', [`devstack: started pid ${spawned.pid}`]);
     const abort = new AbortController();
     signal.addEventListener('abort', () => abort.abort(), { once: true });

@@ -5,6 +5,7 @@ import type { StartOutcome, SupervisorEvent } from '../../supervisor/events.js';
 import { deserializeConfig } from '../../config/serialize.js';
 import type { CommandContext } from '../context.js';
 import { startStack } from '../start-stack.js';
+import { setEmergencyStop } from '../fatal.js';
 
 /** The parent's first message: the config it loaded and validated. */
 export interface ConfigMessage {
@@ -51,6 +52,7 @@ export async function superviseCommand(context: CommandContext, options: Supervi
     send({ type: 'error', code: error.code, message: error.message, hint: error.details.hint });
     return 1;
   }
+  setEmergencyStop(() => run.supervisor.stopAll());
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void run.supervisor.stopAll());
   const outcome = await run.started;
   send({ type: 'started', outcome });

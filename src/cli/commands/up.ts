@@ -7,6 +7,7 @@
 import type { StartOutcome } from '../../supervisor/events.js';
 import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
 import { startStack } from '../start-stack.js';
+import { setEmergencyStop } from '../fatal.js';
 import { formatStartFailure } from '../render/error.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
 import { startDetached } from './detach.js';
@@ -29,6 +30,7 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
   const names = config.services.map((service) => service.name);
   const { terminal } = context;
   const run = await startStack(context, config, options, createEventRenderer(terminal, { names, showOutput: true }));
+  setEmergencyStop(() => run.supervisor.stopAll());
 
   let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -39,6 +39,8 @@ export function formatStatusEvent(event: SupervisorEvent, colors: ChalkInstance)
       return colors.green(`${event.service} restarted ${describeCause(event.cause)} — ready in ${formatMs(event.readyInMs)}`);
     case 'restarting':
       return undefined;
+    case 'pid-file-failed':
+      return colors.yellow(`${event.service}: could not write its PID file (${event.message}); "devstack down" after a supervisor crash relies on the run marker for it`);
     case 'restart-loop':
       return colors.red(
         `${event.service} rewrites ${event.file} in its own watched folder, restarting itself in a loop: restarts on change are paused (add it to watch.ignore; "devstack restart ${event.service}" resumes)`,
