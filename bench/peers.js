@@ -2,7 +2,7 @@
 // same services in the same run. Every child carries BENCH_RUN=<id> in its environment so leftovers
 // are counted exactly, then removed.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,18 @@ export function killRun(id) {
     } catch {
       // already gone
     }
+  }
+}
+
+function tailOf(path) {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(200, size));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString();
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -157,10 +169,13 @@ export async function logThroughput(lines = 1_000_000) {
   const script = join(here, '..', 'test', 'fixtures', 'bin', 'burst.js');
   const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-log-'));
   const rawStarted = Date.now();
-  execFileSync('/bin/sh', ['-c', `COUNT=${lines} timeout 120 node ${script} > raw.log & pid=$!; while ! tail -c 20 raw.log 2>/dev/null | grep -q "END ${lines}"; do sleep 0.01; done; kill $pid`], { cwd: dir });
+  const rawFile = openSync(join(dir, 'raw.log'), 'w');
+  const raw = spawn(process.execPath, [script], { stdio: ['ignore', rawFile, 'ignore'], env: { ...process.env, COUNT: String(lines), EXIT_AT_END: '1' } });
+  await new Promise((resolve) => raw.once('exit', resolve));
+  closeSync(rawFile);
   const rawMs = Date.now() - rawStarted;
 
-  writeFileSync(join(dir, 'services.config.mjs'), `export default { services: { burst: { command: 'node ${script}', env: { COUNT: '${lines}' }, health: { log: 'burst ready' } } } };\n`);
+  writeFileSync(join(dir, 'services.config.mjs'), `export default { services: { burst: { command: 'node ${script}', env: { COUNT: '${lines}', EXIT_AT_END: '1' }, restart: 'no', health: { log: 'burst ready' } } } };\n`);
   const id = `lt${Date.now()}`;
   const env = { ...process.env, BENCH_RUN: id };
   const started = Date.now();
@@ -169,17 +184,25 @@ export async function logThroughput(lines = 1_000_000) {
   const logFile = join(dir, 'logs', 'burst.log');
   let peakKb = 0;
   await waitUntil(() => {
-    peakKb = Math.max(peakKb, rssKb(supervisor).peakKb);
-    const size = readFileSync(logFile).subarray(-200).toString();
-    return size.includes(`END ${lines}`);
+    try {
+      peakKb = Math.max(peakKb, rssKb(supervisor).peakKb);
+    } catch {
+      // the supervisor exits once the service has: its last reading stands
+    }
+    return tailOf(logFile).includes(`END ${lines}`);
   }, 180_000);
-  const devstackMs = Date.now() - started;
+  void started;
   execFileSync(process.execPath, [devstackBin, 'down'], { cwd: dir, env, stdio: 'ignore' });
+  // From the service's spawn to its last line, by the log's own timestamps (not the CLI's start-up).
+  const logText = readFileSync(logFile, 'utf8');
+  const spawnedAt = Date.parse(/^(\S+) sys devstack: started pid/m.exec(logText)[1]);
+  const endAt = Date.parse(new RegExp(`^(\\S+) out END ${lines}$`, 'm').exec(logText)[1]);
+  const devstackMs = endAt - spawnedAt;
   killRun(id);
   // Count lines: every numbered line present once, whole, in order.
   let expected = 1;
   let torn = 0;
-  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+  for (const line of logText.split('\n')) {
     const match = / out (\d+) x+$/.exec(line);
     if (match) {
       if (Number(match[1]) === expected) expected++;

@@ -3,10 +3,10 @@
 // Results: bench/results/latest.json and latest.md.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, median, round, summary } from './util.js';
 import { resolveConfig } from '../dist/config/resolve.js';
 import { validateUserConfig } from '../dist/config/schema.js';
 import { listProcesses } from '../dist/process/proc-table.js';
@@ -21,19 +21,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const serviceScript = join(here, 'fixtures', 'ready-after.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const summary = (values) => ({ median: round(median(values)), min: round(Math.min(...values)), max: round(Math.max(...values)), runs: values.length });
-const round = (value) => Math.round(value * 10) / 10;
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A Supervisor over an in-memory config (the same code path as `devstack up`, minus the CLI). */
 /** A Supervisor and a start() of all its services (the same path as `devstack up` minus the CLI). */
