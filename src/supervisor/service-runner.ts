@@ -14,11 +14,13 @@ import { spawnProcess, type SpawnedProcess } from '../process/spawn.js';
 import { join } from 'node:path';
 import type { RestartOutcome, ServiceSnapshot, StartFailure, SupervisorEvent } from './events.js';
 import type { RunWindow } from '../watch/restart-loop.js';
+import { formatMs } from '../util/duration.js';
+import { settle } from '../util/settle.js';
+import { RecentLines } from './recent-lines.js';
 import { decideRestart } from './restart-policy.js';
 import { describeExit, hasProcess, isActive, transition, type ServiceEvent, type ServiceState } from './service-state.js';
 
 const TAIL_LINES = 20;
-const RECENT_LINES_KEPT = 100;
 /** Output still in the pipes when a process exits is waited for this long before a failure is reported. */
 const OUTPUT_SETTLE_MS = 300;
 
@@ -61,8 +63,7 @@ export class ServiceRunner {
   #spawning: Promise<unknown> | undefined;
   #startAbort: AbortController | undefined;
   #logFile: LogFileWriter | undefined;
-  #recentLines: string[] = [];
-  #runLinesStart = 0;
+  readonly #recentLines = new RecentLines();
   readonly #lineListeners = new Set<(line: string) => void>();
   #restarts = 0;
   /** Crash restarts without a stable minute in between (the back-off exponent). */
@@ -127,12 +128,7 @@ export class ServiceRunner {
 
   #onLines(source: 'out' | 'err', lines: string[]): Promise<void> | undefined {
     const pending = this.#log().write(source, lines);
-    this.#recentLines.push(...lines);
-    if (this.#recentLines.length > RECENT_LINES_KEPT * 2) {
-      const drop = this.#recentLines.length - RECENT_LINES_KEPT;
-      this.#recentLines.splice(0, drop);
-      this.#runLinesStart = Math.max(0, this.#runLinesStart - drop);
-    }
+    this.#recentLines.push(lines);
     for (const listener of this.#lineListeners) for (const line of lines) listener(line);
     this.#context.emit({ type: 'output', service: this.service.name, source, lines });
     return pending;
@@ -140,7 +136,7 @@ export class ServiceRunner {
 
   /** The current run's last lines (not a previous run's), for failure reports. */
   logTail(count: number = TAIL_LINES): string[] {
-    return this.#recentLines.slice(this.#runLinesStart).slice(-count);
+    return this.#recentLines.ofRun(count);
   }
 
   #failure(message: string, reason: StartFailure['reason']): StartFailure {
@@ -170,7 +166,7 @@ export class ServiceRunner {
     const { processEnv, root, mode, services, ports } = this.#context;
     const envInput: ServiceEnvInput = { processEnv, root, mode, service, services, ports, injected: markerEnv(marker) };
     const resolvedEnv = resolveServiceEnv(envInput);
-    this.#runLinesStart = this.#recentLines.length;
+    this.#recentLines.startRun();
     if (!resolvedEnv.ok) {
       // Checked before `up` starts anything; this catches a .env file broken before a restart.
       const message = `${resolvedEnv.file}:${resolvedEnv.line}: ${resolvedEnv.problem}`;
@@ -227,7 +223,7 @@ export class ServiceRunner {
       spawnedAt,
       subscribeLines: (listener) => {
         // Replay what this run printed before the probe subscribed.
-        for (const line of this.#recentLines.slice(this.#runLinesStart)) listener(line);
+        for (const line of this.#recentLines.ofRun()) listener(line);
         this.#lineListeners.add(listener);
         return () => this.#lineListeners.delete(listener);
       },
@@ -382,18 +378,4 @@ export class ServiceRunner {
   async close(): Promise<void> {
     await this.#logFile?.close().catch(() => undefined);
   }
-}
-
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
-
-function settle(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    void promise.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

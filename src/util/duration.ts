@@ -7,3 +7,8 @@ export function parseDurationMs(value: number | string): number | undefined {
   if (!match) return undefined;
   return Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!;
 }
+
+/** `412 ms`, `1.5 s`, `42 s`: for messages. */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}

@@ -3,7 +3,7 @@ import { callControl } from '../../control/client.js';
 import type { RestartResponse } from '../../control/protocol.js';
 import { controlSocketAddress } from '../../control/socket-address.js';
 import { DevstackError } from '../../errors.js';
-import { formatMs } from '../../supervisor/service-runner.js';
+import { formatMs } from '../../util/duration.js';
 import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
 import { formatStartFailure } from '../render/error.js';
 

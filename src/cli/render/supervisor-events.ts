@@ -1,7 +1,7 @@
 /** Turns supervisor events into the merged, prefixed console stream of `devstack up`. */
 import type { ChalkInstance } from 'chalk';
 import type { RestartCause, SupervisorEvent } from '../../supervisor/events.js';
-import { formatMs } from '../../supervisor/service-runner.js';
+import { formatMs } from '../../util/duration.js';
 import { createPrefixer, prefixLines } from './prefix.js';
 import type { Terminal } from './terminal.js';
 
