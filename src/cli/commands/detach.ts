@@ -11,7 +11,7 @@ import { ensureLogsDir } from '../../app/state-dir.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { DevstackError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
-import { formatStartFailure } from '../render/error.js';
+import { startupFailureError } from '../render/error.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
 import type { ConfigMessage, SuperviseOptions, SupervisorMessage } from './supervise.js';
 import { serializeConfig } from '../../config/serialize.js';
@@ -59,8 +59,7 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
               terminal.out(`devstack: ${message.outcome.services.length} service(s) ready (supervisor pid ${child.pid}); logs: devstack logs -f; stop: devstack down`);
               resolve(0);
             } else if (message.outcome.type === 'failed') {
-              const { message: text, body } = formatStartFailure(message.outcome.failure);
-              reject(new DevstackError('STARTUP_FAILED', text, { body, service: message.outcome.failure.service }));
+              reject(startupFailureError(message.outcome.failure));
             } else {
               reject(new DevstackError('STARTUP_FAILED', 'startup was interrupted (devstack down?)'));
             }

@@ -5,7 +5,7 @@ import { controlSocketAddress } from '../../control/socket-address.js';
 import { DevstackError } from '../../errors.js';
 import { formatMs } from '../../util/duration.js';
 import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
-import { formatStartFailure } from '../render/error.js';
+import { startupFailureError } from '../render/error.js';
 
 export async function restartCommand(context: CommandContext, options: { service: string }): Promise<number> {
   const config = await loadContextConfig(context);
@@ -17,8 +17,7 @@ export async function restartCommand(context: CommandContext, options: { service
   const body = reply.body;
   if ('error' in body) throw new DevstackError('UNKNOWN_SERVICE', body.error, { hint: 'start it with "devstack up <service>" after "devstack down"' });
   if (body.type === 'failed') {
-    const { message, body: lines } = formatStartFailure(body.failure);
-    throw new DevstackError('STARTUP_FAILED', message, { body: lines, service: options.service });
+    throw startupFailureError(body.failure);
   }
   context.terminal.out(`${options.service} restarted — ready in ${formatMs(body.readyInMs)}`);
   return 0;

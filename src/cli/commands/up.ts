@@ -8,7 +8,7 @@ import type { StartOutcome } from '../../supervisor/events.js';
 import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
 import { startStack } from '../start-stack.js';
 import { setEmergencyStop } from '../fatal.js';
-import { formatStartFailure } from '../render/error.js';
+import { formatError, startupFailureError } from '../render/error.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
 import { startDetached } from './detach.js';
 
@@ -54,8 +54,7 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
 
 function reportStartup(outcome: StartOutcome, context: CommandContext): void {
   if (outcome.type === 'failed') {
-    const { message, body } = formatStartFailure(outcome.failure);
     // Printed here, returned as exit code 1 later: the run still has to stop what it started.
-    context.terminal.err(`${context.terminal.colors.red.bold('error:')} ${message}\n${body.join('\n')}`);
+    context.terminal.err(formatError(startupFailureError(outcome.failure), context.terminal.colors));
   }
 }

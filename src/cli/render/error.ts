@@ -1,6 +1,6 @@
 /** How failures read on the terminal: `error: …`, `hint: …`, then any detail lines. */
 import type { ChalkInstance } from 'chalk';
-import type { DevstackError } from '../../errors.js';
+import { DevstackError } from '../../errors.js';
 import type { StartFailure } from '../../supervisor/events.js';
 
 export function formatError(error: DevstackError, colors: ChalkInstance): string {
@@ -10,12 +10,13 @@ export function formatError(error: DevstackError, colors: ChalkInstance): string
   return lines.join('\n');
 }
 
-export function formatStartFailure(failure: StartFailure): { message: string; body: string[] } {
+/** A service that failed to start, as the one error the CLI prints: reason, then its last log lines. */
+export function startupFailureError(failure: StartFailure): DevstackError {
   const body =
     failure.logTail.length === 0
       ? [`(service "${failure.service}" printed nothing)`]
-      : [`last ${failure.logTail.length === 1 ? "log line" : `${failure.logTail.length} log lines`} of "${failure.service}":`, ...failure.logTail.map((line) => `  ${line}`)];
-  return { message: `service "${failure.service}" failed to start: ${failure.message}`, body };
+      : [`last ${failure.logTail.length === 1 ? 'log line' : `${failure.logTail.length} log lines`} of "${failure.service}":`, ...failure.logTail.map((line) => `  ${line}`)];
+  return new DevstackError('STARTUP_FAILED', `service "${failure.service}" failed to start: ${failure.message}`, { service: failure.service, body });
 }
 
 export function formatInternalError(error: unknown, version: string): string {
