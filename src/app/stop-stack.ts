@@ -7,9 +7,9 @@ import type { ResolvedConfig } from '../config/resolved.js';
 import { callControl } from '../control/client.js';
 import type { StatusResponse } from '../control/protocol.js';
 import { controlSocketAddress } from '../control/socket-address.js';
-import { dependentsOf, withDependents } from '../graph/graph.js';
+import { inReverseDependencyOrder, withDependents } from '../graph/graph.js';
 import { stopProcessTree } from '../process/kill.js';
-import { readServicePidFiles, readSupervisorPidFile, removeServicePidFile, removeSupervisorPidFile, type ServicePidRecord } from '../process/pid-file.js';
+import { readServicePidFiles, readSupervisorPidFile, removeServicePidFile, removeSupervisorPidFile } from '../process/pid-file.js';
 import { createProcessSnapshot, isSameProcessAlive } from '../process/proc-table.js';
 import { RUN_ID_VAR, SERVICE_VAR } from '../process/run-marker.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from '../config/resolved.js';
@@ -67,27 +67,18 @@ async function stopFromPidFiles(config: ResolvedConfig, names: readonly string[]
   const records = readServicePidFiles(logsDir).filter((record) => wanted === undefined || wanted.has(record.service));
   const byName = new Map(records.map((record) => [record.service, record]));
   const stoppedNames: string[] = [];
-  const stopped = new Map<string, Promise<void>>();
   const snapshot = createProcessSnapshot();
-  const stopOne = (record: ServicePidRecord): Promise<void> => {
-    let promise = stopped.get(record.service);
-    if (promise === undefined) {
-      promise = (async () => {
-        const dependents = dependentsOf(config.services, record.service).flatMap((name) => byName.get(name) ?? []);
-        await Promise.all(dependents.map(stopOne));
-        const service = config.services.find((candidate) => candidate.name === record.service);
-        const outcome = await stopProcessTree(
-          { pid: record.pid, pgid: record.pgid, startTime: record.startTime, markerEntries: [`${RUN_ID_VAR}=${record.runId}`, `${SERVICE_VAR}=${record.service}`] },
-          { signal: service?.stopSignal ?? 'SIGTERM', timeoutMs: service?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, snapshot },
-        );
-        if (outcome.signalled > 0) stoppedNames.push(record.service);
-        removeServicePidFile(logsDir, record.service);
-      })();
-      stopped.set(record.service, promise);
-    }
-    return promise;
-  };
-  await Promise.all(records.map(stopOne));
+  // Records of services no longer in the config have no known dependents: they stop at once.
+  await inReverseDependencyOrder(config.services, [...byName.keys()], async (name) => {
+    const record = byName.get(name)!;
+    const service = config.services.find((candidate) => candidate.name === name);
+    const outcome = await stopProcessTree(
+      { pid: record.pid, pgid: record.pgid, startTime: record.startTime, markerEntries: [`${RUN_ID_VAR}=${record.runId}`, `${SERVICE_VAR}=${record.service}`] },
+      { signal: service?.stopSignal ?? 'SIGTERM', timeoutMs: service?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, snapshot },
+    );
+    if (outcome.signalled > 0) stoppedNames.push(name);
+    removeServicePidFile(logsDir, name);
+  });
 
   let strays = 0;
   if (stopEverything) {

@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { ResolvedConfig } from '../config/resolved.js';
-import { dependentsOf, withDependents } from '../graph/graph.js';
+import { inReverseDependencyOrder, withDependents } from '../graph/graph.js';
 import { createProcessSnapshot } from '../process/proc-table.js';
 import { createDeferred } from '../util/deferred.js';
 import type { RestartCause, RestartOutcome, ServiceSnapshot, StartFailure, StartOutcome, SupervisorEvent, SupervisorListener } from './events.js';
@@ -165,21 +165,8 @@ export class Supervisor {
     return this.#stopAll;
   }
 
-  async #stopInOrder(names: readonly string[]): Promise<void> {
-    const stopped = new Map<string, Promise<void>>();
-    const stopOne = (name: string): Promise<void> => {
-      let promise = stopped.get(name);
-      if (promise === undefined) {
-        promise = (async () => {
-          const dependents = dependentsOf(this.config.services, name).filter((dependent) => names.includes(dependent));
-          await Promise.all(dependents.map(stopOne));
-          await this.#runner(name).stop();
-        })();
-        stopped.set(name, promise);
-      }
-      return promise;
-    };
-    await Promise.all(names.map(stopOne));
+  #stopInOrder(names: readonly string[]): Promise<void> {
+    return inReverseDependencyOrder(this.config.services, names, (name) => this.#runner(name).stop());
   }
 
   /** `devstack restart <name>`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dependentsOf, findCycle, formatCycle, topologicalOrder, withDependencies, withDependents } from '../../src/graph/graph.js';
+import { dependentsOf, findCycle, inReverseDependencyOrder, formatCycle, topologicalOrder, withDependencies, withDependents } from '../../src/graph/graph.js';
 
 const graph = [
   { name: 'db', dependsOn: [] },
@@ -41,5 +41,23 @@ describe('dependency graph', () => {
 
   it('orders dependencies first, stable in config order', () => {
     expect(topologicalOrder(graph)).toEqual(['db', 'cache', 'auth', 'users', 'web', 'docs']);
+  });
+
+  it('acts on a name only after everything among the names that depends on it', async () => {
+    const order: string[] = [];
+    const started: string[] = [];
+    await inReverseDependencyOrder(graph, ['db', 'cache', 'auth', 'users', 'web', 'docs'], async (name) => {
+      started.push(name);
+      await Promise.resolve();
+      order.push(name);
+    });
+    const before = (a: string, b: string): boolean => order.indexOf(a) < order.indexOf(b);
+    expect(before('web', 'users') && before('users', 'auth') && before('auth', 'db') && before('users', 'cache')).toBe(true);
+    // Independent of the rest: started in the first wave, together with web.
+    expect(started.slice(0, 2).sort()).toEqual(['docs', 'web']);
+    // Names outside the set do not hold anything back.
+    const partial: string[] = [];
+    await inReverseDependencyOrder(graph, ['db', 'auth'], async (name) => void partial.push(name));
+    expect(partial).toEqual(['auth', 'db']);
   });
 });
