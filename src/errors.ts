@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'STATE_DIR_UNWRITABLE'
   | 'PORT_IN_USE'
   | 'ENV_FILE_INVALID'
+  | 'DATABASE_UNAVAILABLE'
   | 'USAGE';
 
 export interface ErrorDetails {

@@ -20,7 +20,8 @@ import { Supervisor } from '../supervisor/supervisor.js';
 import { findLeftovers, hasLeftovers, removeStalePidFiles } from './leftovers.js';
 import { ensureLogsDir } from './state-dir.js';
 import { unreachable } from '../util/unreachable.js';
-import { selectServices } from '../config/select.js';
+import { selectServices, withoutServices } from '../config/select.js';
+import { planDatabase, type DatabasePlan } from '../databases/plan.js';
 import { planPorts } from '../env/ports.js';
 import { resolveServiceEnv } from '../env/service-env.js';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ export interface StackRun {
 }
 
 export async function runStack(options: RunStackOptions): Promise<StackRun> {
-  const { config } = options;
+  let { config } = options;
   const displayLogsDir = relative(options.cwd, config.logsDir) || '.';
   ensureLogsDir(config.logsDir, displayLogsDir);
 
@@ -66,9 +67,13 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   const server = listening.server;
   let selected: string[];
   let ports: ReadonlyMap<string, number>;
+  let databases: DatabasePreflight;
   try {
     refuseLeftovers(config.logsDir);
     selected = selectServices(config.services, options.services, options.profiles);
+    databases = await planDatabases(config, selected, options.processEnv.PATH);
+    config = withoutServices(config, databases.skipped.map((skip) => skip.service));
+    selected = selected.filter((name) => !databases.skipped.some((skip) => skip.service === name));
     ports = await preflight(config, selected, options);
   } catch (error) {
     server.close();
@@ -83,9 +88,14 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     configFile: config.file,
   });
   const log = createSupervisorLog(join(config.logsDir, 'devstack.log'));
-  const supervisor = new Supervisor({ config, runId, processEnv: options.processEnv, mode: options.mode, ports });
+  const supervisor = new Supervisor({ config, runId, processEnv: options.processEnv, mode: options.mode, ports, databasePlans: databases.plans });
   supervisor.onEvent(logEvent(log));
   if (options.onEvent) supervisor.onEvent(options.onEvent);
+  for (const skip of databases.skipped) {
+    const event = { type: 'database-skipped', ...skip } as const;
+    logEvent(log)(event);
+    options.onEvent?.(event);
+  }
   handler = createControlHandler(supervisor, { runId, startedAt, configFile: config.file });
   log.info('run started', { runId, config: config.file, services: options.services });
 
@@ -105,6 +115,32 @@ async function finish(supervisor: Supervisor, started: Promise<StartOutcome>, se
   removeSupervisorPidFile(supervisor.config.logsDir);
   await log.close();
   return failed ? 1 : 0;
+}
+
+interface DatabasePreflight {
+  readonly plans: ReadonlyMap<string, DatabasePlan>;
+  readonly skipped: readonly { readonly service: string; readonly tried: readonly string[]; readonly hint: string }[];
+}
+
+/** How each selected database will run; none possible fails `up` (or skips it, when optional). */
+async function planDatabases(config: ResolvedConfig, selected: readonly string[], pathVariable: string | undefined): Promise<DatabasePreflight> {
+  const plans = new Map<string, DatabasePlan>();
+  const skipped: { service: string; tried: readonly string[]; hint: string }[] = [];
+  const databases = config.services.filter((service) => service.database !== undefined && selected.includes(service.name));
+  const results = await Promise.all(databases.map(async (service) => ({ service, result: await planDatabase(service, config.root, pathVariable) })));
+  for (const { service, result } of results) {
+    if (result.ok) {
+      plans.set(service.name, result.plan);
+    } else if (service.database!.optional) {
+      skipped.push({ service: service.name, tried: result.tried, hint: result.hint });
+    } else {
+      throw new DevstackError('DATABASE_UNAVAILABLE', `database "${service.name}" (${service.database!.engine}) cannot run here: ${result.tried.join('; ')}`, {
+        service: service.name,
+        hint: `${result.hint}; or set optional: true on databases.${service.name} in ${config.displayFile} to start without it`,
+      });
+    }
+  }
+  return { plans, skipped };
 }
 
 /** Everything that can be known wrong before a process starts: taken ports, broken .env files. */
@@ -182,6 +218,9 @@ function logEvent(log: SupervisorLog): (event: SupervisorEvent) => void {
         return;
       case 'restart-loop':
         log.warn('restart loop detected, restarts on change paused', { service: event.service, file: event.file });
+        return;
+      case 'database-skipped':
+        log.warn('optional database skipped: no way to run it', { service: event.service, tried: event.tried });
         return;
       case 'output':
         return; // service output goes to the service's own log file

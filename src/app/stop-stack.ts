@@ -14,6 +14,7 @@ import { createProcessSnapshot, isSameProcessAlive } from '../process/proc-table
 import { RUN_ID_VAR, SERVICE_VAR } from '../process/run-marker.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from '../config/resolved.js';
 import { sleep } from '../util/sleep.js';
+import { removeStackContainers } from '../databases/cleanup.js';
 
 export type StopReport =
   | { readonly type: 'nothing-running' }
@@ -24,9 +25,11 @@ export interface StopStackOptions {
   readonly config: ResolvedConfig;
   /** Stop these and their dependents; empty for everything. */
   readonly services: readonly string[];
+  /** devstack's PATH, to find docker or podman for database containers. */
+  readonly pathVariable: string | undefined;
 }
 
-export async function stopStack({ config, services }: StopStackOptions): Promise<StopReport> {
+export async function stopStack({ config, services, pathVariable }: StopStackOptions): Promise<StopReport> {
   const address = controlSocketAddress(config.logsDir);
   const status = await callControl<StatusResponse>(address, 'GET', '/status', undefined, 3000);
   if (status.ok) {
@@ -40,7 +43,7 @@ export async function stopStack({ config, services }: StopStackOptions): Promise
     }
     // The supervisor stopped answering half-way: finish the job from the PID files.
   }
-  return stopFromPidFiles(config, services);
+  return stopFromPidFiles(config, services, pathVariable);
 }
 
 function isRunningState(state: string): boolean {
@@ -52,7 +55,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
   while (isSameProcessAlive(pid) && Date.now() < deadline) await sleep(10);
 }
 
-async function stopFromPidFiles(config: ResolvedConfig, names: readonly string[]): Promise<StopReport> {
+async function stopFromPidFiles(config: ResolvedConfig, names: readonly string[], pathVariable: string | undefined): Promise<StopReport> {
   const logsDir = config.logsDir;
   const stopEverything = names.length === 0;
   const supervisor = readSupervisorPidFile(logsDir);
@@ -89,6 +92,8 @@ async function stopFromPidFiles(config: ResolvedConfig, names: readonly string[]
       strays += outcome.signalled;
     }
     removeSupervisorPidFile(logsDir);
+    // A database container outlives its killed `docker run` client.
+    strays += await removeStackContainers(config, pathVariable);
   }
   if (stoppedNames.length === 0 && strays === 0 && !killedSupervisor) return { type: 'nothing-running' };
   const order = config.services.map((service) => service.name);

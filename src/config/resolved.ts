@@ -18,7 +18,40 @@ export type ResolvedProbe = ProbeTimingMs &
     | { readonly type: 'tcp'; readonly target: string }
     | { readonly type: 'log'; readonly pattern: RegExp }
     | { readonly type: 'command'; readonly command: CommandLine }
+    /** Logs in and runs `SELECT 1`; `target` as for tcp. */
+    | { readonly type: 'postgres'; readonly target: string; readonly user: string; readonly password: string; readonly database: string }
+    /** Sends PING (after AUTH when a password is set) and expects PONG. */
+    | { readonly type: 'redis'; readonly target: string; readonly password: string | undefined }
   );
+
+export type DatabaseEngine = 'postgres' | 'redis';
+export type DatabaseMode = 'native' | 'embedded' | 'container';
+
+export interface ResolvedDatabase {
+  readonly engine: DatabaseEngine;
+  /** Major version asked for; undefined for "the newest found". */
+  readonly version: string | undefined;
+  /** The modes allowed, in the order they are tried. */
+  readonly modes: readonly DatabaseMode[];
+  readonly image: string;
+  /** Postgres only. */
+  readonly user: string;
+  readonly password: string | undefined;
+  /** The database in the injected URL (Postgres); undefined for Redis. */
+  readonly database: string | undefined;
+  /** Every database to create when missing, the main one first (Postgres). */
+  readonly databases: readonly string[];
+  /** Absolute path of the init folder or file. */
+  readonly init: string | undefined;
+  readonly optional: boolean;
+  /** Project-local data folder for native and embedded modes. */
+  readonly dataDir: string;
+  /** Container and volume names, unique to this project and database. */
+  readonly containerName: string;
+  readonly volumeName: string;
+  /** The label value every container and volume of this project carries. */
+  readonly projectId: string;
+}
 
 export interface ResolvedWatch {
   /** Absolute paths. */
@@ -46,6 +79,8 @@ export interface ResolvedService {
   readonly restart: 'no' | 'on-failure' | 'always';
   /** Infinity when unlimited. */
   readonly maxRestarts: number;
+  /** Set for a database: its `command` is only a placeholder, the real one is found at start (databases/). */
+  readonly database?: ResolvedDatabase;
 }
 
 export interface ResolvedConfig {
@@ -68,4 +103,6 @@ export const DEFAULT_PROBE_TIMING: ProbeTimingMs = {
   readyTimeoutMs: 60_000,
 };
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+/** A database gets longer to shut down cleanly: SIGKILL can cost it a crash recovery. */
+export const DEFAULT_DATABASE_STOP_TIMEOUT_MS = 30_000;
 export const DEFAULT_DEBOUNCE_MS = 100;

@@ -6,7 +6,7 @@
 import { constants } from 'node:os';
 import { z, type core } from 'zod';
 import { parseDurationMs } from '../util/duration.js';
-import type { ServiceConfig, UserConfig } from './define-config.js';
+import type { DatabaseConfig, ServiceConfig, UserConfig } from './define-config.js';
 
 const durationSchema = z
   .union([z.number(), z.string()], { error: "expected a duration such as 500, '500ms', '2s' or '1m'" })
@@ -134,9 +134,33 @@ const serviceSchema = z.strictObject(
   { error: 'expected a service object with at least a command' },
 );
 
+const databaseNameSchema = z.string({ error: 'expected a database name' }).regex(/^[A-Za-z_][\w$-]{0,62}$/, {
+  error: 'expected a database name of letters, digits, "_", "$" or "-" (at most 63)',
+});
+
+const databaseSchema = z.strictObject(
+  {
+    engine: z.enum(['postgres', 'redis'], { error: "expected 'postgres' or 'redis'" }),
+    version: z.string({ error: "expected a version string such as '15'" }).regex(/^\d+(\.\d+)*$/, { error: "expected a version such as '15' or '7.2'" }).optional(),
+    port: z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED }).optional(),
+    database: databaseNameSchema.optional(),
+    databases: z.array(databaseNameSchema, { error: 'expected an array of database names' }).optional(),
+    user: z.string({ error: 'expected a user name' }).regex(/^[A-Za-z_][\w-]{0,62}$/, { error: 'expected a user name of letters, digits, "_" or "-"' }).optional(),
+    password: z.string({ error: 'expected a string' }).optional(),
+    init: nonEmptyString.optional(),
+    mode: z.enum(['auto', 'native', 'embedded', 'container'], { error: "expected 'auto', 'native', 'embedded' or 'container'" }).optional(),
+    image: nonEmptyString.optional(),
+    optional: z.boolean({ error: 'expected true or false' }).optional(),
+    profiles: z.array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), { error: 'expected an array of profile names' }).optional(),
+    stopTimeout: durationSchema.optional(),
+  },
+  { error: "expected a database object such as { engine: 'postgres' }" },
+);
+
 const userConfigSchema = z.strictObject(
   {
     services: z.record(z.string(), serviceSchema, { error: 'expected an object of services' }),
+    databases: z.record(z.string(), databaseSchema, { error: 'expected an object of databases' }).optional(),
     logsDir: nonEmptyString.optional(),
   },
   { error: 'expected an object: export default defineConfig({ services: { … } })' },
@@ -146,10 +170,12 @@ const userConfigSchema = z.strictObject(
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
 type SchemaMatchesServiceType = Assert<Equal<z.input<typeof serviceSchema>, ServiceConfig>>;
+type SchemaMatchesDatabaseType = Assert<Equal<z.input<typeof databaseSchema>, DatabaseConfig>>;
 type SchemaMatchesConfigType = Assert<Equal<z.input<typeof userConfigSchema>, UserConfig>>;
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(userConfigSchema.shape);
 export const SERVICE_KEYS: readonly string[] = Object.keys(serviceSchema.shape);
+export const DATABASE_KEYS: readonly string[] = Object.keys(databaseSchema.shape);
 
 export type ValidationResult = { readonly ok: true; readonly config: UserConfig } | { readonly ok: false; readonly issues: readonly core.$ZodIssue[] };
 

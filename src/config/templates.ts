@@ -1,11 +1,13 @@
 /**
  * References inside config strings (env values, health URLs and TCP targets):
  *   ${port}                      this service's port (fixed or auto-assigned)
- *   ${services.<name>.url}       http://127.0.0.1:<port of name>
+ *   ${services.<name>.url}       http://127.0.0.1:<port of name> (a database's own URL: postgres://…, redis://…)
  *   ${services.<name>.port|host}
  *   ${VAR} / ${VAR:-default}     a variable of the layers below (devstack's environment, .env files)
  * Write them in plain quotes in services.config.ts ('${port}'), not in a JS template literal.
  */
+import type { ResolvedDatabase, ResolvedService } from './resolved.js';
+
 export type TemplateRef =
   | { readonly type: 'own-port' }
   | { readonly type: 'service'; readonly service: string; readonly field: 'url' | 'port' | 'host' }
@@ -41,6 +43,21 @@ export const LOCAL_HOST = '127.0.0.1';
 export function serviceUrl(port: number): string {
   return `http://${LOCAL_HOST}:${port}`;
 }
+
+/** `postgres://user:password@127.0.0.1:port/database` or `redis://[:password@]127.0.0.1:port`. */
+export function databaseUrl(database: ResolvedDatabase, port: number, databaseName: string | undefined = database.database): string {
+  const password = database.password === undefined || database.password === '' ? '' : `:${encodeURIComponent(database.password)}`;
+  if (database.engine === 'redis') return `redis://${password === '' ? '' : `${password}@`}${LOCAL_HOST}:${port}`;
+  return `postgres://${encodeURIComponent(database.user)}${password}@${LOCAL_HOST}:${port}/${encodeURIComponent(databaseName ?? database.user)}`;
+}
+
+/** What `${services.<name>.url}` and `<NAME>_URL` mean: a database's URL, or a service's http URL. */
+export function urlOf(service: ResolvedService, port: number): string {
+  return service.database === undefined ? serviceUrl(port) : databaseUrl(service.database, port);
+}
+
+/** The conventional variable an engine's client libraries read. */
+export const CONVENTIONAL_URL_VARIABLE = { postgres: 'DATABASE_URL', redis: 'REDIS_URL' } as const;
 
 /** `auth-service` → `AUTH_SERVICE` (for AUTH_SERVICE_URL / AUTH_SERVICE_PORT). */
 export function envPrefix(serviceName: string): string {

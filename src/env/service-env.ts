@@ -4,13 +4,14 @@
  *   2. the config folder's .env, .env.local, .env.<mode>, .env.<mode>.local
  *   3. the same four files in the service's own folder (when it differs)
  *   4. `env` in services.config.ts (templates expanded)
- *   5. what devstack injects: PORT, <DEP>_URL and <DEP>_PORT for each dependency, the run marker
+ *   5. what devstack injects: PORT, <DEP>_URL and <DEP>_PORT for each dependency (a database's URL is
+ *      postgres://… or redis://…, also as DATABASE_URL / REDIS_URL when only one), the run marker
  * `${VAR}` in a .env file or config value resolves against the layers below it and earlier keys of
  * its own file.
  */
 import { join, relative } from 'node:path';
 import type { ResolvedProbe, ResolvedService } from '../config/resolved.js';
-import { envPrefix, LOCAL_HOST, parseTemplateRef, serviceUrl } from '../config/templates.js';
+import { CONVENTIONAL_URL_VARIABLE, envPrefix, LOCAL_HOST, parseTemplateRef, serviceUrl, urlOf } from '../config/templates.js';
 import { readEnvFile } from './env-file.js';
 import { interpolate } from './interpolate.js';
 
@@ -74,12 +75,21 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
 
   const ownPort = input.ports.get(service.name);
   if (ownPort !== undefined) set('PORT', String(ownPort), { type: 'devstack', why: service.port === 'auto' ? 'port (auto: a free one at each up)' : 'port' });
+  const byEngine = new Map<string, string[]>();
   for (const dependency of service.dependsOn) {
     const port = input.ports.get(dependency);
-    if (port === undefined) continue;
+    const target = input.services.find((candidate) => candidate.name === dependency);
+    if (port === undefined || target === undefined) continue;
     const why = `dependency ${dependency}`;
-    set(`${envPrefix(dependency)}_URL`, serviceUrl(port), { type: 'devstack', why });
+    set(`${envPrefix(dependency)}_URL`, urlOf(target, port), { type: 'devstack', why });
     set(`${envPrefix(dependency)}_PORT`, String(port), { type: 'devstack', why });
+    if (target.database) byEngine.set(target.database.engine, [...(byEngine.get(target.database.engine) ?? []), dependency]);
+  }
+  // DATABASE_URL / REDIS_URL only when unambiguous: with two Postgres dependencies, use <NAME>_URL.
+  for (const [engine, [dependency, ...others]] of byEngine) {
+    if (dependency === undefined || others.length > 0) continue;
+    const target = input.services.find((candidate) => candidate.name === dependency)!;
+    set(CONVENTIONAL_URL_VARIABLE[engine as keyof typeof CONVENTIONAL_URL_VARIABLE], urlOf(target, input.ports.get(dependency)!), { type: 'devstack', why: `dependency ${dependency}` });
   }
   for (const [key, value] of Object.entries(input.injected)) set(key, value, { type: 'devstack', why: 'run marker' });
   return { ok: true, value: { env, sources } };
@@ -94,7 +104,11 @@ function templateLookup(input: ServiceEnvInput, env: Readonly<Record<string, str
         return portText(input.ports.get(input.service.name));
       case 'service':
         if (ref.field === 'host') return LOCAL_HOST;
-        return ref.field === 'port' ? portText(input.ports.get(ref.service)) : mapDefined(input.ports.get(ref.service), serviceUrl);
+        if (ref.field === 'port') return portText(input.ports.get(ref.service));
+        return mapDefined(input.ports.get(ref.service), (port) => {
+          const target = input.services.find((candidate) => candidate.name === ref.service);
+          return target === undefined ? serviceUrl(port) : urlOf(target, port);
+        });
       case 'env':
         return env[ref.name];
       case 'invalid':
@@ -115,7 +129,7 @@ function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undef
 export function expandProbe(probe: ResolvedProbe, input: ServiceEnvInput, env: Readonly<Record<string, string>>): ResolvedProbe {
   const lookup = templateLookup(input, env);
   if (probe.type === 'http') return { ...probe, url: interpolate(probe.url, lookup) };
-  if (probe.type === 'tcp') return { ...probe, target: interpolate(probe.target, lookup) };
+  if (probe.type === 'tcp' || probe.type === 'postgres' || probe.type === 'redis') return { ...probe, target: interpolate(probe.target, lookup) };
   return probe;
 }
 

@@ -40,6 +40,9 @@ export interface SpawnOptions {
   readonly cwd: string;
   /** The complete environment: nothing from devstack's own is added. */
   readonly env: Readonly<Record<string, string>>;
+  /** Run as this user and group (a database server when devstack is root); default: devstack's own. */
+  readonly uid?: number;
+  readonly gid?: number;
   /**
    * Receives complete lines. Returning a promise pauses both streams until it settles: the child
    * blocks on a full pipe instead of devstack buffering without bound.
@@ -65,6 +68,8 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnResult> 
     stderr: 'pipe',
     buffer: false,
     reject: false,
+    uid: options.uid,
+    gid: options.gid,
   } as const;
   const subprocess =
     command.type === 'shell' ? execa(command.script, { ...common, shell: '/bin/sh' }) : execa(command.file, [...command.args], common);

@@ -17,7 +17,9 @@ export type SupervisorEvent =
   | { readonly type: 'restarting'; readonly service: string; readonly cause: RestartCause }
   | { readonly type: 'restarted'; readonly service: string; readonly cause: RestartCause; readonly readyInMs: number }
   | { readonly type: 'restart-loop'; readonly service: string; readonly file: string }
-  | { readonly type: 'pid-file-failed'; readonly service: string; readonly message: string };
+  | { readonly type: 'pid-file-failed'; readonly service: string; readonly message: string }
+  /** An `optional` database that cannot run on this machine: the stack starts without it. */
+  | { readonly type: 'database-skipped'; readonly service: string; readonly tried: readonly string[]; readonly hint: string };
 
 export interface StartFailure {
   readonly service: string;
@@ -25,6 +27,8 @@ export interface StartFailure {
   readonly message: string;
   /** The service's last output lines, oldest first. */
   readonly logTail: readonly string[];
+  /** What to do about it, when devstack knows (a database's storage or runtime). */
+  readonly hint?: string;
 }
 
 export type StartOutcome =
@@ -47,6 +51,8 @@ export interface ServiceSnapshot {
   readonly restarts: number;
   /** Why a failed service failed. */
   readonly message: string | undefined;
+  /** How a database runs (`native 15`, `container redis:7 (docker)`); undefined for services. */
+  readonly mode?: string | undefined;
 }
 
 export type SupervisorListener = (event: SupervisorEvent) => void;

@@ -17,6 +17,7 @@ import type { RunWindow } from '../watch/restart-loop.js';
 import { formatMs } from '../util/duration.js';
 import { settle } from '../util/settle.js';
 import { RecentLines } from './recent-lines.js';
+import type { LaunchSpec, ServiceLifecycle } from '../databases/lifecycle.js';
 import { decideRestart } from './restart-policy.js';
 import { describeExit, hasProcess, isActive, transition, type ServiceEvent, type ServiceState } from './service-state.js';
 
@@ -58,6 +59,7 @@ export type RunOutcome = { readonly type: 'ready' } | { readonly type: 'failed';
 export class ServiceRunner {
   readonly service: ResolvedService;
   readonly #context: RunnerContext;
+  readonly #lifecycle: ServiceLifecycle | undefined;
   #state: ServiceState = { type: 'pending' };
   #current: CurrentRun | undefined;
   #spawning: Promise<unknown> | undefined;
@@ -72,9 +74,10 @@ export class ServiceRunner {
   /** Between a process's exit and the restart decision: the run is not idle yet. */
   #handlingExit = false;
 
-  constructor(service: ResolvedService, context: RunnerContext) {
+  constructor(service: ResolvedService, context: RunnerContext, lifecycle?: ServiceLifecycle) {
     this.service = service;
     this.#context = context;
+    this.#lifecycle = lifecycle;
   }
 
   get state(): ServiceState {
@@ -102,6 +105,7 @@ export class ServiceRunner {
       readyAt: state.type === 'ready' ? state.readyAt : undefined,
       restarts: this.#restarts,
       message: state.type === 'failed' ? state.message : state.type === 'backoff' ? `${state.message}; restart ${state.attempt} in ${formatMs(Math.max(0, state.until - Date.now()))}` : undefined,
+      mode: this.#lifecycle?.description,
     };
   }
 
@@ -139,8 +143,9 @@ export class ServiceRunner {
     return this.#recentLines.ofRun(count);
   }
 
-  #failure(message: string, reason: StartFailure['reason']): StartFailure {
-    return { service: this.service.name, reason, message, logTail: this.logTail() };
+  #failure(message: string, reason: StartFailure['reason'], hint?: string): StartFailure {
+    const failure = { service: this.service.name, reason, message, logTail: this.logTail() };
+    return hint === undefined ? failure : { ...failure, hint };
   }
 
   /** Spawns the service and waits until it is ready, failed, or the start was aborted. */
@@ -173,8 +178,28 @@ export class ServiceRunner {
       this.#apply({ type: 'fail', reason: 'spawn-failed', message, at: Date.now() });
       return { type: 'failed', failure: this.#failure(message, 'spawn-failed') };
     }
-    const env = resolvedEnv.value.env;
-    const spawning = spawnProcess({ command: service.command, cwd: service.cwd, env, onLines: (source, lines) => this.#onLines(source === 'stdout' ? 'out' : 'err', lines) });
+    let env = resolvedEnv.value.env;
+    let launch: LaunchSpec = { command: service.command, uid: undefined, gid: undefined, env: {} };
+    const port = ports.get(service.name);
+    if (this.#lifecycle !== undefined && port !== undefined) {
+      const prepared = await this.#lifecycle.beforeSpawn({ port, env, log: (lines) => this.#onLines('out', [...lines]) });
+      if (!prepared.ok) {
+        this.#log().write('sys', [`devstack: failed to start: ${prepared.message}`]);
+        this.#apply({ type: 'fail', reason: 'spawn-failed', message: prepared.message, at: Date.now() });
+        return { type: 'failed', failure: this.#failure(prepared.message, 'spawn-failed', prepared.hint) };
+      }
+      launch = prepared.value;
+      env = { ...env, ...launch.env };
+      if (signal.aborted) return { type: 'aborted' };
+    }
+    const spawning = spawnProcess({
+      command: launch.command,
+      cwd: service.cwd,
+      env,
+      uid: launch.uid,
+      gid: launch.gid,
+      onLines: (source, lines) => this.#onLines(source === 'stdout' ? 'out' : 'err', lines),
+    });
     this.#spawning = spawning;
     const result = await spawning;
     this.#spawning = undefined;
@@ -229,9 +254,12 @@ export class ServiceRunner {
       },
     });
     switch (outcome.type) {
-      case 'ready':
+      case 'ready': {
+        const provisioned = await this.#afterReady(run, env);
+        if (provisioned !== undefined) return provisioned;
         this.#apply({ type: 'ready', at: Date.now() });
         return { type: 'ready' };
+      }
       case 'timeout': {
         const message = `not ready after ${formatMs(outcome.elapsedMs)}: ${outcome.lastFailure}`;
         this.#log().write('sys', [`devstack: ${message}`]);
@@ -246,6 +274,19 @@ export class ServiceRunner {
         return { type: 'failed', failure: this.#failure(this.#state.message, this.#state.reason) };
       }
     }
+  }
+
+  /** A database's databases and init scripts: dependents start only once these are done. */
+  async #afterReady(run: CurrentRun, env: Readonly<Record<string, string>>): Promise<RunOutcome | undefined> {
+    const port = this.#context.ports.get(this.service.name);
+    if (this.#lifecycle === undefined || port === undefined) return undefined;
+    const outcome = await this.#lifecycle.afterReady({ port, env, log: (lines) => this.#onLines('out', [...lines]) });
+    if (outcome.ok) return undefined;
+    if (run.exited) return { type: 'aborted' };
+    this.#log().write('sys', [`devstack: ${outcome.message}`]);
+    this.#apply({ type: 'fail', reason: 'init-failed', message: outcome.message, at: Date.now() });
+    await this.#kill(run);
+    return { type: 'failed', failure: this.#failure(outcome.message, 'init-failed', outcome.hint) };
   }
 
   /** A task is done when its process exits: 0 lets dependents start, anything else fails `up`. */
@@ -282,6 +323,7 @@ export class ServiceRunner {
     if (run.killing !== undefined || this.#current !== run) return;
     // The leader exited on its own: whatever it left behind in its group or under its marker goes too.
     await stopProcessTree(run.ref, { signal: this.service.stopSignal, timeoutMs: this.service.stopTimeoutMs, snapshot: this.#context.processes });
+    await this.#lifecycle?.afterStop();
     removeServicePidFile(this.#context.logsDir, this.service.name);
     if (before.type === 'ready' && this.service.type === 'service') this.#afterCrash(code, at - before.startedAt);
   }
@@ -338,6 +380,7 @@ export class ServiceRunner {
       if (outcome.survivors.length > 0) this.#context.emit({ type: 'stop-incomplete', service: this.service.name, survivors: outcome.survivors });
       await settle(run.exitHandled, 1000);
       await settle(run.process.outputDone, 1000);
+      await this.#lifecycle?.afterStop();
       removeServicePidFile(this.#context.logsDir, this.service.name);
     })();
     return run.killing;

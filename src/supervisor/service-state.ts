@@ -15,7 +15,7 @@
  */
 import { unreachable } from '../util/unreachable.js';
 
-export type FailureReason = 'spawn-failed' | 'exited-during-startup' | 'health-timeout' | 'crashed' | 'crash-loop' | 'task-failed' | 'dependency-failed';
+export type FailureReason = 'spawn-failed' | 'exited-during-startup' | 'health-timeout' | 'crashed' | 'crash-loop' | 'task-failed' | 'dependency-failed' | 'init-failed';
 
 export type ServiceState =
   | { readonly type: 'pending' }

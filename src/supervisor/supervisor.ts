@@ -10,6 +10,8 @@ import { inReverseDependencyOrder, withDependents } from '../graph/graph.js';
 import { createProcessSnapshot } from '../process/proc-table.js';
 import { createDeferred } from '../util/deferred.js';
 import type { RestartCause, RestartOutcome, ServiceSnapshot, StartFailure, StartOutcome, SupervisorEvent, SupervisorListener } from './events.js';
+import { databaseLifecycle } from '../databases/lifecycle.js';
+import type { DatabasePlan } from '../databases/plan.js';
 import { ServiceRunner } from './service-runner.js';
 import { isActive } from './service-state.js';
 import { createFileWatching, type FileWatching } from './file-watching.js';
@@ -23,6 +25,8 @@ export interface SupervisorOptions {
   readonly mode: string;
   /** Every selected service's port for the run (config/select + env/ports plan them). */
   readonly ports: ReadonlyMap<string, number>;
+  /** How each selected database runs on this machine (databases/plan.ts). */
+  readonly databasePlans?: ReadonlyMap<string, DatabasePlan>;
 }
 
 export class Supervisor {
@@ -61,7 +65,11 @@ export class Supervisor {
       emit: (event: SupervisorEvent) => this.#emit(event),
       processes: createProcessSnapshot(),
     };
-    for (const service of options.config.services) this.#runners.set(service.name, new ServiceRunner(service, context));
+    for (const service of options.config.services) {
+      const plan = options.databasePlans?.get(service.name);
+      const lifecycle = plan === undefined ? undefined : databaseLifecycle(service, plan, options.config.root);
+      this.#runners.set(service.name, new ServiceRunner(service, context, lifecycle));
+    }
   }
 
   onEvent(listener: SupervisorListener): () => void {

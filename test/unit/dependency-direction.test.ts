@@ -17,10 +17,11 @@ const layer = (path: string): string => path.split('/')[0]!.replace(/\.(ts|js)$/
 const importsOf = (text: string): string[] => [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((match) => match[1]!);
 
 const ALLOWED: Record<string, string[]> = {
-  cli: ['app', 'config', 'control', 'env', 'errors', 'logs', 'process', 'supervisor', 'util', 'cli'],
-  app: ['config', 'control', 'env', 'errors', 'graph', 'logs', 'process', 'supervisor', 'util', 'app'],
+  cli: ['app', 'config', 'control', 'databases', 'env', 'errors', 'logs', 'process', 'supervisor', 'util', 'cli'],
+  app: ['config', 'control', 'databases', 'env', 'errors', 'graph', 'logs', 'process', 'supervisor', 'util', 'app'],
   control: ['supervisor', 'util', 'errors', 'control'],
-  supervisor: ['config', 'env', 'graph', 'health', 'logs', 'process', 'util', 'errors', 'supervisor', 'watch'],
+  supervisor: ['config', 'databases', 'env', 'graph', 'health', 'logs', 'process', 'util', 'errors', 'supervisor', 'watch'],
+  databases: ['config', 'health', 'util', 'errors', 'databases'],
   watch: ['util', 'errors', 'watch'],
   config: ['errors', 'graph', 'util', 'config'],
   graph: ['graph'],

@@ -1,27 +1,55 @@
 /** `devstack down [svc…]`: stop a foreground or background stack, or what a dead supervisor left. */
-import { stopStack } from '../../app/stop-stack.js';
+import { stopStack, type StopReport } from '../../app/stop-stack.js';
+import { databaseNames, wipeDatabaseData } from '../../databases/cleanup.js';
+import { DevstackError } from '../../errors.js';
+import { confirm } from '../confirm.js';
 import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
 
-export async function downCommand(context: CommandContext, options: { services: readonly string[] }): Promise<number> {
+export interface DownOptions {
+  readonly services: readonly string[];
+  /** Also delete the databases' data (data folders and container volumes). */
+  readonly volumes: boolean;
+  /** Do not ask before deleting data. */
+  readonly yes: boolean;
+}
+
+export async function downCommand(context: CommandContext, options: DownOptions): Promise<number> {
   const config = await loadContextConfig(context);
   checkServiceNames(config, options.services);
-  const report = await stopStack({ config, services: options.services });
-  const { terminal } = context;
+  const toWipe = options.volumes ? databaseNames(config).filter((name) => options.services.length === 0 || options.services.includes(name)) : [];
+  if (toWipe.length > 0 && !options.yes) {
+    // Asked before stopping anything: a "no" leaves the stack as it was.
+    const answer = await confirm(`Delete all data of ${toWipe.join(', ')}? This cannot be undone.`);
+    if (answer === undefined) {
+      throw new DevstackError('USAGE', `down --volumes deletes the data of ${toWipe.join(', ')}, and there is no terminal to confirm it`, { hint: 'add --yes to confirm' });
+    }
+    if (!answer) {
+      context.terminal.out('devstack: nothing was stopped or deleted');
+      return 1;
+    }
+  }
+  const report = await stopStack({ config, services: options.services, pathVariable: context.env.PATH });
+  context.terminal.out(describeReport(report));
+  if (toWipe.length > 0) {
+    const wiped = await wipeDatabaseData(config, toWipe, context.env.PATH);
+    context.terminal.out(`devstack: deleted the data of ${wiped.join(', ')}`);
+  }
+  return 0;
+}
+
+function describeReport(report: StopReport): string {
   switch (report.type) {
     case 'nothing-running':
-      terminal.out('devstack: nothing is running');
-      return 0;
+      return 'devstack: nothing is running';
     case 'stopped-by-supervisor':
-      terminal.out(report.services.length === 0 ? 'devstack: nothing was running' : `devstack: stopped ${report.services.join(', ')}`);
-      return 0;
+      return report.services.length === 0 ? 'devstack: nothing was running' : `devstack: stopped ${report.services.join(', ')}`;
     case 'stopped-from-pid-files': {
       const parts = [
         ...(report.killedSupervisor ? ['killed the unresponsive supervisor'] : []),
         ...(report.services.length > 0 ? [`stopped ${report.services.join(', ')} from their PID files`] : []),
-        ...(report.strays > 0 ? [`stopped ${report.strays} leftover process(es) of the run`] : []),
+        ...(report.strays > 0 ? [`stopped ${report.strays} leftover process(es) or container(s) of the run`] : []),
       ];
-      terminal.out(`devstack: ${parts.join('; ')}`);
-      return 0;
+      return `devstack: ${parts.join('; ')}`;
     }
   }
 }

@@ -9,6 +9,8 @@ export interface PsRow {
   readonly uptimeMs: number | undefined;
   readonly restarts: number;
   readonly message?: string | undefined;
+  /** How a database runs; undefined for services. */
+  readonly mode?: string | undefined;
 }
 
 export function toPsRow(snapshot: ServiceSnapshot, now: number): PsRow {
@@ -20,6 +22,7 @@ export function toPsRow(snapshot: ServiceSnapshot, now: number): PsRow {
     uptimeMs: snapshot.startedAt === undefined ? undefined : now - snapshot.startedAt,
     restarts: snapshot.restarts,
     message: snapshot.message,
+    mode: snapshot.mode,
   };
 }
 
@@ -32,7 +35,9 @@ export function formatUptime(ms: number | undefined): string {
 }
 
 export function formatPsTable(rows: readonly PsRow[]): string {
-  const header = ['NAME', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS'];
+  // The MODE column (native, embedded, container) appears only in stacks with databases.
+  const withMode = rows.some((row) => row.mode !== undefined);
+  const header = ['NAME', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', ...(withMode ? ['MODE'] : [])];
   const cells = rows.map((row) => [
     row.name,
     row.state,
@@ -40,6 +45,7 @@ export function formatPsTable(rows: readonly PsRow[]): string {
     row.port === undefined ? '-' : String(row.port),
     formatUptime(row.uptimeMs),
     String(row.restarts),
+    ...(withMode ? [row.mode ?? '-'] : []),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column]!.length)));
   const line = (values: readonly string[]): string => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();

@@ -1,0 +1,90 @@
+/**
+ * The container fallback, for databases only: docker or podman (same CLI), a named volume that
+ * keeps the data across `down`/`up`, the port published on 127.0.0.1 only. The container runs
+ * attached (`docker run` in the foreground), so the supervisor treats the client as the service's
+ * process: its output is the database's log and signals reach the database (the client proxies
+ * them). A client killed with SIGKILL cannot proxy: the container is then removed by name.
+ */
+import type { ResolvedDatabase } from '../config/resolved.js';
+import type { ContainerRuntime } from './runtimes.js';
+import { runCommand } from './run-command.js';
+
+const CONTAINER_PORTS = { postgres: 5432, redis: 6379 } as const;
+const DATA_PATHS = { postgres: '/var/lib/postgresql/data', redis: '/data' } as const;
+export const PROJECT_LABEL = 'devstack.project';
+const DATABASE_LABEL = 'devstack.database';
+const PULL_TIMEOUT_MS = 10 * 60_000;
+
+export function containerRunArgs(database: ResolvedDatabase, name: string, image: string, port: number): string[] {
+  const args = [
+    'run',
+    '--rm',
+    '--name',
+    database.containerName,
+    '--label',
+    `${PROJECT_LABEL}=${database.projectId}`,
+    '--label',
+    `${DATABASE_LABEL}=${name}`,
+    '--publish',
+    `127.0.0.1:${port}:${CONTAINER_PORTS[database.engine]}`,
+    '--volume',
+    `${database.volumeName}:${DATA_PATHS[database.engine]}`,
+  ];
+  if (database.engine === 'postgres') {
+    // POSTGRES_PASSWORD without a value: the client passes its own, so the password is not in argv.
+    args.push('--env', `POSTGRES_USER=${database.user}`, '--env', 'POSTGRES_PASSWORD', '--env', `POSTGRES_DB=${database.database ?? database.user}`, image);
+  } else {
+    // Connections arrive from the engine's bridge, not loopback: protected mode would refuse them.
+    // Safe here because the port is published on 127.0.0.1 only (the official image does the same).
+    args.push(image, 'redis-server', '--appendonly', 'yes', '--save', '60 1', '--protected-mode', 'no');
+    if (database.password !== undefined) args.push('--requirepass', database.password);
+  }
+  return args;
+}
+
+export type Ensured = { readonly ok: true; readonly created: boolean } | { readonly ok: false; readonly message: string; readonly hint?: string };
+
+export async function ensureImage(runtime: ContainerRuntime, image: string, log: (lines: readonly string[]) => void): Promise<Ensured> {
+  const present = await runCommand(runtime.program, ['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: 30_000 });
+  if (present.ok) return { ok: true, created: false };
+  log([`devstack: image ${image} is not present locally: ${runtime.name} pull ${image}`]);
+  const pull = await runCommand(runtime.program, ['pull', image], { timeoutMs: PULL_TIMEOUT_MS });
+  if (pull.ok) return { ok: true, created: true };
+  return { ok: false, message: `cannot get the image ${image} (${runtime.name} pull: ${pull.problem})`, hint: `make the image available (${runtime.name} pull, load or import it), or set image: to one that is` };
+}
+
+/** Creates the volume when missing (or afresh, after a failed init); `created` says whether it is new. */
+export async function ensureVolume(runtime: ContainerRuntime, database: ResolvedDatabase, recreate: boolean, log: (lines: readonly string[]) => void): Promise<Ensured> {
+  const exists = (await runCommand(runtime.program, ['volume', 'inspect', database.volumeName], { timeoutMs: 30_000 })).ok;
+  if (exists && !recreate) return { ok: true, created: false };
+  if (exists) {
+    log([`devstack: the init scripts failed last time: removing volume ${database.volumeName}`]);
+    const removed = await runCommand(runtime.program, ['volume', 'rm', '--force', database.volumeName], { timeoutMs: 30_000 });
+    if (!removed.ok) return { ok: false, message: `cannot remove volume ${database.volumeName}: ${removed.problem}` };
+  }
+  const created = await runCommand(runtime.program, ['volume', 'create', '--label', `${PROJECT_LABEL}=${database.projectId}`, database.volumeName], { timeoutMs: 30_000 });
+  if (!created.ok) return { ok: false, message: `cannot create volume ${database.volumeName}: ${created.problem}` };
+  log([`devstack: created volume ${database.volumeName}`]);
+  return { ok: true, created: true };
+}
+
+/** Stops (gracefully: the image's stop signal, then SIGKILL after `graceSeconds`) and removes it. */
+export async function removeContainer(runtime: ContainerRuntime, name: string, graceSeconds = 30): Promise<void> {
+  await runCommand(runtime.program, ['stop', '--time', String(graceSeconds), name], { timeoutMs: (graceSeconds + 30) * 1000 });
+  await runCommand(runtime.program, ['rm', '--force', name], { timeoutMs: 60_000 });
+}
+
+/** Every container of this project, running or not (for `down` after the supervisor was killed). */
+export async function removeProjectContainers(runtime: ContainerRuntime, projectId: string): Promise<number> {
+  const listed = await runCommand(runtime.program, ['ps', '--all', '--quiet', '--filter', `label=${PROJECT_LABEL}=${projectId}`], { timeoutMs: 30_000 });
+  const ids = listed.ok ? listed.stdout.split('\n').filter((id) => id.trim() !== '') : [];
+  for (const id of ids) await removeContainer(runtime, id);
+  return ids.length;
+}
+
+export async function removeVolume(runtime: ContainerRuntime, volume: string): Promise<boolean> {
+  const exists = (await runCommand(runtime.program, ['volume', 'inspect', volume], { timeoutMs: 30_000 })).ok;
+  if (!exists) return false;
+  const removed = await runCommand(runtime.program, ['volume', 'rm', '--force', volume], { timeoutMs: 60_000 });
+  return removed.ok;
+}

@@ -1,0 +1,71 @@
+/**
+ * Readiness through a database's own protocol: an open port only says the server listens, not
+ * that it accepts logins (Postgres listens during crash recovery and answers "the database system
+ * is starting up"; a container's port is open as soon as docker's proxy is).
+ */
+import { connect } from 'node:net';
+import pg from 'pg';
+import type { ProbeResult } from './probe.js';
+
+export function splitTarget(target: string): { host: string; port: number } {
+  const separator = target.lastIndexOf(':');
+  return { host: target.slice(0, separator), port: Number(target.slice(separator + 1)) };
+}
+
+export interface PostgresLogin {
+  readonly target: string;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+/** Logs in and runs `SELECT 1`. */
+export async function probePostgres(login: PostgresLogin, timeoutMs: number): Promise<ProbeResult> {
+  const { host, port } = splitTarget(login.target);
+  const client = new pg.Client({ host, port, user: login.user, password: login.password, database: login.database, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  // An error after connect (the server shutting down under us) must not become an uncaught exception.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, message: `postgres ${login.target}: ${describePgError(error)}` };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function describePgError(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET') return 'connection reset';
+  return message ?? String(error);
+}
+
+/** PING over RESP (after AUTH when a password is set); ready on `+PONG`. */
+export function probeRedis(target: string, password: string | undefined, timeoutMs: number): Promise<ProbeResult> {
+  const { host, port } = splitTarget(target);
+  const commands = [...(password === undefined ? [] : [['AUTH', password]]), ['PING']];
+  const payload = commands.map((words) => `*${words.length}\r\n${words.map((word) => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`).join('');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    let received = '';
+    const done = (result: ProbeResult): void => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('connect', () => socket.write(payload));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      const replies = received.split('\r\n').filter((line) => line !== '');
+      const error = replies.find((line) => line.startsWith('-'));
+      // "-LOADING Redis is loading the dataset in memory" while it reads its dump: not ready yet.
+      if (error !== undefined) done({ ok: false, message: `redis ${target}: ${error.slice(1)}` });
+      else if (replies.length >= commands.length) done(replies.at(-1) === '+PONG' ? { ok: true } : { ok: false, message: `redis ${target}: unexpected reply ${JSON.stringify(replies.at(-1))}` });
+    });
+    socket.once('timeout', () => done({ ok: false, message: `redis ${target}: no answer within ${timeoutMs} ms` }));
+    socket.once('error', (error: NodeJS.ErrnoException) => done({ ok: false, message: `redis ${target}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}` }));
+    socket.once('close', () => done({ ok: false, message: `redis ${target}: connection closed` }));
+  });
+}
