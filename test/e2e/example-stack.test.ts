@@ -1,5 +1,6 @@
-// The README's run command on the repository's own example stack: five services, a dependency
-// chain four deep, real HTTP calls between them, and nothing left after `down`.
+// The README's run command on the repository's own example stack: five services, Postgres and
+// Redis, a dependency chain four deep, real HTTP calls and data that survives down/up, and nothing
+// left after `down`.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BIN, REPO_ROOT } from '../helpers/project.js';
@@ -16,6 +17,11 @@ function devstack(args: string[]): Promise<{ code: number | null; stdout: string
   });
 }
 
+async function orders(): Promise<{ totalCents: number; views: number }> {
+  const response = await fetch('http://127.0.0.1:4100/api/orders');
+  return (await response.json()) as { totalCents: number; views: number };
+}
+
 describe('example stack', () => {
   it('comes up in dependency order, serves a page through four services, and goes down cleanly', async () => {
     const up = await devstack(['up', '--wait']);
@@ -29,9 +35,19 @@ describe('example stack', () => {
 
       const page = await fetch('http://127.0.0.1:4100/');
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain('Orders of Ada Lovelace (pro)');
-      const api = (await (await fetch('http://127.0.0.1:4100/api/orders')).json()) as { totalCents: number };
-      expect(api.totalCents).toBe(24700);
+      const html = await page.text();
+      expect(html).toContain('Orders of Ada Lovelace (pro)');
+      expect(html).toMatch(/Viewed \d+ times \(counted in Redis\)/);
+      // Orders live in Postgres: one written through web → order-service is there after down/up.
+      const before = await orders();
+      const created = await fetch('http://127.0.0.1:4100/api/orders?sku=mn-03&quantity=1', { method: 'POST' });
+      expect(created.status).toBe(201);
+      expect((await orders()).totalCents).toBe(before.totalCents + 28900);
+      expect((await orders()).views).toBeGreaterThan(before.views);
+      expect((await devstack(['down'])).code).toBe(0);
+      const again = await devstack(['up', '--wait']);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect((await orders()).totalCents).toBe(before.totalCents + 28900);
     } finally {
       const ps = JSON.parse((await devstack(['ps', '--json'])).stdout || '[]') as { pid?: number }[];
       const down = await devstack(['down']);
