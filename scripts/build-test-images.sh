@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the container images the database tests run in container mode, without any registry:
-# a small root filesystem made of this machine's Debian binaries (PostgreSQL 15, Redis), turned
+# a small root filesystem made of this machine's Debian binaries (PostgreSQL 15, Redis, MariaDB), turned
 # into an image with `docker import`. They follow the official images' contract (POSTGRES_USER,
-# POSTGRES_PASSWORD, data in /var/lib/postgresql/data; redis-server with data in /data), so the
+# POSTGRES_PASSWORD, data in /var/lib/postgresql/data; redis-server with data in /data;
+# MYSQL_ROOT_PASSWORD and MYSQL_DATABASE, data in /var/lib/mysql), so the
 # same devstack code runs the official images. Idempotent: an existing image is kept.
 set -euo pipefail
 RUNTIME="${CONTAINER_RUNTIME:-docker}"
 POSTGRES_IMAGE=devstack-test/postgres:15
 REDIS_IMAGE=devstack-test/redis:7
+MARIADB_IMAGE=devstack-test/mariadb:10.11
 
 have_image() { "$RUNTIME" image inspect "$1" >/dev/null 2>&1; }
 
@@ -88,6 +90,46 @@ build_redis() {
   rm -rf "$root"
 }
 
+build_mariadb() {
+  local root; root=$(mktemp -d)
+  base_rootfs "$root" mysql /var/lib/mysql
+  copy_with_libs "$root" /usr/sbin/mariadbd /usr/bin/my_print_defaults /usr/bin/resolveip /bin/hostname \
+    /usr/bin/install /bin/chown /bin/chmod /usr/bin/dirname /bin/sed /usr/bin/find /bin/uname "$(readlink -f /usr/bin/awk)"
+  ln -s "$(readlink -f /usr/bin/awk)" "$root/usr/bin/awk"
+  cp /usr/bin/mariadb-install-db "$root/usr/bin/"
+  mkdir -p "$root/usr/share/mysql" "$root/usr/lib/mysql"
+  cp -a /usr/share/mysql/. "$root/usr/share/mysql/"
+  [ -d /usr/lib/mysql/plugin ] && cp -a /usr/lib/mysql/plugin "$root/usr/lib/mysql/"
+  mkdir -p "$root/var/lib/mysql" && chown 999:999 "$root/var/lib/mysql" && chmod 700 "$root/var/lib/mysql"
+  cat > "$root/docker-entrypoint.sh" <<'SH'
+#!/bin/sh
+# Like the official image: initialise on first start, then root (from MYSQL_ROOT_PASSWORD) may log in
+# from any address (the port is published on 127.0.0.1 only) and MYSQL_DATABASE exists.
+set -e
+DATA=/var/lib/mysql
+if [ ! -d "$DATA/mysql" ]; then
+  mariadb-install-db --no-defaults --datadir="$DATA" --auth-root-authentication-method=normal --skip-test-db >/dev/null
+fi
+cat > /tmp/init.sql <<SQL
+ALTER USER 'root'@'localhost' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD';
+CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
+CREATE DATABASE IF NOT EXISTS \`${MYSQL_DATABASE:-app}\`;
+SQL
+exec mariadbd --no-defaults --datadir="$DATA" --port=3306 --bind-address=0.0.0.0 --skip-name-resolve --socket=/tmp/mysqld.sock --init-file=/tmp/init.sql
+SH
+  chmod 755 "$root/docker-entrypoint.sh"
+  tar --numeric-owner -C "$root" -c . | "$RUNTIME" import \
+    --change 'USER mysql' \
+    --change 'EXPOSE 3306' \
+    --change 'ENTRYPOINT ["/docker-entrypoint.sh"]' \
+    - "$MARIADB_IMAGE" >/dev/null
+  rm -rf "$root"
+}
+
 have_image "$POSTGRES_IMAGE" || build_postgres
 have_image "$REDIS_IMAGE" || build_redis
-echo "test images: $POSTGRES_IMAGE, $REDIS_IMAGE"
+if command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; then
+  have_image "$MARIADB_IMAGE" || build_mariadb
+fi
+echo "test images: $POSTGRES_IMAGE, $REDIS_IMAGE, $MARIADB_IMAGE"

@@ -122,26 +122,26 @@ export interface ServiceConfig {
  * depend on it by name (`dependsOn: ['postgres']`) and get its URL injected.
  */
 export interface DatabaseConfig {
-  /** Which server to run. */
-  engine: 'postgres' | 'redis';
+  /** Which server to run. `'mysql'` and `'mariadb'` run whichever of the two is installed natively. */
+  engine: 'postgres' | 'redis' | 'mysql' | 'mariadb';
   /**
    * Major version, e.g. `'15'`. Native mode picks the matching `/usr/lib/postgresql/<version>`;
    * container mode uses it as the image tag. Default: the newest found, or the image's default tag.
    */
   version?: string;
-  /** The port on 127.0.0.1. Default: the engine's standard port (5432, 6379); `'auto'` takes a free one at `up`. */
+  /** The port on 127.0.0.1. Default: the engine's standard port (5432, 6379, 3306); `'auto'` takes a free one at `up`. */
   port?: number | 'auto';
-  /** The database in `DATABASE_URL` (Postgres), created when missing. Default: the user's name. */
+  /** The database in `DATABASE_URL`, created when missing. Default: the user's name (Postgres), `'app'` (MySQL). */
   database?: string;
-  /** More databases to create in the same server, e.g. one per service (Postgres). Created when missing. */
+  /** More databases to create in the same server, e.g. one per service. Created when missing. */
   databases?: string[];
-  /** Default `'postgres'` for Postgres; Redis has no user. */
+  /** Default `'postgres'` for Postgres, `'root'` for MySQL/MariaDB; Redis has no user. */
   user?: string;
-  /** Default `'postgres'` for Postgres; for Redis, setting one turns on `requirepass`. */
+  /** Default `'postgres'` for Postgres, `'mysql'` for MySQL/MariaDB; for Redis, setting one turns on `requirepass`. */
   password?: string;
   /**
    * A folder (or one file) of init scripts, relative to the config file's folder, run once when the
-   * database's storage is first created, in name order: `*.sql` through the database (Postgres),
+   * database's storage is first created, in name order: `*.sql` through the database (Postgres, MySQL),
    * executables and `*.sh` as commands with `DATABASE_URL` set.
    */
   init?: string;
@@ -150,7 +150,7 @@ export interface DatabaseConfig {
    * then a container. The other values allow only that mode.
    */
   mode?: 'auto' | 'native' | 'embedded' | 'container';
-  /** The container image. Default `postgres:<version or 16>` / `redis:<version or 7>`. */
+  /** The container image. Default `postgres:<version or 16>`, `redis:<version or 7>`, `mysql:<version or 8.4>`, `mariadb:<version or 11>`. */
   image?: string;
   /**
    * When no way to run this database is found, start the stack without it (with a warning) instead

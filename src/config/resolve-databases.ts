@@ -10,6 +10,7 @@ import { configError } from './resolve.js';
 import {
   DEFAULT_DATABASE_STOP_TIMEOUT_MS,
   DEFAULT_PROBE_TIMING,
+  isMysqlFamily,
   type DatabaseMode,
   type ResolvedDatabase,
   type ResolvedProbe,
@@ -17,8 +18,9 @@ import {
 } from './resolved.js';
 import { parseDurationMs } from '../util/duration.js';
 
-export const DEFAULT_PORTS = { postgres: 5432, redis: 6379 } as const;
-const DEFAULT_IMAGE_TAGS = { postgres: '16', redis: '7' } as const;
+export const DEFAULT_PORTS = { postgres: 5432, redis: 6379, mysql: 3306, mariadb: 3306 } as const;
+const DEFAULT_IMAGE_TAGS = { postgres: '16', redis: '7', mysql: '8.4', mariadb: '11' } as const;
+const DEFAULT_USERS = { postgres: 'postgres', redis: '', mysql: 'root', mariadb: 'root' } as const;
 const MODE_ORDER: readonly DatabaseMode[] = ['native', 'embedded', 'container'];
 /** A container's first start initialises its volume; a cold image start can take a while. */
 const DATABASE_READY_TIMEOUT_MS = 120_000;
@@ -42,10 +44,10 @@ export function resolveDatabase(name: string, config: DatabaseConfig, root: stri
       if (config[key] !== undefined) throw configError(displayFile, `${field}.${key}`, `redis has no ${key === 'user' ? 'users' : 'named databases'}`, `remove ${key}`);
     }
   }
-  const user = config.user ?? 'postgres';
-  const database = engine === 'postgres' ? (config.database ?? user) : undefined;
+  const user = config.user ?? DEFAULT_USERS[engine];
+  const database = engine === 'redis' ? undefined : (config.database ?? (engine === 'postgres' ? user : 'app'));
   const databases = database === undefined ? [] : [...new Set([database, ...(config.databases ?? [])])];
-  const password = engine === 'postgres' ? (config.password ?? 'postgres') : config.password;
+  const password = engine === 'redis' ? config.password : (config.password ?? (engine === 'postgres' ? 'postgres' : 'mysql'));
   const id = projectId(root);
   const resolved: ResolvedDatabase = {
     engine,
@@ -63,8 +65,8 @@ export function resolveDatabase(name: string, config: DatabaseConfig, root: stri
     volumeName: `devstack-${id}-${name}`,
     projectId: id,
   };
-  if (engine === 'redis' && config.mode === 'embedded') {
-    throw configError(displayFile, `${field}.mode`, 'redis has no embedded package', "use 'auto', 'native' or 'container'");
+  if (engine !== 'postgres' && config.mode === 'embedded') {
+    throw configError(displayFile, `${field}.mode`, `${engine} has no embedded package`, "use 'auto', 'native' or 'container'");
   }
   return {
     name,
@@ -93,6 +95,7 @@ function readinessProbe(database: ResolvedDatabase): ResolvedProbe {
   const timing = { ...DEFAULT_PROBE_TIMING, readyTimeoutMs: DATABASE_READY_TIMEOUT_MS };
   const target = '127.0.0.1:${port}';
   if (database.engine === 'redis') return { type: 'redis', target, password: database.password, ...timing };
+  if (isMysqlFamily(database.engine)) return { type: 'mysql', target, user: database.user, password: database.password ?? '', ...timing };
   // The maintenance database always exists; the configured ones are created once the server is up.
   return { type: 'postgres', target, user: database.user, password: database.password ?? '', database: 'postgres', ...timing };
 }

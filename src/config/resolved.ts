@@ -20,11 +20,18 @@ export type ResolvedProbe = ProbeTimingMs &
     | { readonly type: 'command'; readonly command: CommandLine }
     /** Logs in and runs `SELECT 1`; `target` as for tcp. */
     | { readonly type: 'postgres'; readonly target: string; readonly user: string; readonly password: string; readonly database: string }
+    /** Logs in and runs `SELECT 1` over the MySQL protocol. */
+    | { readonly type: 'mysql'; readonly target: string; readonly user: string; readonly password: string }
     /** Sends PING (after AUTH when a password is set) and expects PONG. */
     | { readonly type: 'redis'; readonly target: string; readonly password: string | undefined }
   );
 
-export type DatabaseEngine = 'postgres' | 'redis';
+export type DatabaseEngine = 'postgres' | 'redis' | 'mysql' | 'mariadb';
+
+/** MySQL and MariaDB speak the same protocol and are set up the same way. */
+export function isMysqlFamily(engine: DatabaseEngine): engine is 'mysql' | 'mariadb' {
+  return engine === 'mysql' || engine === 'mariadb';
+}
 export type DatabaseMode = 'native' | 'embedded' | 'container';
 
 export interface ResolvedDatabase {
@@ -34,12 +41,12 @@ export interface ResolvedDatabase {
   /** The modes allowed, in the order they are tried. */
   readonly modes: readonly DatabaseMode[];
   readonly image: string;
-  /** Postgres only. */
+  /** Postgres and MySQL (Redis has none). */
   readonly user: string;
   readonly password: string | undefined;
-  /** The database in the injected URL (Postgres); undefined for Redis. */
+  /** The database in the injected URL; undefined for Redis. */
   readonly database: string | undefined;
-  /** Every database to create when missing, the main one first (Postgres). */
+  /** Every database to create when missing, the main one first (empty for Redis). */
   readonly databases: readonly string[];
   /** Absolute path of the init folder or file. */
   readonly init: string | undefined;

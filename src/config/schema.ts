@@ -140,7 +140,7 @@ const databaseNameSchema = z.string({ error: 'expected a database name' }).regex
 
 const databaseSchema = z.strictObject(
   {
-    engine: z.enum(['postgres', 'redis'], { error: "expected 'postgres' or 'redis'" }),
+    engine: z.enum(['postgres', 'redis', 'mysql', 'mariadb'], { error: "expected 'postgres', 'redis', 'mysql' or 'mariadb'" }),
     version: z.string({ error: "expected a version string such as '15'" }).regex(/^\d+(\.\d+)*$/, { error: "expected a version such as '15' or '7.2'" }).optional(),
     port: z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED }).optional(),
     database: databaseNameSchema.optional(),

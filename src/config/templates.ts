@@ -44,11 +44,12 @@ export function serviceUrl(port: number): string {
   return `http://${LOCAL_HOST}:${port}`;
 }
 
-/** `postgres://user:password@127.0.0.1:port/database` or `redis://[:password@]127.0.0.1:port`. */
+/** `postgres://user:password@127.0.0.1:port/database`, `mysql://…` likewise, or `redis://[:password@]127.0.0.1:port`. */
 export function databaseUrl(database: ResolvedDatabase, port: number, databaseName: string | undefined = database.database): string {
   const password = database.password === undefined || database.password === '' ? '' : `:${encodeURIComponent(database.password)}`;
   if (database.engine === 'redis') return `redis://${password === '' ? '' : `${password}@`}${LOCAL_HOST}:${port}`;
-  return `postgres://${encodeURIComponent(database.user)}${password}@${LOCAL_HOST}:${port}/${encodeURIComponent(databaseName ?? database.user)}`;
+  const scheme = database.engine === 'postgres' ? 'postgres' : 'mysql'; // mariadb clients read mysql:// URLs
+  return `${scheme}://${encodeURIComponent(database.user)}${password}@${LOCAL_HOST}:${port}/${encodeURIComponent(databaseName ?? database.user)}`;
 }
 
 /** What `${services.<name>.url}` and `<NAME>_URL` mean: a database's URL, or a service's http URL. */
@@ -57,7 +58,7 @@ export function urlOf(service: ResolvedService, port: number): string {
 }
 
 /** The conventional variable an engine's client libraries read. */
-export const CONVENTIONAL_URL_VARIABLE = { postgres: 'DATABASE_URL', redis: 'REDIS_URL' } as const;
+export const CONVENTIONAL_URL_VARIABLE = { postgres: 'DATABASE_URL', redis: 'REDIS_URL', mysql: 'DATABASE_URL', mariadb: 'DATABASE_URL' } as const;
 
 /** `auth-service` → `AUTH_SERVICE` (for AUTH_SERVICE_URL / AUTH_SERVICE_PORT). */
 export function envPrefix(serviceName: string): string {

@@ -6,7 +6,7 @@
 import type { ResolvedConfig, ResolvedService } from '../config/resolved.js';
 import { removeProjectContainers, removeVolume } from './container.js';
 import { findContainerRuntime } from './runtimes.js';
-import { removeLocalStorage } from './servers.js';
+import { removeLocalStorage } from './storage.js';
 
 function databasesOf(config: ResolvedConfig, names?: readonly string[]): ResolvedService[] {
   return config.services.filter((service) => service.database !== undefined && (names === undefined || names.includes(service.name)));

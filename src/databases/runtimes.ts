@@ -107,8 +107,35 @@ function hydrateSymlinks(packageDir: string): void {
   }
 }
 
+export interface MysqlBinaries extends ServerBinaries {
+  /** The server program (`mariadbd` or `mysqld`). */
+  readonly server: string;
+  readonly flavor: 'mariadb' | 'mysql';
+  /** `mariadb-install-db` for MariaDB; MySQL initialises with `mysqld --initialize-insecure`. */
+  readonly installer: string | undefined;
+}
+
+/** Where distributions put the server (sbin is not on a regular user's PATH). */
+const SERVER_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/mysql/bin'];
+
+/** `mariadbd` or `mysqld`, the one named like the engine first; either serves both engines. */
+export async function findNativeMysql(engine: 'mysql' | 'mariadb', pathVariable: string | undefined): Promise<Found<MysqlBinaries>> {
+  const programs = engine === 'mariadb' ? ['mariadbd', 'mysqld'] : ['mysqld', 'mariadbd'];
+  for (const program of programs) {
+    const server = findOnPath(program, pathVariable, SERVER_DIRS);
+    if (server === undefined) continue;
+    const probe = await runCommand(server, ['--version'], { timeoutMs: 10_000 });
+    const flavor = /mariadb/i.test(probe.stdout) ? 'mariadb' : 'mysql';
+    const version = /Ver\s+(\d+\.\d+)/.exec(probe.stdout)?.[1];
+    const installer = flavor === 'mariadb' ? (findOnPath('mariadb-install-db', pathVariable, ['/usr/bin', dirname(server)]) ?? findOnPath('mysql_install_db', pathVariable, ['/usr/bin', dirname(server)])) : undefined;
+    if (flavor === 'mariadb' && installer === undefined) return { ok: false, tried: `native: ${server} is MariaDB, but mariadb-install-db was not found` };
+    return { ok: true, value: { binDir: dirname(server), server, flavor, installer, version } };
+  }
+  return { ok: false, tried: `native: no mariadbd or mysqld on PATH or in ${SERVER_DIRS.join(', ')}` };
+}
+
 export async function findNativeRedis(pathVariable: string | undefined): Promise<Found<ServerBinaries>> {
-  const onPath = findOnPath('redis-server', pathVariable, ['/usr/bin', '/usr/local/bin', '/usr/sbin']);
+  const onPath = findOnPath('redis-server', pathVariable);
   if (onPath === undefined) return { ok: false, tried: 'native: no redis-server on PATH' };
   const probe = await runCommand(onPath, ['--version'], { timeoutMs: 10_000 });
   return { ok: true, value: { binDir: dirname(onPath), version: /v=(\d+)/.exec(probe.stdout)?.[1] } };

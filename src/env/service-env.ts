@@ -75,7 +75,7 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
 
   const ownPort = input.ports.get(service.name);
   if (ownPort !== undefined) set('PORT', String(ownPort), { type: 'devstack', why: service.port === 'auto' ? 'port (auto: a free one at each up)' : 'port' });
-  const byEngine = new Map<string, string[]>();
+  const byVariable = new Map<string, string[]>();
   for (const dependency of service.dependsOn) {
     const port = input.ports.get(dependency);
     const target = input.services.find((candidate) => candidate.name === dependency);
@@ -83,13 +83,16 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
     const why = `dependency ${dependency}`;
     set(`${envPrefix(dependency)}_URL`, urlOf(target, port), { type: 'devstack', why });
     set(`${envPrefix(dependency)}_PORT`, String(port), { type: 'devstack', why });
-    if (target.database) byEngine.set(target.database.engine, [...(byEngine.get(target.database.engine) ?? []), dependency]);
+    if (target.database) {
+      const variable = CONVENTIONAL_URL_VARIABLE[target.database.engine];
+      byVariable.set(variable, [...(byVariable.get(variable) ?? []), dependency]);
+    }
   }
-  // DATABASE_URL / REDIS_URL only when unambiguous: with two Postgres dependencies, use <NAME>_URL.
-  for (const [engine, [dependency, ...others]] of byEngine) {
+  // DATABASE_URL / REDIS_URL only when unambiguous: with two SQL database dependencies, use <NAME>_URL.
+  for (const [variable, [dependency, ...others]] of byVariable) {
     if (dependency === undefined || others.length > 0) continue;
     const target = input.services.find((candidate) => candidate.name === dependency)!;
-    set(CONVENTIONAL_URL_VARIABLE[engine as keyof typeof CONVENTIONAL_URL_VARIABLE], urlOf(target, input.ports.get(dependency)!), { type: 'devstack', why: `dependency ${dependency}` });
+    set(variable, urlOf(target, input.ports.get(dependency)!), { type: 'devstack', why: `dependency ${dependency}` });
   }
   for (const [key, value] of Object.entries(input.injected)) set(key, value, { type: 'devstack', why: 'run marker' });
   return { ok: true, value: { env, sources } };
@@ -129,7 +132,7 @@ function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undef
 export function expandProbe(probe: ResolvedProbe, input: ServiceEnvInput, env: Readonly<Record<string, string>>): ResolvedProbe {
   const lookup = templateLookup(input, env);
   if (probe.type === 'http') return { ...probe, url: interpolate(probe.url, lookup) };
-  if (probe.type === 'tcp' || probe.type === 'postgres' || probe.type === 'redis') return { ...probe, target: interpolate(probe.target, lookup) };
+  if (probe.type === 'tcp' || probe.type === 'postgres' || probe.type === 'redis' || probe.type === 'mysql') return { ...probe, target: interpolate(probe.target, lookup) };
   return probe;
 }
 

@@ -4,6 +4,7 @@
  * is starting up"; a container's port is open as soon as docker's proxy is).
  */
 import { connect } from 'node:net';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { ProbeResult } from './probe.js';
 
@@ -30,17 +31,43 @@ export async function probePostgres(login: PostgresLogin, timeoutMs: number): Pr
     await client.query('SELECT 1');
     return { ok: true };
   } catch (error) {
-    return { ok: false, message: `postgres ${login.target}: ${describePgError(error)}` };
+    return { ok: false, message: `postgres ${login.target}: ${describeDatabaseError(error)}` };
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-export function describePgError(error: unknown): string {
+export function describeDatabaseError(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ECONNRESET') return 'connection reset';
   return message ?? String(error);
+}
+
+export interface MysqlLogin {
+  readonly target: string;
+  readonly user: string;
+  readonly password: string;
+}
+
+export function mysqlConnectionOptions(login: MysqlLogin, timeoutMs: number, database?: string): mysql.ConnectionOptions {
+  const { host, port } = splitTarget(login.target);
+  return { host, port, user: login.user, password: login.password, connectTimeout: timeoutMs, ...(database === undefined ? {} : { database }) };
+}
+
+/** Logs in and runs `SELECT 1` (MySQL and MariaDB). */
+export async function probeMysql(login: MysqlLogin, timeoutMs: number): Promise<ProbeResult> {
+  let connection: mysql.Connection | undefined;
+  try {
+    connection = await mysql.createConnection(mysqlConnectionOptions(login, timeoutMs));
+    connection.on('error', () => undefined);
+    await connection.query('SELECT 1');
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, message: `mysql ${login.target}: ${describeDatabaseError(error)}` };
+  } finally {
+    await connection?.end().catch(() => undefined);
+  }
 }
 
 /** PING over RESP (after AUTH when a password is set); ready on `+PONG`. */

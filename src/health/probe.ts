@@ -7,7 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { execa } from 'execa';
 import type { ResolvedProbe } from '../config/resolved.js';
-import { probePostgres, probeRedis } from './database-probes.js';
+import { probeMysql, probePostgres, probeRedis } from './database-probes.js';
 
 export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
@@ -34,6 +34,8 @@ export function runProbeOnce(probe: PolledProbe, context: ProbeContext): Promise
       return probePostgres(probe, probe.timeoutMs);
     case 'redis':
       return probeRedis(probe.target, probe.password, probe.timeoutMs);
+    case 'mysql':
+      return probeMysql(probe, probe.timeoutMs);
   }
 }
 

@@ -26,7 +26,7 @@ export interface WaitHealthyOptions {
 }
 
 // A database login costs more than a connect: poll those a little less eagerly.
-const MIN_DELAY_MS = { http: 10, tcp: 10, command: 50, postgres: 25, redis: 10 } as const;
+const MIN_DELAY_MS = { http: 10, tcp: 10, command: 50, postgres: 25, mysql: 25, redis: 10 } as const;
 const FAST_POLLING_MS = 1000;
 
 export function nextDelayMs(kind: PolledProbe['type'], waitedMs: number, timing: ProbeTimingMs): number {

