@@ -16,6 +16,8 @@ export interface LaunchSpec {
   readonly command: CommandLine;
   readonly uid: number | undefined;
   readonly gid: number | undefined;
+  /** Undefined: the service's own cwd. */
+  readonly cwd: string | undefined;
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -41,7 +43,7 @@ export function databaseLifecycle(service: ResolvedService, plan: DatabasePlan, 
       const prepared = await prepareServer({ name: service.name, database, plan, port, log, pathVariable: env.PATH });
       if (!prepared.ok) return prepared;
       const { launch } = prepared;
-      return { ok: true, value: { command: launch.command, uid: launch.runAs?.uid, gid: launch.runAs?.gid, env: launch.env } };
+      return { ok: true, value: { command: launch.command, uid: launch.runAs?.uid, gid: launch.runAs?.gid, cwd: launch.cwd, env: launch.env } };
     },
     async afterReady({ port, env, log }) {
       const outcome = await provision({ database, port, root, env, log });

@@ -61,7 +61,7 @@ export async function prepareMysql(input: PrepareInput, binaries: MysqlBinaries)
     // MySQL 8's X protocol would listen on 33060 for every project at once.
     ...(binaries.flavor === 'mysql' ? ['--mysqlx=OFF'] : []),
   ];
-  return { ok: true, launch: { command: { type: 'argv', file: binaries.server, args }, runAs, env: {} }, created };
+  return { ok: true, launch: { command: { type: 'argv', file: binaries.server, args }, runAs, cwd: dataDir, env: {} }, created };
 }
 
 function quote(value: string): string {

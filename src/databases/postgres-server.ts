@@ -39,7 +39,7 @@ export async function preparePostgres(input: PrepareInput, binDir: string, versi
     const initdb = await runCommand(
       join(binDir, 'initdb'),
       ['-D', dataDir, '-U', database.user, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'],
-      { uid: runAs?.uid, gid: runAs?.gid, env: { PATH: input.pathVariable ?? '/usr/bin:/bin', LC_ALL: 'C' } },
+      { uid: runAs?.uid, gid: runAs?.gid, cwd: dataDir, env: { PATH: input.pathVariable ?? '/usr/bin:/bin', LC_ALL: 'C' } },
     );
     rmSync(passwordFile, { force: true });
     log([...initdb.stdout.split('\n'), ...initdb.stderr.split('\n')].filter((line) => line.trim() !== ''));
@@ -56,5 +56,5 @@ export async function preparePostgres(input: PrepareInput, binDir: string, versi
     // TCP on 127.0.0.1 only and no Unix socket: nothing in /var/run to own, nothing off the machine.
     args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'logging_collector=off'],
   };
-  return { ok: true, launch: { command, runAs, env: { LC_ALL: 'C' } }, created };
+  return { ok: true, launch: { command, runAs, cwd: dataDir, env: { LC_ALL: 'C' } }, created };
 }

@@ -6,12 +6,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
-import pg from 'pg';
 import type { ResolvedDatabase } from '../config/resolved.js';
 import { CONVENTIONAL_URL_VARIABLE, databaseUrl, LOCAL_HOST } from '../config/templates.js';
-import mysql from 'mysql2/promise';
-import { describeDatabaseError, mysqlConnectionOptions } from '../health/database-probes.js';
+import { describeDatabaseError } from '../health/database-probes.js';
 import { runCommand } from './run-command.js';
+import { withSqlSession } from './sql-session.js';
 import { readStorageState, writeStorageState } from './storage-state.js';
 
 export type Provisioned = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly hint?: string };
@@ -29,7 +28,7 @@ export interface ProvisionInput {
 export async function provision(input: ProvisionInput): Promise<Provisioned> {
   const { database } = input;
   if (database.databases.length > 0) {
-    const created = database.engine === 'postgres' ? await createMissingDatabases(input) : await createMissingMysqlDatabases(input);
+    const created = await createMissingDatabases(input);
     if (!created.ok) return created;
   }
   const state = readStorageState(database.dataDir);
@@ -39,52 +38,19 @@ export async function provision(input: ProvisionInput): Promise<Provisioned> {
   return outcome;
 }
 
-function connect(database: ResolvedDatabase, port: number, name: string): pg.Client {
-  const client = new pg.Client({ host: LOCAL_HOST, port, user: database.user, password: database.password ?? '', database: name, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  return client;
-}
-
 async function createMissingDatabases({ database, port, log }: ProvisionInput): Promise<Provisioned> {
-  const client = connect(database, port, 'postgres');
   try {
-    await client.connect();
-    for (const name of database.databases) {
-      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (found.rowCount !== 0) continue;
-      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-      log([`devstack: created database ${name}`]);
-    }
+    await withSqlSession(database, port, undefined, async (session) => {
+      const existing = await session.listDatabases();
+      for (const name of database.databases) {
+        if (existing.has(name)) continue;
+        await session.createDatabase(name);
+        log([`devstack: created database ${name}`]);
+      }
+    });
     return { ok: true };
   } catch (error) {
     return { ok: false, message: `cannot create the databases ${database.databases.join(', ')}: ${describeDatabaseError(error)}` };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function mysqlOptions({ database, port }: ProvisionInput, name?: string): mysql.ConnectionOptions {
-  return { ...mysqlConnectionOptions({ target: `${LOCAL_HOST}:${port}`, user: database.user, password: database.password ?? '' }, 10_000, name), multipleStatements: true };
-}
-
-async function createMissingMysqlDatabases(input: ProvisionInput): Promise<Provisioned> {
-  const { database, log } = input;
-  let connection: mysql.Connection | undefined;
-  try {
-    connection = await mysql.createConnection(mysqlOptions(input));
-    connection.on('error', () => undefined);
-    const [rows] = await connection.query('SHOW DATABASES');
-    const existing = new Set((rows as { Database: string }[]).map((row) => row.Database));
-    for (const name of database.databases) {
-      if (existing.has(name)) continue;
-      await connection.query(`CREATE DATABASE ${mysql.escapeId(name)}`);
-      log([`devstack: created database ${name}`]);
-    }
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, message: `cannot create the databases ${database.databases.join(', ')}: ${describeDatabaseError(error)}` };
-  } finally {
-    await connection?.end().catch(() => undefined);
   }
 }
 
@@ -126,34 +92,13 @@ function scriptKind(path: string): 'sql' | 'sh' | 'executable' | 'ignored' {
   return (statSync(path).mode & 0o111) !== 0 ? 'executable' : 'ignored';
 }
 
-async function runSqlScript(input: ProvisionInput, script: string): Promise<Provisioned> {
-  const { database, port } = input;
+async function runSqlScript({ database, port }: ProvisionInput, script: string): Promise<Provisioned> {
   if (database.engine === 'redis') return { ok: false, message: '.sql scripts need a SQL database, and this one is redis' };
-  if (database.engine !== 'postgres') return runMysqlScript(input, script);
-  const client = connect(database, port, database.database ?? database.user);
   try {
-    await client.connect();
-    // One simple-protocol query: every statement of the file, as psql -f would send them.
-    await client.query(readFileSync(script, 'utf8'));
+    await withSqlSession(database, port, database.database, (session) => session.runScript(readFileSync(script, 'utf8')));
     return { ok: true };
   } catch (error) {
     return { ok: false, message: describeDatabaseError(error) };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function runMysqlScript(input: ProvisionInput, script: string): Promise<Provisioned> {
-  let connection: mysql.Connection | undefined;
-  try {
-    connection = await mysql.createConnection(mysqlOptions(input, input.database.database));
-    connection.on('error', () => undefined);
-    await connection.query(readFileSync(script, 'utf8'));
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, message: describeDatabaseError(error) };
-  } finally {
-    await connection?.end().catch(() => undefined);
   }
 }
 

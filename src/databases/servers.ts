@@ -17,6 +17,8 @@ import { writeStorageState } from './storage-state.js';
 export interface Launch {
   readonly command: CommandLine;
   readonly runAs: RunAs | undefined;
+  /** The server's working directory, when not the project's (one `runAs` can enter: its data folder). */
+  readonly cwd?: string;
   /** Added to the server's environment (a password handed over without showing it in argv). */
   readonly env: Readonly<Record<string, string>>;
 }

@@ -179,7 +179,7 @@ export class ServiceRunner {
       return { type: 'failed', failure: this.#failure(message, 'spawn-failed') };
     }
     let env = resolvedEnv.value.env;
-    let launch: LaunchSpec = { command: service.command, uid: undefined, gid: undefined, env: {} };
+    let launch: LaunchSpec = { command: service.command, uid: undefined, gid: undefined, cwd: undefined, env: {} };
     const port = ports.get(service.name);
     if (this.#lifecycle !== undefined && port !== undefined) {
       const prepared = await this.#lifecycle.beforeSpawn({ port, env, log: (lines) => this.#onLines('out', [...lines]) });
@@ -194,7 +194,7 @@ export class ServiceRunner {
     }
     const spawning = spawnProcess({
       command: launch.command,
-      cwd: service.cwd,
+      cwd: launch.cwd ?? service.cwd,
       env,
       uid: launch.uid,
       gid: launch.gid,
