@@ -1,5 +1,5 @@
 /** Runs a helper program (initdb, docker …) to completion, for the database modes. Never throws. */
-import { execa } from 'execa';
+import { lastLine, runProgram } from '../util/run-program.js';
 
 export interface CommandResult {
   readonly ok: boolean;
@@ -11,6 +11,7 @@ export interface CommandResult {
 }
 
 export interface RunCommandOptions {
+  /** The complete environment; default: devstack's own. */
   readonly env?: Readonly<Record<string, string>>;
   readonly uid?: number;
   readonly gid?: number;
@@ -20,25 +21,15 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(file: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
-  const result = await execa(file, [...args], {
-    env: options.env,
-    extendEnv: options.env === undefined,
-    cwd: options.cwd,
-    uid: options.uid,
-    gid: options.gid,
-    timeout: options.timeoutMs ?? 120_000,
-    input: options.input,
-    stdin: options.input === undefined ? 'ignore' : 'pipe',
-    reject: false,
-    stripFinalNewline: true,
-  });
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-  const lastLine = (text: string): string | undefined => text.trim().split('\n').filter((line) => line.trim() !== '').pop()?.trim();
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const result = await runProgram(file, args, { ...options, timeoutMs });
+  const { stdout, stderr } = result;
   const problem = result.timedOut
-    ? `${file} did not finish within ${options.timeoutMs ?? 120_000} ms`
-    : result.exitCode === undefined
-      ? ((result as { code?: string }).code === 'ENOENT' ? `${file}: command not found` : (result.shortMessage ?? `${file} could not run`))
-      : (lastLine(stderr) ?? lastLine(stdout) ?? `${file} exited with code ${result.exitCode}`);
-  return { ok: result.exitCode === 0, exitCode: result.exitCode, stdout, stderr, problem };
+    ? `${file} did not finish within ${timeoutMs} ms`
+    : result.spawnError !== undefined
+      ? result.spawnError.code === 'ENOENT'
+        ? `${file}: command not found`
+        : `${file} could not run: ${result.spawnError.message}`
+      : (lastLine(stderr) ?? lastLine(stdout) ?? `${file} exited with code ${result.exitCode ?? 'unknown'}`);
+  return { ok: result.exitCode === 0 && result.spawnError === undefined, exitCode: result.exitCode, stdout, stderr, problem };
 }

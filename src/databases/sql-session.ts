@@ -2,11 +2,9 @@
  * One connection to a SQL database (Postgres through pg, MySQL/MariaDB through mysql2) with the
  * few operations provisioning needs, so provision.ts does not care which engine it talks to.
  */
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import type { ResolvedDatabase } from '../config/resolved.js';
 import { LOCAL_HOST } from '../config/templates.js';
-import { mysqlConnectionOptions } from '../health/database-probes.js';
+import { loadMysql, loadPg, mysqlConnectionOptions } from '../health/database-probes.js';
 
 export interface SqlSession {
   listDatabases(): Promise<Set<string>>;
@@ -21,6 +19,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export async function withSqlSession<T>(database: ResolvedDatabase, port: number, name: string | undefined, use: (session: SqlSession) => Promise<T>): Promise<T> {
   const password = database.password ?? '';
   if (database.engine === 'postgres') {
+    const pg = await loadPg();
     const client = new pg.Client({ host: LOCAL_HOST, port, user: database.user, password, database: name ?? 'postgres', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     client.on('error', () => undefined); // a server going away mid-session must not throw later
     try {
@@ -36,6 +35,7 @@ export async function withSqlSession<T>(database: ResolvedDatabase, port: number
     }
   }
   const options = { ...mysqlConnectionOptions({ target: `${LOCAL_HOST}:${port}`, user: database.user, password }, CONNECT_TIMEOUT_MS, name), multipleStatements: true };
+  const mysql = await loadMysql();
   const connection = await mysql.createConnection(options);
   connection.on('error', () => undefined);
   try {

@@ -4,9 +4,13 @@
  * is starting up"; a container's port is open as soon as docker's proxy is).
  */
 import { connect } from 'node:net';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import type mysql from 'mysql2/promise';
 import type { ProbeResult } from './probe.js';
+
+// The drivers are loaded on first use: a stack without databases does not pay their ~15 MB each in
+// the supervisor's memory.
+export const loadPg = async (): Promise<typeof import('pg').default> => (await import('pg')).default;
+export const loadMysql = async (): Promise<typeof mysql> => (await import('mysql2/promise')).default;
 
 export function splitTarget(target: string): { host: string; port: number } {
   const separator = target.lastIndexOf(':');
@@ -23,6 +27,7 @@ export interface PostgresLogin {
 /** Logs in and runs `SELECT 1`. */
 export async function probePostgres(login: PostgresLogin, timeoutMs: number): Promise<ProbeResult> {
   const { host, port } = splitTarget(login.target);
+  const pg = await loadPg();
   const client = new pg.Client({ host, port, user: login.user, password: login.password, database: login.database, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   // An error after connect (the server shutting down under us) must not become an uncaught exception.
   client.on('error', () => undefined);
@@ -59,7 +64,7 @@ export function mysqlConnectionOptions(login: MysqlLogin, timeoutMs: number, dat
 export async function probeMysql(login: MysqlLogin, timeoutMs: number): Promise<ProbeResult> {
   let connection: mysql.Connection | undefined;
   try {
-    connection = await mysql.createConnection(mysqlConnectionOptions(login, timeoutMs));
+    connection = await (await loadMysql()).createConnection(mysqlConnectionOptions(login, timeoutMs));
     connection.on('error', () => undefined);
     await connection.query('SELECT 1');
     return { ok: true };

@@ -5,9 +5,10 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import { execa } from 'execa';
 import type { ResolvedProbe } from '../config/resolved.js';
 import { probeMysql, probePostgres, probeRedis } from './database-probes.js';
+import { withLocalBinPath } from '../util/local-bin-path.js';
+import { lastLine, runProgram } from '../util/run-program.js';
 
 export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
@@ -85,26 +86,13 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeR
 }
 
 async function probeCommand(probe: Extract<ResolvedProbe, { type: 'command' }>, context: ProbeContext): Promise<ProbeResult> {
-  const options = {
-    cwd: context.cwd,
-    env: context.env,
-    extendEnv: false,
-    preferLocal: true,
-    localDir: context.cwd,
-    stdin: 'ignore',
-    stdout: 'ignore',
-    stderr: 'pipe',
-    timeout: probe.timeoutMs,
-    reject: false,
-  } as const;
   const { command } = probe;
-  const result = await (command.type === 'shell'
-    ? execa(command.script, { ...options, shell: '/bin/sh' })
-    : execa(command.file, [...command.args], options));
+  const options = { cwd: context.cwd, env: withLocalBinPath(context.env, context.cwd), timeoutMs: probe.timeoutMs };
+  const result = await (command.type === 'shell' ? runProgram('/bin/sh', ['-c', command.script], options) : runProgram(command.file, command.args, options));
   if (result.exitCode === 0) return OK;
   const name = command.type === 'shell' ? command.script : command.file;
   if (result.timedOut) return { ok: false, message: `health command "${name}" did not finish within ${probe.timeoutMs} ms` };
-  const stderr = typeof result.stderr === 'string' ? result.stderr.trim().split('\n').pop() : undefined;
-  const why = result.exitCode === undefined ? (result.shortMessage ?? 'could not run') : `exited with code ${result.exitCode}`;
+  const stderr = lastLine(result.stderr);
+  const why = result.spawnError !== undefined ? (result.spawnError.code === 'ENOENT' ? 'was not found' : `could not run (${result.spawnError.message})`) : result.exitCode === undefined ? 'was killed' : `exited with code ${result.exitCode}`;
   return { ok: false, message: `health command "${name}" ${why}${stderr ? `: ${stderr}` : ''}` };
 }

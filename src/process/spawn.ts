@@ -4,7 +4,8 @@
  * reaches devstack alone, which then stops services in order.
  */
 import { existsSync, statSync } from 'node:fs';
-import { execa } from 'execa';
+import { spawn, type SpawnOptionsWithStdioTuple } from 'node:child_process';
+import { withLocalBinPath } from '../util/local-bin-path.js';
 import type { CommandLine } from '../util/shell-words.js';
 import { formatCommandLine } from '../util/shell-words.js';
 import { LineSplitter } from '../util/line-splitter.js';
@@ -55,26 +56,16 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnResult> 
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
     return failed('cwd-missing', `working directory does not exist: ${cwd}`);
   }
-  const common = {
+  const spawnOptions: SpawnOptionsWithStdioTuple<'ignore', 'pipe', 'pipe'> = {
     cwd,
-    env,
-    extendEnv: false,
     // Like npm scripts: binaries of local node_modules/.bin (this folder and its parents) are found.
-    preferLocal: true,
-    localDir: cwd,
+    env: withLocalBinPath(env, cwd),
     detached: true,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    uid: options.uid,
-    gid: options.gid,
-  } as const;
-  const subprocess =
-    command.type === 'shell' ? execa(command.script, { ...common, shell: '/bin/sh' }) : execa(command.file, [...command.args], common);
-  // The promise settles only when the output pipes close; outcomes are read from events instead.
-  subprocess.catch(() => undefined);
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  };
+  const subprocess = command.type === 'shell' ? spawn('/bin/sh', ['-c', command.script], spawnOptions) : spawn(command.file, [...command.args], spawnOptions);
 
   const spawned = await new Promise<{ ok: true } | { ok: false; error: NodeJS.ErrnoException }>((resolve) => {
     subprocess.once('spawn', () => resolve({ ok: true }));
