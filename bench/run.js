@@ -1,185 +1,19 @@
 // `npm run bench`: speed and cleanliness of the core supervisor, each scenario against a lower bound
 // measured in the same run (machines are noisy: ratios mean more than absolute times).
 // Results: bench/results/latest.json and latest.md.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, median, round, summary } from './util.js';
-import { resolveConfig } from '../dist/config/resolve.js';
-import { validateUserConfig } from '../dist/config/schema.js';
-import { listProcesses } from '../dist/process/proc-table.js';
-import { Supervisor } from '../dist/supervisor/supervisor.js';
-import { ensureLogsDir } from '../dist/app/state-dir.js';
-import { definedEnv } from '../dist/env/service-env.js';
+import { median, round, summary } from './util.js';
+import { crashLoopCpu, dagServices, devstackDag, handWrittenDag, readinessLag, repeat, sigkillTiming, stopMany, timelineOfLastDag } from './scenarios.js';
 import { runWatchBench } from './watch-latency.js';
 import { barChartSvg, timelineSvg } from './chart.js';
 import { concurrentlyDag, concurrentlyStop, devstackIdleMemory, logThroughput, pm2Stop } from './peers.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const serviceScript = join(here, 'fixtures', 'ready-after.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 
-
-/** A Supervisor over an in-memory config (the same code path as `devstack up`, minus the CLI). */
-/** A Supervisor and a start() of all its services (the same path as `devstack up` minus the CLI). */
-function supervisorFor(services) {
-  const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-'));
-  const parsed = validateUserConfig({ services });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  const config = resolveConfig({ config: parsed.config, file: join(dir, 'services.config.ts'), displayFile: 'services.config.ts' });
-  ensureLogsDir(config.logsDir, 'logs');
-  // The same environment the hand-written bound gives its children (it matters: on some machines
-  // NODE_EXTRA_CA_CERTS alone adds ~50 ms to every Node start).
-  const ports = new Map(config.services.filter((service) => typeof service.port === 'number').map((service) => [service.name, service.port]));
-  const supervisor = new Supervisor({ config, runId: `bench-${Date.now()}`, processEnv: definedEnv(process.env), mode: 'development', ports });
-  const names = config.services.map((service) => service.name);
-  return { supervisor, start: () => supervisor.start(names) };
-}
-
-/** 10 services, 3 levels: 3 roots (300 ms), 4 in the middle (200 ms), 3 leaves (200 ms): critical path 700 ms. */
-/** Distinct free ports: the kernel may hand the same free port to two consecutive asks. */
-async function distinctPorts(count) {
-  const ports = new Set();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}
-
-async function dagServices() {
-  const names = { roots: ['r0', 'r1', 'r2'], middle: ['m0', 'm1', 'm2', 'm3'], leaves: ['l0', 'l1', 'l2'] };
-  const deps = { m0: ['r0'], m1: ['r0', 'r1'], m2: ['r1'], m3: ['r2'], l0: ['m0', 'm1'], l1: ['m2'], l2: ['m3', 'r2'] };
-  const services = {};
-  const all = [...names.roots, ...names.middle, ...names.leaves];
-  const ports = await distinctPorts(all.length);
-  for (const [index, name] of all.entries()) {
-    const port = ports[index];
-    services[name] = {
-      command: ['node', serviceScript],
-      port,
-      env: { READY_DELAY_MS: name.startsWith('r') ? 300 : 200 },
-      dependsOn: deps[name] ?? [],
-      health: `http://127.0.0.1:${port}/`,
-    };
-  }
-  return services;
-}
-
-/** Lower bound: starts each service the instant its dependencies print `listening` (no polling at all). */
-async function handWrittenDag(services) {
-  const started = Date.now();
-  const ready = new Map();
-  const children = [];
-  const start = (name) => {
-    if (!ready.has(name)) {
-      ready.set(name, (async () => {
-        await Promise.all(services[name].dependsOn.map(start));
-        const child = spawn(process.execPath, [serviceScript], { env: { ...process.env, PORT: String(services[name].port), READY_DELAY_MS: String(services[name].env.READY_DELAY_MS) }, stdio: ['ignore', 'pipe', 'ignore'] });
-        children.push(child);
-        await new Promise((resolve, reject) => {
-          child.stdout.on('data', (data) => String(data).includes('listening') && resolve());
-          child.once('exit', (code) => reject(new Error(`bound: ${name} exited with ${code} before listening`)));
-        });
-      })());
-    }
-    return ready.get(name);
-  };
-  await Promise.all(Object.keys(services).map(start));
-  const elapsed = Date.now() - started;
-  for (const child of children) child.kill('SIGKILL');
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
-  return elapsed;
-}
-
-let lastTimeline = [];
-
-async function devstackDag(services) {
-  const { supervisor, start } = supervisorFor(services);
-  const started = Date.now();
-  const timeline = new Map();
-  supervisor.onEvent((event) => {
-    if (event.type !== 'state') return;
-    if (event.state.type === 'starting') timeline.set(event.service, { name: event.service, spawnMs: event.state.startedAt - started });
-    if (event.state.type === 'ready') timeline.get(event.service).readyMs = event.state.readyAt - started;
-  });
-  const outcome = await start();
-  const elapsed = Date.now() - started;
-  lastTimeline = [...timeline.values()].sort((a, b) => a.spawnMs - b.spawnMs);
-  if (outcome.type !== 'ready') throw new Error(`DAG failed: ${JSON.stringify(outcome)}`);
-  await supervisor.stopAll();
-  await supervisor.close();
-  return elapsed;
-}
-
-async function readinessLag() {
-  const port = await freePort();
-  const { supervisor, start } = supervisorFor({ svc: { command: ['node', serviceScript], port, env: { READY_DELAY_MS: 300 }, health: `http://127.0.0.1:${port}/` } });
-  let listeningAt;
-  let readyAt;
-  supervisor.onEvent((event) => {
-    if (event.type === 'output') for (const line of event.lines) listeningAt ??= Number(/listening at=(\d+)/.exec(line)?.[1]) || undefined;
-    if (event.type === 'state' && event.state.type === 'ready') readyAt = event.state.readyAt;
-  });
-  await start();
-  await supervisor.stopAll();
-  await supervisor.close();
-  return readyAt - listeningAt;
-}
-
-function liveDescendantsOf(runId) {
-  return listProcesses().filter((info) => {
-    try {
-      return readFileSync(`/proc/${info.pid}/environ`).includes(`DEVSTACK_RUN_ID=${runId}`);
-    } catch {
-      return false;
-    }
-  }).length;
-}
-
-async function stopMany(count) {
-  const services = {};
-  for (let i = 0; i < count; i++) {
-    services[`s${i}`] = { command: ['node', serviceScript], env: { PORT: 0, GRANDCHILD: i % 3 === 0 ? 'setsid' : 'group' }, health: { log: 'listening' } };
-  }
-  const { supervisor, start } = supervisorFor(services);
-  const outcome = await start();
-  if (outcome.type !== 'ready') throw new Error(`stop scenario failed to start: ${JSON.stringify(outcome)}`);
-  const started = Date.now();
-  await supervisor.stopAll();
-  const elapsed = Date.now() - started;
-  await supervisor.close();
-  return { elapsed, left: liveDescendantsOf(supervisor.runId) };
-}
-
-async function sigkillTiming() {
-  const { supervisor, start } = supervisorFor({ stubborn: { command: ['node', serviceScript], port: await freePort(), env: { IGNORE_SIGTERM: 1 }, health: { log: 'listening' }, stopTimeout: 2000 } });
-  await start();
-  const started = Date.now();
-  await supervisor.stopAll();
-  await supervisor.close();
-  return Date.now() - started;
-}
-
-/** CPU the supervisor uses while a service crashes right after every start (back-off only). */
-async function crashLoopCpu() {
-  const { supervisor, start } = supervisorFor({ crashy: { command: ['node', '-e', 'setTimeout(() => process.exit(1), 50)'] } });
-  await start();
-  const before = process.cpuUsage();
-  const windowMs = 8000;
-  await new Promise((resolve) => setTimeout(resolve, windowMs));
-  const used = process.cpuUsage(before);
-  const restarts = supervisor.snapshot()[0].restarts;
-  await supervisor.stopAll();
-  await supervisor.close();
-  return { cpuMsPerSecond: Number(((used.user + used.system) / 1000 / (windowMs / 1000)).toFixed(1)), restarts, windowMs };
-}
-
-async function repeat(runs, scenario) {
-  const values = [];
-  for (let i = 0; i < runs; i++) values.push(await scenario());
-  return values;
-}
 
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, scenarios: {} };
 const log = (text) => process.stdout.write(`${text}\n`);
@@ -274,8 +108,8 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-writeFileSync(join(here, 'results', 'timeline.svg'), timelineSvg('devstack: 10-service DAG startup (ready delays 300/200/200 ms)', lastTimeline));
-results.timeline = lastTimeline;
+writeFileSync(join(here, 'results', 'timeline.svg'), timelineSvg('devstack: 10-service DAG startup (ready delays 300/200/200 ms)', timelineOfLastDag()));
+results.timeline = timelineOfLastDag();
 const watchTools = results.scenarios.watch.tools;
 writeFileSync(
   join(here, 'results', 'latest.svg'),
