@@ -75,9 +75,11 @@ for (const count of [10, 50, 200]) {
 }
 results.memory = { runs: memory, target: '≤ 55 MB RSS at 50 services; cost linear in the number of services' };
 
-const logs = await logThroughput();
+// Several runs, the median by ratio (each run measures its own raw bound first); min–max kept.
+const logRuns = (await repeat(RUNS, () => logThroughput())).sort((a, b) => a.ratio - b.ratio);
+const logs = { ...logRuns[Math.floor(logRuns.length / 2)], ratios: logRuns.map((run) => run.ratio), lostInAll: logRuns.reduce((sum, run) => sum + run.lost, 0), tornInAll: logRuns.reduce((sum, run) => sum + run.torn, 0) };
 results.logThroughput = { ...logs, target: '≤ 1.1× raw, 0 lost, 0 torn, bounded supervisor memory' };
-log(`1M log lines: devstack ${logs.devstackMs} ms vs node > file ${logs.rawMs} ms (ratio ${logs.ratio}), ${logs.lost} lost, ${logs.torn} torn, supervisor peak ${Math.round(logs.supervisorPeakRssKb / 1024)} MB`);
+log(`1M log lines: devstack ${logs.devstackMs} ms vs node > file ${logs.rawMs} ms (median ratio ${logs.ratio}, ${logs.ratios[0]}–${logs.ratios.at(-1)} over ${logRuns.length} runs), ${logs.lostInAll} lost, ${logs.tornInAll} torn, supervisor peak ${Math.round(logs.supervisorPeakRssKb / 1024)} MB`);
 
 results.scenarios.watch = await runWatchBench(log);
 
@@ -142,7 +144,7 @@ writeFileSync(
       '|---|---|---|---|---|---|',
       ...memory.map((m) => `| ${m.services} | ${Math.round(m.rssKb / 1024)} MB | ${m.idleCpuMsPerSecond} ms/s | ${m.upMs} ms | ${m.downMs} ms | ${m.left} |`),
       '',
-      `1M lines (~100 MB) into the log file: ${logs.devstackMs} ms vs \`node service > file\` ${logs.rawMs} ms (${logs.ratio}×); ${logs.lost} lost, ${logs.torn} torn; supervisor peak RSS ${Math.round(logs.supervisorPeakRssKb / 1024)} MB.`,
+      `1M lines (~100 MB) into the log file: ${logs.devstackMs} ms vs \`node service > file\` ${logs.rawMs} ms (median ${logs.ratio}×, ${logs.ratios[0]}–${logs.ratios.at(-1)}× over ${logRuns.length} runs); ${logs.lostInAll} lost, ${logs.tornInAll} torn in all runs; supervisor peak RSS ${Math.round(logs.supervisorPeakRssKb / 1024)} MB.`,
       '',
       '![medians](latest.svg)',
       '',

@@ -4,6 +4,7 @@
  * install (or, for an `optional` database, goes on without it).
  */
 import type { DatabaseEngine, DatabaseMode, ResolvedService } from '../config/resolved.js';
+import { ensureImage } from './container.js';
 import {
   findContainerRuntime,
   findEmbeddedPostgres,
@@ -48,7 +49,12 @@ async function tryMode(mode: DatabaseMode, service: ResolvedService, root: strin
     }
     case 'container': {
       const found = await findContainerRuntime(pathVariable);
-      return found.ok ? { ok: true, value: { mode: 'container', runtime: found.value, image: database.image } } : found;
+      if (!found.ok) return found;
+      // An engine without the image (and no registry to pull it from) cannot run it either: found
+      // out now, so an optional database is skipped and `auto` can say so, instead of failing later.
+      const image = await ensureImage(found.value, database.image, () => undefined);
+      if (!image.ok) return { ok: false, tried: `container: ${image.message}` };
+      return { ok: true, value: { mode: 'container', runtime: found.value, image: database.image } };
     }
   }
 }

@@ -5,18 +5,17 @@
 import type { ResolvedService } from '../config/resolved.js';
 import { expandProbe, resolveServiceEnv, type ServiceEnvInput } from '../env/service-env.js';
 import { waitHealthy } from '../health/wait-healthy.js';
-import { createLogFileWriter, type LogFileWriter } from '../logs/log-file.js';
 import { stopProcessTree, type ProcessTreeRef } from '../process/kill.js';
 import { removeServicePidFile, writeServicePidFile } from '../process/pid-file.js';
 import type { ProcessSnapshot } from '../process/proc-table.js';
 import { markerEntries, markerEnv } from '../process/run-marker.js';
 import { spawnProcess, type SpawnedProcess } from '../process/spawn.js';
-import { join } from 'node:path';
 import type { RestartOutcome, ServiceSnapshot, StartFailure, SupervisorEvent } from './events.js';
 import type { RunWindow } from '../watch/restart-loop.js';
 import { formatMs } from '../util/duration.js';
+import { runWindowOf, snapshotOf } from './snapshot.js';
 import { settle } from '../util/settle.js';
-import { RecentLines } from './recent-lines.js';
+import { ServiceOutput } from './service-output.js';
 import type { LaunchSpec, ServiceLifecycle } from '../databases/lifecycle.js';
 import { decideRestart } from './restart-policy.js';
 import { describeExit, hasProcess, isActive, transition, type ServiceEvent, type ServiceState } from './service-state.js';
@@ -64,9 +63,7 @@ export class ServiceRunner {
   #current: CurrentRun | undefined;
   #spawning: Promise<unknown> | undefined;
   #startAbort: AbortController | undefined;
-  #logFile: LogFileWriter | undefined;
-  readonly #recentLines = new RecentLines();
-  readonly #lineListeners = new Set<(line: string) => void>();
+  readonly #output: ServiceOutput;
   #restarts = 0;
   /** Crash restarts without a stable minute in between (the back-off exponent). */
   #consecutiveCrashes = 0;
@@ -78,6 +75,7 @@ export class ServiceRunner {
     this.service = service;
     this.#context = context;
     this.#lifecycle = lifecycle;
+    this.#output = new ServiceOutput(context.logsDir, service.name);
   }
 
   get state(): ServiceState {
@@ -95,26 +93,13 @@ export class ServiceRunner {
   }
 
   snapshot(): ServiceSnapshot {
-    const state = this.#state;
-    return {
-      name: this.service.name,
-      state: state.type,
-      pid: state.type === 'starting' || state.type === 'ready' ? state.pid : undefined,
-      port: this.#context.ports.get(this.service.name),
-      startedAt: state.type === 'starting' || state.type === 'ready' ? state.startedAt : undefined,
-      readyAt: state.type === 'ready' ? state.readyAt : undefined,
-      restarts: this.#restarts,
-      message: state.type === 'failed' ? state.message : state.type === 'backoff' ? `${state.message}; restart ${state.attempt} in ${formatMs(Math.max(0, state.until - Date.now()))}` : undefined,
-      mode: this.#lifecycle?.description,
-    };
+    const { name } = this.service;
+    return snapshotOf({ name, state: this.#state, port: this.#context.ports.get(name), restarts: this.#restarts, mode: this.#lifecycle?.description });
   }
 
   /** The current process's start and ready times, for restart-loop detection. */
   runWindow(): RunWindow | undefined {
-    const state = this.#state;
-    if (state.type === 'starting') return { startedAt: state.startedAt, readyAt: undefined };
-    if (state.type === 'ready') return { startedAt: state.startedAt, readyAt: state.readyAt };
-    return undefined;
+    return runWindowOf(this.#state);
   }
 
   #apply(event: ServiceEvent): void {
@@ -125,22 +110,15 @@ export class ServiceRunner {
     this.#context.emit({ type: 'state', service: this.service.name, state: next, previous });
   }
 
-  #log(): LogFileWriter {
-    this.#logFile ??= createLogFileWriter(join(this.#context.logsDir, `${this.service.name}.log`));
-    return this.#logFile;
-  }
-
   #onLines(source: 'out' | 'err', lines: string[]): Promise<void> | undefined {
-    const pending = this.#log().write(source, lines);
-    this.#recentLines.push(lines);
-    for (const listener of this.#lineListeners) for (const line of lines) listener(line);
+    const pending = this.#output.lines(source, lines);
     this.#context.emit({ type: 'output', service: this.service.name, source, lines });
     return pending;
   }
 
   /** The current run's last lines (not a previous run's), for failure reports. */
   logTail(count: number = TAIL_LINES): string[] {
-    return this.#recentLines.ofRun(count);
+    return this.#output.tail(count);
   }
 
   #failure(message: string, reason: StartFailure['reason'], hint?: string): StartFailure {
@@ -171,23 +149,15 @@ export class ServiceRunner {
     const { processEnv, root, mode, services, ports } = this.#context;
     const envInput: ServiceEnvInput = { processEnv, root, mode, service, services, ports, injected: markerEnv(marker) };
     const resolvedEnv = resolveServiceEnv(envInput);
-    this.#recentLines.startRun();
-    if (!resolvedEnv.ok) {
-      // Checked before `up` starts anything; this catches a .env file broken before a restart.
-      const message = `${resolvedEnv.file}:${resolvedEnv.line}: ${resolvedEnv.problem}`;
-      this.#apply({ type: 'fail', reason: 'spawn-failed', message, at: Date.now() });
-      return { type: 'failed', failure: this.#failure(message, 'spawn-failed') };
-    }
+    this.#output.startRun();
+    // Checked before `up` starts anything; this catches a .env file broken before a restart.
+    if (!resolvedEnv.ok) return this.#failToStart(`${resolvedEnv.file}:${resolvedEnv.line}: ${resolvedEnv.problem}`);
     let env = resolvedEnv.value.env;
     let launch: LaunchSpec = { command: service.command, uid: undefined, gid: undefined, cwd: undefined, env: {} };
     const port = ports.get(service.name);
     if (this.#lifecycle !== undefined && port !== undefined) {
       const prepared = await this.#lifecycle.beforeSpawn({ port, env, log: (lines) => this.#onLines('out', [...lines]) });
-      if (!prepared.ok) {
-        this.#log().write('sys', [`devstack: failed to start: ${prepared.message}`]);
-        this.#apply({ type: 'fail', reason: 'spawn-failed', message: prepared.message, at: Date.now() });
-        return { type: 'failed', failure: this.#failure(prepared.message, 'spawn-failed', prepared.hint) };
-      }
+      if (!prepared.ok) return this.#failToStart(prepared.message, prepared.hint);
       launch = prepared.value;
       env = { ...env, ...launch.env };
       if (signal.aborted) return { type: 'aborted' };
@@ -203,31 +173,13 @@ export class ServiceRunner {
     this.#spawning = spawning;
     const result = await spawning;
     this.#spawning = undefined;
-    if (!result.ok) {
-      this.#log().write('sys', [`devstack: failed to start: ${result.failure.message}`]);
-      this.#apply({ type: 'fail', reason: 'spawn-failed', message: result.failure.message, at: Date.now() });
-      return { type: 'failed', failure: this.#failure(result.failure.message, 'spawn-failed') };
-    }
+    if (!result.ok) return this.#failToStart(result.failure.message);
 
     const spawned = result.process;
     const spawnedAt = Date.now();
     const ref: ProcessTreeRef = { pid: spawned.pid, pgid: spawned.pgid, startTime: spawned.startTime, markerEntries: markerEntries(marker) };
-    try {
-      writeServicePidFile(this.#context.logsDir, {
-        service: service.name,
-        pid: spawned.pid,
-        pgid: spawned.pgid,
-        startTime: spawned.startTime,
-        runId: marker.runId,
-        startedAt: new Date(spawnedAt).toISOString(),
-        port: ports.get(service.name),
-      });
-    } catch (error) {
-      // The process runs and is tracked in memory; only recovery after a supervisor crash loses
-      // this service's file (the run-marker sweep of `down` still finds it).
-      this.#context.emit({ type: 'pid-file-failed', service: service.name, message: (error as Error).message });
-    }
-    this.#log().write('sys', [`devstack: started pid ${spawned.pid}`]);
+    this.#writePidFile(spawned, spawnedAt);
+    this.#output.note(`started pid ${spawned.pid}`);
     const abort = new AbortController();
     signal.addEventListener('abort', () => abort.abort(), { once: true });
     const run: CurrentRun = { process: spawned, ref, abort, exitHandled: Promise.resolve(), exited: false, killing: undefined };
@@ -246,12 +198,7 @@ export class ServiceRunner {
       context: { cwd: service.cwd, env },
       signal: abort.signal,
       spawnedAt,
-      subscribeLines: (listener) => {
-        // Replay what this run printed before the probe subscribed.
-        for (const line of this.#recentLines.ofRun()) listener(line);
-        this.#lineListeners.add(listener);
-        return () => this.#lineListeners.delete(listener);
-      },
+      subscribeLines: (listener) => this.#output.subscribe(listener), // replays this run's lines first
     });
     switch (outcome.type) {
       case 'ready': {
@@ -262,7 +209,7 @@ export class ServiceRunner {
       }
       case 'timeout': {
         const message = `not ready after ${formatMs(outcome.elapsedMs)}: ${outcome.lastFailure}`;
-        this.#log().write('sys', [`devstack: ${message}`]);
+        this.#output.note(`${message}`);
         this.#apply({ type: 'fail', reason: 'health-timeout', message, at: Date.now() });
         await this.#kill(run); // a service that never became ready is not left running
         return { type: 'failed', failure: this.#failure(message, 'health-timeout') };
@@ -276,6 +223,25 @@ export class ServiceRunner {
     }
   }
 
+  #failToStart(message: string, hint?: string): RunOutcome {
+    this.#output.note(`failed to start: ${message}`);
+    this.#apply({ type: 'fail', reason: 'spawn-failed', message, at: Date.now() });
+    return { type: 'failed', failure: this.#failure(message, 'spawn-failed', hint) };
+  }
+
+  #writePidFile(spawned: SpawnedProcess, spawnedAt: number): void {
+    const { name } = this.service;
+    const { logsDir, runId, ports } = this.#context;
+    const { pid, pgid, startTime } = spawned;
+    try {
+      writeServicePidFile(logsDir, { service: name, pid, pgid, startTime, runId, startedAt: new Date(spawnedAt).toISOString(), port: ports.get(name) });
+    } catch (error) {
+      // The process runs and is tracked in memory; only recovery after a supervisor crash loses
+      // this service's file (the run-marker sweep of `down` still finds it).
+      this.#context.emit({ type: 'pid-file-failed', service: name, message: (error as Error).message });
+    }
+  }
+
   /** A database's databases and init scripts: dependents start only once these are done. */
   async #afterReady(run: CurrentRun, env: Readonly<Record<string, string>>): Promise<RunOutcome | undefined> {
     const port = this.#context.ports.get(this.service.name);
@@ -283,7 +249,7 @@ export class ServiceRunner {
     const outcome = await this.#lifecycle.afterReady({ port, env, log: (lines) => this.#onLines('out', [...lines]) });
     if (outcome.ok) return undefined;
     if (run.exited) return { type: 'aborted' };
-    this.#log().write('sys', [`devstack: ${outcome.message}`]);
+    this.#output.note(`${outcome.message}`);
     this.#apply({ type: 'fail', reason: 'init-failed', message: outcome.message, at: Date.now() });
     await this.#kill(run);
     return { type: 'failed', failure: this.#failure(outcome.message, 'init-failed', outcome.hint) };
@@ -314,7 +280,7 @@ export class ServiceRunner {
   async #handleExit(run: CurrentRun, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     const before = this.#state;
     const at = Date.now();
-    this.#log().write('sys', [`devstack: pid ${run.ref.pid} ${describeExit(code, signal)}`]);
+    this.#output.note(`pid ${run.ref.pid} ${describeExit(code, signal)}`);
     if (this.service.type === 'task' && before.type === 'starting') {
       this.#apply(code === 0 ? { type: 'completed', at } : { type: 'fail', reason: 'task-failed', message: describeExit(code, signal), at });
     } else {
@@ -339,7 +305,7 @@ export class ServiceRunner {
       case 'give-up': {
         const last = this.#state.type === 'failed' ? this.#state.message : 'exited';
         const message = `crash loop: ${decision.restarts} restarts in a row did not last a minute (last: ${last}); not restarting (maxRestarts ${maxRestarts})`;
-        this.#log().write('sys', [`devstack: ${message}`]);
+        this.#output.note(`${message}`);
         this.#apply({ type: 'fail', reason: 'crash-loop', message, at: Date.now() });
         return;
       }
@@ -374,7 +340,7 @@ export class ServiceRunner {
   #kill(run: CurrentRun): Promise<void> {
     run.killing ??= (async () => {
       const { stopSignal, stopTimeoutMs } = this.service;
-      this.#log().write('sys', [`devstack: stopping (${stopSignal}, SIGKILL after ${formatMs(stopTimeoutMs)})`]);
+      this.#output.note(`stopping (${stopSignal}, SIGKILL after ${formatMs(stopTimeoutMs)})`);
       const outcome = await stopProcessTree(run.ref, { signal: stopSignal, timeoutMs: stopTimeoutMs, snapshot: this.#context.processes });
       if (outcome.escalated) this.#context.emit({ type: 'stop-escalated', service: this.service.name, signal: stopSignal, timeoutMs: stopTimeoutMs });
       if (outcome.survivors.length > 0) this.#context.emit({ type: 'stop-incomplete', service: this.service.name, survivors: outcome.survivors });
@@ -419,6 +385,6 @@ export class ServiceRunner {
   }
 
   async close(): Promise<void> {
-    await this.#logFile?.close().catch(() => undefined);
+    await this.#output.close();
   }
 }

@@ -86,6 +86,8 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     p.write('db/init/001-schema.sql', 'CREATE TABLE seeds (name text);\n');
     p.write('db/init/002-data.sql', "INSERT INTO seeds VALUES ('first');\n");
     p.write('db/init/README.md', 'not a script\n');
+    // A command script: runs once, in name order (after 002), with the database's URL and PG* variables.
+    p.write('db/init/003-hook.sh', 'echo "$PGDATABASE $DATABASE_URL" >> ../../hook-ran.txt\n');
     await up(p);
     expect(visits(p)).toBe('VISITS postgres=1 redis=1');
     const rows = await ps(p);
@@ -101,6 +103,7 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     expect(visits(p)).toBe('VISITS postgres=2 redis=2');
     // Init ran once: a second run would have failed on CREATE TABLE, or doubled the row.
     expect(await query(await portOf(p, 'db'), 'app', 'SELECT name FROM seeds')).toEqual([{ name: 'first' }]);
+    expect(p.read('hook-ran.txt')).toMatch(/^app postgres:\/\/postgres:postgres@127\.0\.0\.1:\d+\/app\n$/);
 
     const wipe = await p.run(['down', '--volumes', '--yes'], { timeoutMs: 90_000 });
     expect(wipe.stdout).toContain('deleted the data of db, cache');
@@ -329,6 +332,22 @@ describe('container databases (a real Docker engine, locally built images)', () 
     await up(p);
     expect(visits(p)).toBe('VISITS postgres=2 redis=2');
     expect(await query(await portOf(p, 'db'), 'postgres', 'SELECT name FROM seeds')).toEqual([{ name: 'once' }]);
+  });
+
+  it('says so when the image is not there and cannot be pulled, and skips an optional database for it', async () => {
+    const p = project(`export default {
+      databases: {
+        db: { engine: 'postgres', mode: 'container', image: 'devstack-test/missing:1', port: 'auto', optional: true },
+        cache: { engine: 'redis', mode: 'container', image: 'devstack-test/missing:1', port: 'auto' },
+      },
+      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db', 'cache'], health: { log: 'VISITS' } } },
+    };`);
+    const failed = await p.run(['up', '-d'], { timeoutMs: 90_000 });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.split('\n')[0]).toMatch(/^error: database "cache" \(redis\) cannot run here: container: cannot get the image devstack-test\/missing:1 \(docker pull: .+\)$/);
+    p.write('services.config.ts', p.read('services.config.ts').replace("image: 'devstack-test/missing:1', port: 'auto' }", "image: 'devstack-test/redis:7', port: 'auto' }"));
+    await up(p);
+    expect(visits(p)).toBe('VISITS postgres=none redis=1');
   });
 
   it('removes the containers on down after the supervisor was SIGKILLed', async () => {
