@@ -104,7 +104,7 @@ export async function pm2Stop(count) {
   const apps = treeServices(count, id).map((service, i) => ({
     name: service.name,
     script: serviceScript,
-    env: { PORT: String(47100 + i), GRANDCHILD: service.grandchild, BENCH_RUN: id },
+    env: { PORT: '0', GRANDCHILD: service.grandchild, BENCH_RUN: id }, // port 0: the kernel picks, nothing can collide
     autorestart: false,
   }));
   writeFileSync(join(home, 'ecosystem.config.cjs'), `module.exports = ${JSON.stringify({ apps })};\n`);
@@ -124,7 +124,7 @@ export async function pm2Stop(count) {
 /** concurrently: Ctrl-C (SIGINT to concurrently) and count what is left. */
 export async function concurrentlyStop(count) {
   const id = `cs${Date.now()}`;
-  const commands = treeServices(count, id).map((service, i) => `PORT=${47400 + i} GRANDCHILD=${service.grandchild} node ${serviceScript}`);
+  const commands = treeServices(count, id).map((service) => `PORT=0 GRANDCHILD=${service.grandchild} node ${serviceScript}`);
   const child = spawn(bin('concurrently'), ['--raw', ...commands], { env: { ...process.env, BENCH_RUN: id }, stdio: 'ignore' });
   await waitUntil(() => processesOfRun(id).length >= count * 2);
   const started = Date.now();

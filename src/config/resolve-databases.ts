@@ -52,7 +52,8 @@ export function resolveDatabase(name: string, config: DatabaseConfig, root: stri
   const resolved: ResolvedDatabase = {
     engine,
     version: config.version,
-    modes: config.mode === undefined || config.mode === 'auto' ? MODE_ORDER : [config.mode],
+    // Only Postgres has an embedded package; `auto` does not mention the mode for the others.
+    modes: config.mode === undefined || config.mode === 'auto' ? MODE_ORDER.filter((mode) => mode !== 'embedded' || engine === 'postgres') : [config.mode],
     image: config.image ?? `${engine}:${config.version ?? DEFAULT_IMAGE_TAGS[engine]}`,
     user,
     password,

@@ -1,9 +1,9 @@
 /** Redis, native: a generated config file (no password in argv), data in the project. */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { PrepareInput, Prepared } from './servers.js';
 import { initFailedBefore } from './storage.js';
-import { writeStorageState } from './storage-state.js';
+import { ensureDataRoot, writeStorageState } from './storage-state.js';
 
 export async function prepareRedis(input: PrepareInput, binDir: string): Promise<Prepared> {
   const { database, port, log } = input;
@@ -13,6 +13,7 @@ export async function prepareRedis(input: PrepareInput, binDir: string): Promise
     rmSync(dataDir, { recursive: true, force: true });
   }
   const created = !existsSync(dataDir);
+  ensureDataRoot(dirname(dataDir));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (created) writeStorageState(dataDir, { mode: 'native', initialized: database.init === undefined });
   // A config file rather than arguments: a password in argv would show in every `ps`.

@@ -4,7 +4,7 @@
  * the next `up`, so a half-initialised database never lingers.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface StorageState {
   readonly mode: string;
@@ -26,8 +26,18 @@ export function readStorageState(dataDir: string): StorageState | undefined {
 }
 
 export function writeStorageState(dataDir: string, state: StorageState): void {
-  mkdirSync(dirname(dataDir), { recursive: true });
+  ensureDataRoot(dirname(dataDir));
   writeFileSync(storageStatePath(dataDir), `${JSON.stringify(state)}\n`);
+}
+
+/**
+ * Creates `.devstack/data` with a `.devstack/.gitignore` of `*`, so the databases' data is never
+ * committed, whether or not the project's own .gitignore mentions it (as Python's venvs do).
+ */
+export function ensureDataRoot(dataRoot: string): void {
+  mkdirSync(dataRoot, { recursive: true });
+  const ignore = join(dirname(dataRoot), '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '# written by devstack: databases\' data\n*\n');
 }
 
 export function removeStorageState(dataDir: string): void {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ResolvedDatabase } from '../config/resolved.js';
 import { unreachableAncestor, type RunAs } from './run-as.js';
-import { readStorageState, removeStorageState } from './storage-state.js';
+import { ensureDataRoot, readStorageState, removeStorageState } from './storage-state.js';
 
 /** Storage whose init scripts failed is started over, so init runs on a clean database again. */
 export function initFailedBefore(database: ResolvedDatabase): boolean {
@@ -21,7 +21,7 @@ export function initFailedBefore(database: ResolvedDatabase): boolean {
  */
 export function serverDataDir(database: ResolvedDatabase, runAs: RunAs | undefined, log: (lines: readonly string[]) => void): string {
   // The parents with ordinary permissions (a recursive mkdir would give them the data folder's 0700).
-  mkdirSync(dirname(database.dataDir), { recursive: true });
+  ensureDataRoot(dirname(database.dataDir));
   if (runAs === undefined || unreachableAncestor(database.dataDir, runAs) === undefined) return database.dataDir;
   const fallback = fallbackDataDir(database);
   mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });

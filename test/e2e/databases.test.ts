@@ -97,6 +97,7 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     const names = (await query(port, 'postgres', 'SELECT datname FROM pg_database ORDER BY datname')).map((row) => (row as { datname: string }).datname);
     expect(names).toEqual(expect.arrayContaining(['app', 'identity', 'flight']));
     expect(p.read('logs/db.log')).toContain('init: ignoring db/init/README.md');
+    expect(p.read('.devstack/.gitignore')).toContain('*\n'); // the data is never committed
 
     await down(p);
     await up(p);
