@@ -7,7 +7,7 @@ import { relative } from 'node:path';
 import type { ResolvedService } from '../config/resolved.js';
 import { createDebouncer, type Debouncer } from '../watch/debounce.js';
 import { createRestartLoopDetector, type RunWindow } from '../watch/restart-loop.js';
-import { createStackWatcher, type StackWatcher } from '../watch/stack-watcher.js';
+import type { StackWatcher } from '../watch/stack-watcher.js';
 import type { RestartCause } from './events.js';
 
 export interface FileWatchingOptions {
@@ -50,6 +50,8 @@ export async function createFileWatching(options: FileWatchingOptions): Promise<
       }),
     );
   }
+  // Loaded only for a stack that watches files: chokidar is ~4 MB of the long-lived supervisor's memory.
+  const { createStackWatcher } = await import('../watch/stack-watcher.js');
   const watcher: StackWatcher = await createStackWatcher(
     options.services.map((service) => ({ service: service.name, cwd: service.cwd, paths: service.watch!.paths, ignore: service.watch!.ignore })),
     options.logsDir,
