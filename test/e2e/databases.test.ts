@@ -100,6 +100,9 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     expect(p.read('.devstack/.gitignore')).toContain('*\n'); // the data is never committed
 
     await down(p);
+    // A clean shutdown (SIGINT: Postgres's fast mode), not a SIGKILL after the timeout.
+    expect(p.read('logs/db.log')).toContain('database system is shut down');
+    expect(p.read('logs/devstack.log')).not.toContain('stop timeout');
     await up(p);
     expect(visits(p)).toBe('VISITS postgres=2 redis=2');
     // Init ran once: a second run would have failed on CREATE TABLE, or doubled the row.
@@ -330,6 +333,8 @@ describe('container databases (a real Docker engine, locally built images)', () 
 
     await down(p);
     expect(containersOf(p)).toEqual([]);
+    // The client passed SIGINT on: the database inside shut down cleanly.
+    expect(p.read('logs/db.log')).toContain('database system is shut down');
     await up(p);
     expect(visits(p)).toBe('VISITS postgres=2 redis=2');
     expect(await query(await portOf(p, 'db'), 'postgres', 'SELECT name FROM seeds')).toEqual([{ name: 'once' }]);
