@@ -269,6 +269,23 @@ async function mysqlQuery(port: number, database: string, sql: string, password 
   }
 }
 
+describe('a data folder made by another PostgreSQL major version', () => {
+  it('refuses to start the wrong server on it, and says how to use the right one or start afresh', async () => {
+    const p = project(`export default {
+      databases: { db: { engine: 'postgres', mode: 'native', port: 'auto' } },
+      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+    };`);
+    execFileSync('ln', ['-s', `${process.cwd()}/node_modules`, p.path('node_modules')]);
+    await up(p);
+    await down(p);
+    p.write('services.config.ts', p.read('services.config.ts').replace("mode: 'native'", "mode: 'embedded'"));
+    const result = await p.run(['up', '-d'], { timeoutMs: 90_000 });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: service "db" failed to start: \S+\/\.devstack\/data\/db holds PostgreSQL \d+ data, but the server found \(embedded\) is PostgreSQL \d+\n/);
+    expect(result.stderr).toMatch(/\nhint: set version: '\d+' \(and mode\) to use the server that made it, or wipe it with "devstack down --volumes"\n/);
+  });
+});
+
 describe('MySQL family (MariaDB from Debian, natively and in a container)', () => {
   it('runs native MariaDB as an unprivileged user, with the configured password, databases and init once', async () => {
     const p = project(`export default {
