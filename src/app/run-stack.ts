@@ -21,7 +21,7 @@ import { findLeftovers, hasLeftovers, removeStalePidFiles } from './leftovers.js
 import { ensureLogsDir } from './state-dir.js';
 import { unreachable } from '../util/unreachable.js';
 import { selectServices, withoutServices } from '../config/select.js';
-import { planDatabase, type DatabasePlan } from '../databases/plan.js';
+import { describePlan, planDatabase, type DatabasePlan } from '../databases/plan.js';
 import { planPorts } from '../env/ports.js';
 import { resolveServiceEnv } from '../env/service-env.js';
 import { join } from 'node:path';
@@ -91,11 +91,16 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   const supervisor = new Supervisor({ config, runId, processEnv: options.processEnv, mode: options.mode, ports, databasePlans: databases.plans });
   supervisor.onEvent(logEvent(log));
   if (options.onEvent) supervisor.onEvent(options.onEvent);
-  for (const skip of databases.skipped) {
-    const event = { type: 'database-skipped', ...skip } as const;
+  const announce = (event: SupervisorEvent): void => {
     logEvent(log)(event);
     options.onEvent?.(event);
+  };
+  for (const [service, plan] of databases.plans) {
+    const database = config.services.find((candidate) => candidate.name === service)!.database!;
+    const data = plan.mode === 'container' ? `volume ${database.volumeName}` : relative(options.cwd, database.dataDir);
+    announce({ type: 'database-mode', service, mode: describePlan(plan), data });
   }
+  for (const skip of databases.skipped) announce({ type: 'database-skipped', ...skip });
   handler = createControlHandler(supervisor, { runId, startedAt, configFile: config.file });
   log.info('run started', { runId, config: config.file, services: options.services });
 
@@ -218,6 +223,9 @@ function logEvent(log: SupervisorLog): (event: SupervisorEvent) => void {
         return;
       case 'restart-loop':
         log.warn('restart loop detected, restarts on change paused', { service: event.service, file: event.file });
+        return;
+      case 'database-mode':
+        log.info('database mode', { service: event.service, mode: event.mode, data: event.data });
         return;
       case 'database-skipped':
         log.warn('optional database skipped: no way to run it', { service: event.service, tried: event.tried });

@@ -18,6 +18,8 @@ export type SupervisorEvent =
   | { readonly type: 'restarted'; readonly service: string; readonly cause: RestartCause; readonly readyInMs: number }
   | { readonly type: 'restart-loop'; readonly service: string; readonly file: string }
   | { readonly type: 'pid-file-failed'; readonly service: string; readonly message: string }
+  /** How a database will run on this machine (`native 15`, `container redis:7 (docker)`), and where its data lives. */
+  | { readonly type: 'database-mode'; readonly service: string; readonly mode: string; readonly data: string }
   /** An `optional` database that cannot run on this machine: the stack starts without it. */
   | { readonly type: 'database-skipped'; readonly service: string; readonly tried: readonly string[]; readonly hint: string };
 

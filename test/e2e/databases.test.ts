@@ -88,7 +88,9 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     p.write('db/init/README.md', 'not a script\n');
     // A command script: runs once, in name order (after 002), with the database's URL and PG* variables.
     p.write('db/init/003-hook.sh', 'echo "$PGDATABASE $DATABASE_URL" >> ../../hook-ran.txt\n');
-    await up(p);
+    const first = await p.run(['up', '-d'], { timeoutMs: 120_000 });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/\| db runs native \d+; data in \.devstack\/data\/db\n/);
     expect(visits(p)).toBe('VISITS postgres=1 redis=1');
     const rows = await ps(p);
     expect(rows.find((row) => row.name === 'db')?.mode).toMatch(/^native \d+/);

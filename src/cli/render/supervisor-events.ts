@@ -49,6 +49,8 @@ export function formatStatusEvent(event: SupervisorEvent, colors: ChalkInstance)
       return colors.yellow(`${event.service} ignored ${event.signal} for ${formatMs(event.timeoutMs)}: sent SIGKILL`);
     case 'stop-incomplete':
       return colors.red(`${event.service}: processes ${event.survivors.join(', ')} survived SIGKILL`);
+    case 'database-mode':
+      return `${event.service} runs ${event.mode}; data in ${event.data}`;
     case 'database-skipped':
       return colors.yellow(`${event.service} skipped (optional, and no way to run it here: ${event.tried.join('; ')}); its dependents start without its URL — to run it, ${event.hint}`);
     case 'output':
