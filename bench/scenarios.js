@@ -17,8 +17,13 @@ import { definedEnv } from '../dist/env/service-env.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const serviceScript = join(here, 'fixtures', 'ready-after.js');
 
-/** A Supervisor and a start() of all its services (the same path as `devstack up` minus the CLI). */
-function supervisorFor(services) {
+/**
+ * Runs `scenario` with a Supervisor over `services` and a start() of all of them (the same path as
+ * `devstack up` minus the CLI). Everything is stopped and closed afterwards, also when the scenario
+ * throws: a failed bench must not leave services running. stopAll() may be called inside too (it
+ * runs once).
+ */
+async function withSupervisor(services, scenario) {
   const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-'));
   const parsed = validateUserConfig({ services });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
@@ -29,7 +34,12 @@ function supervisorFor(services) {
   const ports = new Map(config.services.filter((service) => typeof service.port === 'number').map((service) => [service.name, service.port]));
   const supervisor = new Supervisor({ config, runId: `bench-${Date.now()}`, processEnv: definedEnv(process.env), mode: 'development', ports });
   const names = config.services.map((service) => service.name);
-  return { supervisor, start: () => supervisor.start(names) };
+  try {
+    return await scenario({ supervisor, start: () => supervisor.start(names) });
+  } finally {
+    await supervisor.stopAll();
+    await supervisor.close();
+  }
 }
 
 /** 10 services, 3 levels: 3 roots (300 ms), 4 in the middle (200 ms), 3 leaves (200 ms): critical path 700 ms. */
@@ -66,60 +76,67 @@ export async function handWrittenDag(services) {
   const children = [];
   const start = (name) => {
     if (!ready.has(name)) {
-      ready.set(name, (async () => {
-        await Promise.all(services[name].dependsOn.map(start));
-        const child = spawn(process.execPath, [serviceScript], { env: { ...process.env, PORT: String(services[name].port), READY_DELAY_MS: String(services[name].env.READY_DELAY_MS) }, stdio: ['ignore', 'pipe', 'ignore'] });
-        children.push(child);
-        await new Promise((resolve, reject) => {
-          child.stdout.on('data', (data) => String(data).includes('listening') && resolve());
-          child.once('exit', (code) => reject(new Error(`bound: ${name} exited with ${code} before listening`)));
-        });
-      })());
+      ready.set(
+        name,
+        (async () => {
+          await Promise.all(services[name].dependsOn.map(start));
+          const child = spawn(process.execPath, [serviceScript], {
+            env: { ...process.env, PORT: String(services[name].port), READY_DELAY_MS: String(services[name].env.READY_DELAY_MS) },
+            stdio: ['ignore', 'pipe', 'ignore'],
+          });
+          children.push(child);
+          await new Promise((resolve, reject) => {
+            child.stdout.on('data', (data) => String(data).includes('listening') && resolve());
+            child.once('exit', (code) => reject(new Error(`bound: ${name} exited with ${code} before listening`)));
+          });
+        })(),
+      );
     }
     return ready.get(name);
   };
-  await Promise.all(Object.keys(services).map(start));
-  const elapsed = Date.now() - started;
-  for (const child of children) child.kill('SIGKILL');
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
-  return elapsed;
+  try {
+    await Promise.all(Object.keys(services).map(start));
+    return Date.now() - started;
+  } finally {
+    // Also when one failed: the others must not outlive the bench.
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
+  }
 }
 
 let lastTimeline = [];
 /** The spawn and ready times of the last devstackDag run, for the timeline chart. */
 export const timelineOfLastDag = () => lastTimeline;
 
-export async function devstackDag(services) {
-  const { supervisor, start } = supervisorFor(services);
-  const started = Date.now();
-  const timeline = new Map();
-  supervisor.onEvent((event) => {
-    if (event.type !== 'state') return;
-    if (event.state.type === 'starting') timeline.set(event.service, { name: event.service, spawnMs: event.state.startedAt - started });
-    if (event.state.type === 'ready') timeline.get(event.service).readyMs = event.state.readyAt - started;
+export function devstackDag(services) {
+  return withSupervisor(services, async ({ supervisor, start }) => {
+    const started = Date.now();
+    const timeline = new Map();
+    supervisor.onEvent((event) => {
+      if (event.type !== 'state') return;
+      if (event.state.type === 'starting') timeline.set(event.service, { name: event.service, spawnMs: event.state.startedAt - started });
+      if (event.state.type === 'ready') timeline.get(event.service).readyMs = event.state.readyAt - started;
+    });
+    const outcome = await start();
+    const elapsed = Date.now() - started;
+    lastTimeline = [...timeline.values()].sort((a, b) => a.spawnMs - b.spawnMs);
+    if (outcome.type !== 'ready') throw new Error(`DAG failed: ${JSON.stringify(outcome)}`);
+    return elapsed;
   });
-  const outcome = await start();
-  const elapsed = Date.now() - started;
-  lastTimeline = [...timeline.values()].sort((a, b) => a.spawnMs - b.spawnMs);
-  if (outcome.type !== 'ready') throw new Error(`DAG failed: ${JSON.stringify(outcome)}`);
-  await supervisor.stopAll();
-  await supervisor.close();
-  return elapsed;
 }
 
 export async function readinessLag() {
   const port = await freePort();
-  const { supervisor, start } = supervisorFor({ svc: { command: ['node', serviceScript], port, env: { READY_DELAY_MS: 300 }, health: `http://127.0.0.1:${port}/` } });
-  let listeningAt;
-  let readyAt;
-  supervisor.onEvent((event) => {
-    if (event.type === 'output') for (const line of event.lines) listeningAt ??= Number(/listening at=(\d+)/.exec(line)?.[1]) || undefined;
-    if (event.type === 'state' && event.state.type === 'ready') readyAt = event.state.readyAt;
+  return withSupervisor({ svc: { command: ['node', serviceScript], port, env: { READY_DELAY_MS: 300 }, health: `http://127.0.0.1:${port}/` } }, async ({ supervisor, start }) => {
+    let listeningAt;
+    let readyAt;
+    supervisor.onEvent((event) => {
+      if (event.type === 'output') for (const line of event.lines) listeningAt ??= Number(/listening at=(\d+)/.exec(line)?.[1]) || undefined;
+      if (event.type === 'state' && event.state.type === 'ready') readyAt = event.state.readyAt;
+    });
+    await start();
+    return readyAt - listeningAt;
   });
-  await start();
-  await supervisor.stopAll();
-  await supervisor.close();
-  return readyAt - listeningAt;
 }
 
 function liveDescendantsOf(runId) {
@@ -137,37 +154,37 @@ export async function stopMany(count) {
   for (let i = 0; i < count; i++) {
     services[`s${i}`] = { command: ['node', serviceScript], env: { PORT: 0, GRANDCHILD: i % 3 === 0 ? 'setsid' : 'group' }, health: { log: 'listening' } };
   }
-  const { supervisor, start } = supervisorFor(services);
-  const outcome = await start();
-  if (outcome.type !== 'ready') throw new Error(`stop scenario failed to start: ${JSON.stringify(outcome)}`);
-  const started = Date.now();
-  await supervisor.stopAll();
-  const elapsed = Date.now() - started;
-  await supervisor.close();
-  return { elapsed, left: liveDescendantsOf(supervisor.runId) };
+  return withSupervisor(services, async ({ supervisor, start }) => {
+    const outcome = await start();
+    if (outcome.type !== 'ready') throw new Error(`stop scenario failed to start: ${JSON.stringify(outcome)}`);
+    const started = Date.now();
+    await supervisor.stopAll();
+    const elapsed = Date.now() - started;
+    return { elapsed, left: liveDescendantsOf(supervisor.runId) };
+  });
 }
 
 export async function sigkillTiming() {
-  const { supervisor, start } = supervisorFor({ stubborn: { command: ['node', serviceScript], port: await freePort(), env: { IGNORE_SIGTERM: 1 }, health: { log: 'listening' }, stopTimeout: 2000 } });
-  await start();
-  const started = Date.now();
-  await supervisor.stopAll();
-  await supervisor.close();
-  return Date.now() - started;
+  const stubborn = { command: ['node', serviceScript], port: await freePort(), env: { IGNORE_SIGTERM: 1 }, health: { log: 'listening' }, stopTimeout: 2000 };
+  return withSupervisor({ stubborn }, async ({ supervisor, start }) => {
+    await start();
+    const started = Date.now();
+    await supervisor.stopAll();
+    return Date.now() - started;
+  });
 }
 
 /** CPU the supervisor uses while a service crashes right after every start (back-off only). */
-export async function crashLoopCpu() {
-  const { supervisor, start } = supervisorFor({ crashy: { command: ['node', '-e', 'setTimeout(() => process.exit(1), 50)'] } });
-  await start();
-  const before = process.cpuUsage();
-  const windowMs = 8000;
-  await new Promise((resolve) => setTimeout(resolve, windowMs));
-  const used = process.cpuUsage(before);
-  const restarts = supervisor.snapshot()[0].restarts;
-  await supervisor.stopAll();
-  await supervisor.close();
-  return { cpuMsPerSecond: Number(((used.user + used.system) / 1000 / (windowMs / 1000)).toFixed(1)), restarts, windowMs };
+export function crashLoopCpu() {
+  return withSupervisor({ crashy: { command: ['node', '-e', 'setTimeout(() => process.exit(1), 50)'] } }, async ({ supervisor, start }) => {
+    await start();
+    const before = process.cpuUsage();
+    const windowMs = 8000;
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const used = process.cpuUsage(before);
+    const restarts = supervisor.snapshot()[0].restarts;
+    return { cpuMsPerSecond: Number(((used.user + used.system) / 1000 / (windowMs / 1000)).toFixed(1)), restarts, windowMs };
+  });
 }
 
 export async function repeat(runs, scenario) {
@@ -175,4 +192,3 @@ export async function repeat(runs, scenario) {
   for (let i = 0; i < runs; i++) values.push(await scenario());
   return values;
 }
-
