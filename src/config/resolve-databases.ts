@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import type { DatabaseConfig } from './define-config.js';
-import { configError } from './resolve.js';
+import { configError } from './config-error.js';
 import {
   DEFAULT_DATABASE_STOP_TIMEOUT_MS,
   DEFAULT_PROBE_TIMING,

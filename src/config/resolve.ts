@@ -11,6 +11,7 @@ import { parseCommandLine } from '../util/shell-words.js';
 import { LOCAL_HOST, parseTemplateRef, templateRefsIn } from './templates.js';
 import { didYouMean } from '../util/suggest.js';
 import { resolveDatabase } from './resolve-databases.js';
+import { configError } from './config-error.js';
 import type { Duration, HealthCheck, ServiceConfig, StatusMatcher, UserConfig, WatchOptions } from './define-config.js';
 import {
   DEFAULT_DEBOUNCE_MS,
@@ -32,10 +33,6 @@ export interface ResolveInput {
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const RESERVED_NAMES = new Set(['devstack']);
 
-export function configError(displayFile: string, field: string, message: string, hint?: string): DevstackError {
-  const details = hint === undefined ? { file: displayFile, field } : { file: displayFile, field, hint };
-  return new DevstackError('CONFIG_INVALID', `${displayFile}: ${field}: ${message}`, details);
-}
 
 export function resolveConfig({ config, file, displayFile }: ResolveInput): ResolvedConfig {
   const root = resolvePath(file, '..');

@@ -49,10 +49,10 @@ export function containerRunArgs(database: ResolvedDatabase, name: string, image
 
 export type Ensured = { readonly ok: true; readonly created: boolean } | { readonly ok: false; readonly message: string; readonly hint?: string };
 
-export async function ensureImage(runtime: ContainerRuntime, image: string, log: (lines: readonly string[]) => void): Promise<Ensured> {
+/** The image, present or pulled now (at plan time, before anything starts). */
+export async function ensureImage(runtime: ContainerRuntime, image: string): Promise<Ensured> {
   const present = await runCommand(runtime.program, ['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: 30_000 });
   if (present.ok) return { ok: true, created: false };
-  log([`devstack: image ${image} is not present locally: ${runtime.name} pull ${image}`]);
   const pull = await runCommand(runtime.program, ['pull', image], { timeoutMs: PULL_TIMEOUT_MS });
   if (pull.ok) return { ok: true, created: true };
   return { ok: false, message: `cannot get the image ${image} (${runtime.name} pull: ${pull.problem})`, hint: `make the image available (${runtime.name} pull, load or import it), or set image: to one that is` };

@@ -4,22 +4,12 @@
  * after the stop. The runner stays unaware of engines and modes.
  */
 import type { ResolvedService } from '../config/resolved.js';
-import type { CommandLine } from '../util/shell-words.js';
 import { removeContainer } from './container.js';
 import { describePlan, type DatabasePlan } from './plan.js';
 import { provision } from './provision.js';
-import { prepareServer } from './servers.js';
+import { prepareServer, type Launch, type Step } from './servers.js';
 
-export type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string; readonly hint?: string };
-
-export interface LaunchSpec {
-  readonly command: CommandLine;
-  readonly uid: number | undefined;
-  readonly gid: number | undefined;
-  /** Undefined: the service's own cwd. */
-  readonly cwd: string | undefined;
-  readonly env: Readonly<Record<string, string>>;
-}
+export type { Launch, Step };
 
 export interface StepContext {
   readonly port: number;
@@ -30,7 +20,7 @@ export interface StepContext {
 export interface ServiceLifecycle {
   /** For `ps`: how the database runs (`native 15`, `container redis:7 (docker)`). */
   readonly description: string;
-  beforeSpawn(context: StepContext): Promise<Step<LaunchSpec>>;
+  beforeSpawn(context: StepContext): Promise<Step<Launch>>;
   afterReady(context: StepContext): Promise<Step<undefined>>;
   afterStop(): Promise<void>;
 }
@@ -39,12 +29,7 @@ export function databaseLifecycle(service: ResolvedService, plan: DatabasePlan, 
   const database = service.database!;
   return {
     description: describePlan(plan),
-    async beforeSpawn({ port, env, log }) {
-      const prepared = await prepareServer({ name: service.name, database, plan, port, log, pathVariable: env.PATH });
-      if (!prepared.ok) return prepared;
-      const { launch } = prepared;
-      return { ok: true, value: { command: launch.command, uid: launch.runAs?.uid, gid: launch.runAs?.gid, cwd: launch.cwd, env: launch.env } };
-    },
+    beforeSpawn: ({ port, env, log }) => prepareServer({ name: service.name, database, plan, port, log, pathVariable: env.PATH }),
     async afterReady({ port, env, log }) {
       const outcome = await provision({ database, port, root, env, log });
       return outcome.ok ? { ok: true, value: undefined } : outcome;

@@ -26,7 +26,6 @@ export async function prepareMysql(input: PrepareInput, binaries: MysqlBinaries)
     log(['devstack: the init scripts failed last time: creating the database afresh']);
     rmSync(dataDir, { recursive: true, force: true });
   }
-  let created = false;
   if (!existsSync(join(dataDir, 'mysql'))) {
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -43,7 +42,6 @@ export async function prepareMysql(input: PrepareInput, binaries: MysqlBinaries)
       return { ok: false, message: `initialising ${binaries.flavor} failed: ${initialised.problem}` };
     }
     writeStorageState(database.dataDir, { mode: plan.mode, initialized: database.init === undefined });
-    created = true;
   }
   const initFile = join(dataDir, 'devstack-init.sql');
   writeFileSync(initFile, accountSql(database), { mode: 0o600 });
@@ -61,7 +59,7 @@ export async function prepareMysql(input: PrepareInput, binaries: MysqlBinaries)
     // MySQL 8's X protocol would listen on 33060 for every project at once.
     ...(binaries.flavor === 'mysql' ? ['--mysqlx=OFF'] : []),
   ];
-  return { ok: true, launch: { command: { type: 'argv', file: binaries.server, args }, runAs, cwd: dataDir, env: {} }, created };
+  return { ok: true, value: { command: { type: 'argv', file: binaries.server, args }, runAs, cwd: dataDir, env: {} } };
 }
 
 function quote(value: string): string {

@@ -52,7 +52,7 @@ async function tryMode(mode: DatabaseMode, service: ResolvedService, root: strin
       if (!found.ok) return found;
       // An engine without the image (and no registry to pull it from) cannot run it either: found
       // out now, so an optional database is skipped and `auto` can say so, instead of failing later.
-      const image = await ensureImage(found.value, database.image, () => undefined);
+      const image = await ensureImage(found.value, database.image);
       if (!image.ok) return { ok: false, tried: `container: ${image.message}` };
       return { ok: true, value: { mode: 'container', runtime: found.value, image: database.image } };
     }

@@ -17,7 +17,6 @@ export async function preparePostgres(input: PrepareInput, binDir: string, versi
     log(['devstack: the init scripts failed last time: creating the database afresh']);
     rmSync(dataDir, { recursive: true, force: true });
   }
-  let created = false;
   if (existsSync(versionFile)) {
     const dataVersion = readFileSync(versionFile, 'utf8').trim();
     if (version !== undefined && dataVersion.split('.')[0] !== version.split('.')[0]) {
@@ -48,7 +47,6 @@ export async function preparePostgres(input: PrepareInput, binDir: string, versi
       return { ok: false, message: `initdb failed: ${initdb.problem}` };
     }
     writeStorageState(database.dataDir, { mode: plan.mode, initialized: database.init === undefined });
-    created = true;
   }
   const command: CommandLine = {
     type: 'argv',
@@ -56,5 +54,5 @@ export async function preparePostgres(input: PrepareInput, binDir: string, versi
     // TCP on 127.0.0.1 only and no Unix socket: nothing in /var/run to own, nothing off the machine.
     args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'logging_collector=off'],
   };
-  return { ok: true, launch: { command, runAs, cwd: dataDir, env: { LC_ALL: 'C' } }, created };
+  return { ok: true, value: { command, runAs, cwd: dataDir, env: { LC_ALL: 'C' } } };
 }

@@ -5,7 +5,7 @@
  */
 import type { ResolvedDatabase } from '../config/resolved.js';
 import type { CommandLine } from '../util/shell-words.js';
-import { containerRunArgs, ensureImage, ensureVolume, removeContainer } from './container.js';
+import { containerRunArgs, ensureVolume, removeContainer } from './container.js';
 import type { DatabasePlan } from './plan.js';
 import { prepareMysql } from './mysql-server.js';
 import { preparePostgres } from './postgres-server.js';
@@ -23,14 +23,17 @@ export interface Launch {
   readonly env: Readonly<Record<string, string>>;
 }
 
-export type Prepared = { readonly ok: true; readonly launch: Launch; readonly created: boolean } | { readonly ok: false; readonly message: string; readonly hint?: string };
+/** A step of a database's lifecycle: its value, or a one-line message and a hint. */
+export type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string; readonly hint?: string };
+
+export type Prepared = Step<Launch>;
 
 export interface PrepareInput {
   readonly name: string;
   readonly database: ResolvedDatabase;
   readonly plan: DatabasePlan;
   readonly port: number;
-  /** Writes lines to the database's log file (initdb's output, image pulls…). */
+  /** Writes lines to the database's log file (initdb's output, volume creation…). */
   readonly log: (lines: readonly string[]) => void;
   /** The server's PATH (initdb finds its helpers through it). */
   readonly pathVariable: string | undefined;
@@ -48,14 +51,12 @@ async function prepareContainer(input: PrepareInput, plan: Extract<DatabasePlan,
   const { database, log } = input;
   const { runtime } = plan;
   await removeContainer(runtime, database.containerName); // left by a run whose supervisor was killed
-  const image = await ensureImage(runtime, plan.image, log);
-  if (!image.ok) return { ok: false, message: image.message, hint: image.hint };
   const volume = await ensureVolume(runtime, database, initFailedBefore(database), log);
   if (!volume.ok) return { ok: false, message: volume.message };
   if (volume.created) writeStorageState(database.dataDir, { mode: 'container', initialized: database.init === undefined });
   const password = database.password ?? '';
   const env: Record<string, string> =
     database.engine === 'postgres' ? { POSTGRES_PASSWORD: password } : database.engine === 'redis' ? {} : { MYSQL_ROOT_PASSWORD: password, MYSQL_PASSWORD: password };
-  return { ok: true, launch: { command: { type: 'argv', file: runtime.program, args: containerRunArgs(database, input.name, plan.image, input.port) }, runAs: undefined, env }, created: volume.created };
+  return { ok: true, value: { command: { type: 'argv', file: runtime.program, args: containerRunArgs(database, input.name, plan.image, input.port) }, runAs: undefined, env } };
 }
 

@@ -17,28 +17,62 @@ export function splitTarget(target: string): { host: string; port: number } {
   return { host: target.slice(0, separator), port: Number(target.slice(separator + 1)) };
 }
 
-export interface PostgresLogin {
+/** A login; `database` undefined: Postgres's maintenance database, or none for MySQL. */
+export interface SqlLogin {
   readonly target: string;
   readonly user: string;
   readonly password: string;
-  readonly database: string;
+  readonly database?: string | undefined;
 }
 
-/** Logs in and runs `SELECT 1`. */
-export async function probePostgres(login: PostgresLogin, timeoutMs: number): Promise<ProbeResult> {
+/**
+ * Connects, runs `use`, always disconnects: the one place a Postgres or MySQL connection is
+ * opened (readiness probes and provisioning). An error after connect (the server shutting down
+ * under us) is swallowed by the client's error listener, never an uncaught exception.
+ */
+export interface SqlTimeouts {
+  readonly connectMs: number;
+  /** Per query; none for init scripts, which may take as long as they need. */
+  readonly queryMs?: number;
+}
+
+export async function withPostgres<T>(login: SqlLogin, timeouts: SqlTimeouts, use: (client: import('pg').Client, pg: typeof import('pg').default) => Promise<T>): Promise<T> {
   const { host, port } = splitTarget(login.target);
   const pg = await loadPg();
-  const client = new pg.Client({ host, port, user: login.user, password: login.password, database: login.database, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
-  // An error after connect (the server shutting down under us) must not become an uncaught exception.
+  const queryTimeout = timeouts.queryMs === undefined ? {} : { query_timeout: timeouts.queryMs };
+  const client = new pg.Client({ host, port, user: login.user, password: login.password, database: login.database ?? 'postgres', connectionTimeoutMillis: timeouts.connectMs, ...queryTimeout });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    await client.query('SELECT 1');
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, message: `postgres ${login.target}: ${describeDatabaseError(error)}` };
+    return await use(client, pg);
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** The same for MySQL and MariaDB (several statements per query allowed, for init scripts). */
+export async function withMysql<T>(login: SqlLogin, timeouts: SqlTimeouts, use: (connection: mysql.Connection, driver: typeof mysql) => Promise<T>): Promise<T> {
+  const { host, port } = splitTarget(login.target);
+  const driver = await loadMysql();
+  const database = login.database === undefined ? {} : { database: login.database };
+  const connection = await driver.createConnection({ host, port, user: login.user, password: login.password, connectTimeout: timeouts.connectMs, multipleStatements: true, ...database });
+  connection.on('error', () => undefined);
+  try {
+    return await use(connection, driver);
+  } finally {
+    await connection.end().catch(() => undefined);
+  }
+}
+
+/** Logs in and runs `SELECT 1` (Postgres, MySQL, MariaDB). */
+export async function probeSql(engine: 'postgres' | 'mysql', login: SqlLogin, timeoutMs: number): Promise<ProbeResult> {
+  try {
+    const select = async (client: { query: (sql: string) => Promise<unknown> }): Promise<void> => void (await client.query('SELECT 1'));
+    const timeouts = { connectMs: timeoutMs, queryMs: timeoutMs };
+    await (engine === 'postgres' ? withPostgres(login, timeouts, select) : withMysql(login, timeouts, select));
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, message: `${engine} ${login.target}: ${describeDatabaseError(error)}` };
   }
 }
 
@@ -47,32 +81,6 @@ export function describeDatabaseError(error: unknown): string {
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ECONNRESET') return 'connection reset';
   return message ?? String(error);
-}
-
-export interface MysqlLogin {
-  readonly target: string;
-  readonly user: string;
-  readonly password: string;
-}
-
-export function mysqlConnectionOptions(login: MysqlLogin, timeoutMs: number, database?: string): mysql.ConnectionOptions {
-  const { host, port } = splitTarget(login.target);
-  return { host, port, user: login.user, password: login.password, connectTimeout: timeoutMs, ...(database === undefined ? {} : { database }) };
-}
-
-/** Logs in and runs `SELECT 1` (MySQL and MariaDB). */
-export async function probeMysql(login: MysqlLogin, timeoutMs: number): Promise<ProbeResult> {
-  let connection: mysql.Connection | undefined;
-  try {
-    connection = await (await loadMysql()).createConnection(mysqlConnectionOptions(login, timeoutMs));
-    connection.on('error', () => undefined);
-    await connection.query('SELECT 1');
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, message: `mysql ${login.target}: ${describeDatabaseError(error)}` };
-  } finally {
-    await connection?.end().catch(() => undefined);
-  }
 }
 
 /** PING over RESP (after AUTH when a password is set); ready on `+PONG`. */

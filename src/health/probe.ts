@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { ResolvedProbe } from '../config/resolved.js';
-import { probeMysql, probePostgres, probeRedis } from './database-probes.js';
+import { probeRedis, probeSql, splitTarget } from './database-probes.js';
 import { withLocalBinPath } from '../util/local-bin-path.js';
 import { lastLine, runProgram } from '../util/run-program.js';
 
@@ -26,17 +26,17 @@ export function runProbeOnce(probe: PolledProbe, context: ProbeContext): Promise
     case 'http':
       return probeHttp(probe);
     case 'tcp': {
-      const separator = probe.target.lastIndexOf(':');
-      return probeTcp(probe.target.slice(0, separator), Number(probe.target.slice(separator + 1)), probe.timeoutMs);
+      const { host, port } = splitTarget(probe.target);
+      return probeTcp(host, port, probe.timeoutMs);
     }
     case 'command':
       return probeCommand(probe, context);
     case 'postgres':
-      return probePostgres(probe, probe.timeoutMs);
+      return probeSql('postgres', probe, probe.timeoutMs);
     case 'redis':
       return probeRedis(probe.target, probe.password, probe.timeoutMs);
     case 'mysql':
-      return probeMysql(probe, probe.timeoutMs);
+      return probeSql('mysql', probe, probe.timeoutMs);
   }
 }
 

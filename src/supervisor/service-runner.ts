@@ -16,7 +16,7 @@ import { formatMs } from '../util/duration.js';
 import { runWindowOf, snapshotOf } from './snapshot.js';
 import { settle } from '../util/settle.js';
 import { ServiceOutput } from './service-output.js';
-import type { LaunchSpec, ServiceLifecycle } from '../databases/lifecycle.js';
+import type { Launch, ServiceLifecycle } from '../databases/lifecycle.js';
 import { decideRestart } from './restart-policy.js';
 import { describeExit, hasProcess, isActive, transition, type ServiceEvent, type ServiceState } from './service-state.js';
 
@@ -153,7 +153,7 @@ export class ServiceRunner {
     // Checked before `up` starts anything; this catches a .env file broken before a restart.
     if (!resolvedEnv.ok) return this.#failToStart(`${resolvedEnv.file}:${resolvedEnv.line}: ${resolvedEnv.problem}`);
     let env = resolvedEnv.value.env;
-    let launch: LaunchSpec = { command: service.command, uid: undefined, gid: undefined, cwd: undefined, env: {} };
+    let launch: Launch = { command: service.command, runAs: undefined, env: {} };
     const port = ports.get(service.name);
     if (this.#lifecycle !== undefined && port !== undefined) {
       const prepared = await this.#lifecycle.beforeSpawn({ port, env, log: (lines) => this.#onLines('out', [...lines]) });
@@ -166,8 +166,8 @@ export class ServiceRunner {
       command: launch.command,
       cwd: launch.cwd ?? service.cwd,
       env,
-      uid: launch.uid,
-      gid: launch.gid,
+      uid: launch.runAs?.uid,
+      gid: launch.runAs?.gid,
       onLines: (source, lines) => this.#onLines(source === 'stdout' ? 'out' : 'err', lines),
     });
     this.#spawning = spawning;
