@@ -90,6 +90,14 @@ async function answers(port) {
   );
 }
 
+function supervisorPid(dir) {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'logs', 'devstack.pid'), 'utf8')).pid;
+  } catch {
+    return undefined;
+  }
+}
+
 /** concurrently + wait-on, the usual hand-written equivalent: every edge is a `wait-on tcp:` guard. */
 export async function concurrentlyDag(services) {
   return withRun('cw', async (id) => {
@@ -196,12 +204,13 @@ export async function logThroughput(lines = 1_000_000) {
     );
     const env = { ...process.env, BENCH_RUN: id };
     execFileSync(process.execPath, [devstackBin, 'up', '-d'], { cwd: dir, env, stdio: 'ignore' });
-    const supervisor = JSON.parse(readFileSync(join(dir, 'logs', 'devstack.pid'), 'utf8')).pid;
+    // A short burst can be over, and its supervisor gone with its PID file, by the time `up -d` returns.
+    const supervisor = supervisorPid(dir);
     const logFile = join(dir, 'logs', 'burst.log');
     let peakKb = 0;
     await waitUntil(() => {
       try {
-        peakKb = Math.max(peakKb, rssKb(supervisor).peakKb);
+        if (supervisor !== undefined) peakKb = Math.max(peakKb, rssKb(supervisor).peakKb);
       } catch {
         // the supervisor exits once the service has: its last reading stands
       }
