@@ -1,5 +1,15 @@
 // A small dependency-free SVG bar chart: one group per scenario, one bar per tool, value labels.
-const COLORS = { devstack: '#2b7bb9', 'devstack (debounceMs: 0)': '#6fa8dc', 'hand-written bound': '#999999', 'concurrently + wait-on': '#e69138', PM2: '#6aa84f', nodemon: '#8e7cc3', 'node --watch': '#c27ba0', 'cold boot': '#999999', raw: '#999999' };
+const COLORS = {
+  devstack: '#2b7bb9',
+  'devstack (debounceMs: 0)': '#6fa8dc',
+  'hand-written bound': '#999999',
+  'concurrently + wait-on': '#e69138',
+  PM2: '#6aa84f',
+  nodemon: '#8e7cc3',
+  'node --watch': '#c27ba0',
+  'cold boot': '#999999',
+  raw: '#999999',
+};
 
 export function barChartSvg(title, groups, unit) {
   const barHeight = 18;
@@ -15,7 +25,9 @@ export function barChartSvg(title, groups, unit) {
     for (const bar of group.bars) {
       const length = Math.max(1, ((width - labelWidth - 90) * bar.value) / max);
       parts.push(`<text x="20" y="${y + 13}" font-size="12">${escape(bar.label)}</text>`);
-      parts.push(`<rect x="${labelWidth}" y="${y}" width="${length.toFixed(1)}" height="${barHeight}" fill="${COLORS[bar.label] ?? '#444'}"/>`);
+      parts.push(
+        `<rect x="${labelWidth}" y="${y}" width="${length.toFixed(1)}" height="${barHeight}" fill="${COLORS[bar.label] ?? '#444'}"/>`,
+      );
       parts.push(`<text x="${(labelWidth + length + 6).toFixed(1)}" y="${y + 13}" font-size="12">${bar.value} ${unit}</text>`);
       y += barHeight + gap;
     }
@@ -45,6 +57,8 @@ export function timelineSvg(title, rows) {
     parts.push(`<text x="${(x + length + 4).toFixed(1)}" y="${y + 13}" font-size="11">${Math.round(row.readyMs)} ms</text>`);
   });
   const height = 40 + rows.length * rowHeight + 30;
-  parts.push(`<text x="${labelWidth}" y="${height - 8}" font-size="11">0 ms — spawn → ready per service; each starts when its own dependencies are ready</text>`);
+  parts.push(
+    `<text x="${labelWidth}" y="${height - 8}" font-size="11">0 ms — spawn → ready per service; each starts when its own dependencies are ready</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
 }

@@ -21,7 +21,8 @@ export function processesOfRun(id) {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
-      if (Buffer.concat([Buffer.from('\0'), readFileSync(`/proc/${entry}/environ`), Buffer.from('\0')]).includes(needle)) pids.push(Number(entry));
+      if (Buffer.concat([Buffer.from('\0'), readFileSync(`/proc/${entry}/environ`), Buffer.from('\0')]).includes(needle))
+        pids.push(Number(entry));
     } catch {
       // gone or not readable
     }
@@ -107,7 +108,11 @@ export async function concurrentlyDag(services) {
       return guards.length === 0 ? start : `${bin('wait-on')} ${guards.join(' ')} && ${start}`;
     });
     const started = Date.now();
-    const child = spawn(bin('concurrently'), ['--raw', ...commands], { env: { ...process.env, BENCH_RUN: id }, stdio: 'ignore', detached: true });
+    const child = spawn(bin('concurrently'), ['--raw', ...commands], {
+      env: { ...process.env, BENCH_RUN: id },
+      stdio: 'ignore',
+      detached: true,
+    });
     await waitUntil(async () => (await Promise.all(Object.values(services).map((service) => answers(service.port)))).every(Boolean));
     const elapsed = Date.now() - started;
     process.kill(-child.pid, 'SIGTERM');
@@ -165,7 +170,12 @@ export async function concurrentlyStop(count) {
 export async function devstackIdleMemory(count) {
   return withRun('dm', async (id) => {
     const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-mem-'));
-    const services = Object.fromEntries(Array.from({ length: count }, (_, i) => [`s${i}`, { command: `node ${serviceScript}`, port: 'auto', health: 'http://127.0.0.1:${port}/' }]));
+    const services = Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [
+        `s${i}`,
+        { command: `node ${serviceScript}`, port: 'auto', health: 'http://127.0.0.1:${port}/' },
+      ]),
+    );
     writeFileSync(join(dir, 'services.config.mjs'), `export default ${JSON.stringify({ services })};\n`);
     const env = { ...process.env, BENCH_RUN: id };
     const upStarted = Date.now();
@@ -193,7 +203,10 @@ export async function logThroughput(lines = 1_000_000) {
     const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-log-'));
     const rawStarted = Date.now();
     const rawFile = openSync(join(dir, 'raw.log'), 'w');
-    const raw = spawn(process.execPath, [script], { stdio: ['ignore', rawFile, 'ignore'], env: { ...process.env, COUNT: String(lines), EXIT_AT_END: '1' } });
+    const raw = spawn(process.execPath, [script], {
+      stdio: ['ignore', rawFile, 'ignore'],
+      env: { ...process.env, COUNT: String(lines), EXIT_AT_END: '1' },
+    });
     await new Promise((resolve) => raw.once('exit', resolve));
     closeSync(rawFile);
     const rawMs = Date.now() - rawStarted;
@@ -232,6 +245,14 @@ export async function logThroughput(lines = 1_000_000) {
         else torn++;
       }
     }
-    return { lines, rawMs, devstackMs, ratio: Number((devstackMs / rawMs).toFixed(2)), lost: lines - (expected - 1), torn, supervisorPeakRssKb: peakKb };
+    return {
+      lines,
+      rawMs,
+      devstackMs,
+      ratio: Number((devstackMs / rawMs).toFixed(2)),
+      lost: lines - (expected - 1),
+      torn,
+      supervisorPeakRssKb: peakKb,
+    };
   });
 }

@@ -31,8 +31,16 @@ async function withSupervisor(services, scenario) {
   ensureLogsDir(config.logsDir, 'logs');
   // The same environment the hand-written bound gives its children (it matters: on some machines
   // NODE_EXTRA_CA_CERTS alone adds ~50 ms to every Node start).
-  const ports = new Map(config.services.filter((service) => typeof service.port === 'number').map((service) => [service.name, service.port]));
-  const supervisor = new Supervisor({ config, runId: `bench-${Date.now()}`, processEnv: definedEnv(process.env), mode: 'development', ports });
+  const ports = new Map(
+    config.services.filter((service) => typeof service.port === 'number').map((service) => [service.name, service.port]),
+  );
+  const supervisor = new Supervisor({
+    config,
+    runId: `bench-${Date.now()}`,
+    processEnv: definedEnv(process.env),
+    mode: 'development',
+    ports,
+  });
   const names = config.services.map((service) => service.name);
   try {
     return await scenario({ supervisor, start: () => supervisor.start(names) });
@@ -100,7 +108,9 @@ export async function handWrittenDag(services) {
   } finally {
     // Also when one failed: the others must not outlive the bench.
     for (const child of children) child.kill('SIGKILL');
-    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
+    await Promise.all(
+      children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))),
+    );
   }
 }
 
@@ -127,16 +137,20 @@ export function devstackDag(services) {
 
 export async function readinessLag() {
   const port = await freePort();
-  return withSupervisor({ svc: { command: ['node', serviceScript], port, env: { READY_DELAY_MS: 300 }, health: `http://127.0.0.1:${port}/` } }, async ({ supervisor, start }) => {
-    let listeningAt;
-    let readyAt;
-    supervisor.onEvent((event) => {
-      if (event.type === 'output') for (const line of event.lines) listeningAt ??= Number(/listening at=(\d+)/.exec(line)?.[1]) || undefined;
-      if (event.type === 'state' && event.state.type === 'ready') readyAt = event.state.readyAt;
-    });
-    await start();
-    return readyAt - listeningAt;
-  });
+  return withSupervisor(
+    { svc: { command: ['node', serviceScript], port, env: { READY_DELAY_MS: 300 }, health: `http://127.0.0.1:${port}/` } },
+    async ({ supervisor, start }) => {
+      let listeningAt;
+      let readyAt;
+      supervisor.onEvent((event) => {
+        if (event.type === 'output')
+          for (const line of event.lines) listeningAt ??= Number(/listening at=(\d+)/.exec(line)?.[1]) || undefined;
+        if (event.type === 'state' && event.state.type === 'ready') readyAt = event.state.readyAt;
+      });
+      await start();
+      return readyAt - listeningAt;
+    },
+  );
 }
 
 function liveDescendantsOf(runId) {
@@ -152,7 +166,11 @@ function liveDescendantsOf(runId) {
 export async function stopMany(count) {
   const services = {};
   for (let i = 0; i < count; i++) {
-    services[`s${i}`] = { command: ['node', serviceScript], env: { PORT: 0, GRANDCHILD: i % 3 === 0 ? 'setsid' : 'group' }, health: { log: 'listening' } };
+    services[`s${i}`] = {
+      command: ['node', serviceScript],
+      env: { PORT: 0, GRANDCHILD: i % 3 === 0 ? 'setsid' : 'group' },
+      health: { log: 'listening' },
+    };
   }
   return withSupervisor(services, async ({ supervisor, start }) => {
     const outcome = await start();
@@ -165,7 +183,13 @@ export async function stopMany(count) {
 }
 
 export async function sigkillTiming() {
-  const stubborn = { command: ['node', serviceScript], port: await freePort(), env: { IGNORE_SIGTERM: 1 }, health: { log: 'listening' }, stopTimeout: 2000 };
+  const stubborn = {
+    command: ['node', serviceScript],
+    port: await freePort(),
+    env: { IGNORE_SIGTERM: 1 },
+    health: { log: 'listening' },
+    stopTimeout: 2000,
+  };
   return withSupervisor({ stubborn }, async ({ supervisor, start }) => {
     await start();
     const started = Date.now();

@@ -3,7 +3,12 @@ import { createServer } from 'node:net';
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 export const round = (value) => Math.round(value * 10) / 10;
-export const summary = (values) => ({ median: round(median(values)), min: round(Math.min(...values)), max: round(Math.max(...values)), runs: values.length });
+export const summary = (values) => ({
+  median: round(median(values)),
+  min: round(Math.min(...values)),
+  max: round(Math.max(...values)),
+  runs: values.length,
+});
 
 /** A port the kernel calls free now (two calls may return the same one: see distinctPorts in run.js). */
 export function freePort() {

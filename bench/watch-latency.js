@@ -13,7 +13,6 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BOOT_MS = 200;
 
-
 function answer(port) {
   return new Promise((resolve) => {
     const call = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 500 }, (response) => {
@@ -60,7 +59,10 @@ function stopTree(child) {
 function devstack(debounceMs) {
   return (dir, port) => {
     const watch = debounceMs === undefined ? 'true' : `{ debounceMs: ${debounceMs} }`;
-    writeFileSync(join(dir, 'services.config.mjs'), `export default { services: { app: { command: 'node server.js', port: ${port}, health: 'http://127.0.0.1:${port}/', watch: ${watch}, env: { BOOT_MS: '${BOOT_MS}' } } } };\n`);
+    writeFileSync(
+      join(dir, 'services.config.mjs'),
+      `export default { services: { app: { command: 'node server.js', port: ${port}, health: 'http://127.0.0.1:${port}/', watch: ${watch}, env: { BOOT_MS: '${BOOT_MS}' } } } };\n`,
+    );
     return spawn(process.execPath, [join(here, '..', 'bin', 'devstack.js'), 'up'], { cwd: dir, detached: true, stdio: 'ignore' });
   };
 }
@@ -76,14 +78,24 @@ const tools = {
       env: { ...process.env, PORT: String(port), BOOT_MS: String(BOOT_MS) },
     }),
   'node --watch': (dir, port) =>
-    spawn(process.execPath, ['--watch-path', dir, 'server.js'], { cwd: dir, detached: true, stdio: 'ignore', env: { ...process.env, PORT: String(port), BOOT_MS: String(BOOT_MS) } }),
+    spawn(process.execPath, ['--watch-path', dir, 'server.js'], {
+      cwd: dir,
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, PORT: String(port), BOOT_MS: String(BOOT_MS) },
+    }),
 };
 
 async function coldBoot() {
   const dir = project();
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['server.js'], { cwd: dir, detached: true, stdio: 'ignore', env: { ...process.env, PORT: String(port), BOOT_MS: String(BOOT_MS) } });
+  const child = spawn(process.execPath, ['server.js'], {
+    cwd: dir,
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, PORT: String(port), BOOT_MS: String(BOOT_MS) },
+  });
   await until(port, () => true);
   const ms = performance.now() - started;
   await stopTree(child);
@@ -119,8 +131,14 @@ export async function runWatchBench(log) {
   log(`watch: the service's cold boot takes ${Math.round(boot)} ms (median)`);
   for (const tool of Object.keys(tools)) {
     const latencies = await editToNewPid(tool);
-    results.tools[tool] = { editToNewPidMs: summary(latencies), overheadMs: Math.round(median(latencies) - boot), ratioToBoot: Number((median(latencies) / boot).toFixed(2)) };
-    log(`watch: ${tool.padEnd(24)} edit → new pid answering: ${Math.round(median(latencies))} ms median (${results.tools[tool].ratioToBoot}× boot, overhead ${results.tools[tool].overheadMs} ms)`);
+    results.tools[tool] = {
+      editToNewPidMs: summary(latencies),
+      overheadMs: Math.round(median(latencies) - boot),
+      ratioToBoot: Number((median(latencies) / boot).toFixed(2)),
+    };
+    log(
+      `watch: ${tool.padEnd(24)} edit → new pid answering: ${Math.round(median(latencies))} ms median (${results.tools[tool].ratioToBoot}× boot, overhead ${results.tools[tool].overheadMs} ms)`,
+    );
   }
   results.target = "devstack's overhead ≤ debounce (100 ms) + 100 ms, and its latency ≤ nodemon's";
   return results;

@@ -4,7 +4,13 @@
  * an orphaned stack and by `down` when no supervisor answers.
  */
 import { findProcessesWithEnv, HAS_PROC, isSameProcessAlive, listProcesses } from '../process/proc-table.js';
-import { readServicePidFiles, readSupervisorPidFile, removeServicePidFile, type ServicePidRecord, type SupervisorPidRecord } from '../process/pid-file.js';
+import {
+  readServicePidFiles,
+  readSupervisorPidFile,
+  removeServicePidFile,
+  type ServicePidRecord,
+  type SupervisorPidRecord,
+} from '../process/pid-file.js';
 import { RUN_ID_VAR } from '../process/run-marker.js';
 
 export interface Leftovers {
@@ -17,7 +23,8 @@ export interface Leftovers {
 
 export function findLeftovers(logsDir: string): Leftovers {
   const supervisorRecord = readSupervisorPidFile(logsDir);
-  const supervisor = supervisorRecord && isSameProcessAlive(supervisorRecord.pid, supervisorRecord.startTime) ? supervisorRecord : undefined;
+  const supervisor =
+    supervisorRecord && isSameProcessAlive(supervisorRecord.pid, supervisorRecord.startTime) ? supervisorRecord : undefined;
   const records = readServicePidFiles(logsDir);
   const services = records.filter((record) => isSameProcessAlive(record.pid, record.startTime));
   const runIds = new Set([...records.map((record) => record.runId), ...(supervisorRecord ? [supervisorRecord.runId] : [])]);

@@ -72,7 +72,10 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     refuseLeftovers(config.logsDir);
     selected = selectServices(config.services, options.services, options.profiles);
     databases = await planDatabases(config, selected, options.processEnv.PATH);
-    config = withoutServices(config, databases.skipped.map((skip) => skip.service));
+    config = withoutServices(
+      config,
+      databases.skipped.map((skip) => skip.service),
+    );
     selected = selected.filter((name) => !databases.skipped.some((skip) => skip.service === name));
     ports = await preflight(config, selected, options);
   } catch (error) {
@@ -88,7 +91,14 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     configFile: config.file,
   });
   const log = createSupervisorLog(join(config.logsDir, 'devstack.log'));
-  const supervisor = new Supervisor({ config, runId, processEnv: options.processEnv, mode: options.mode, ports, databasePlans: databases.plans });
+  const supervisor = new Supervisor({
+    config,
+    runId,
+    processEnv: options.processEnv,
+    mode: options.mode,
+    ports,
+    databasePlans: databases.plans,
+  });
   supervisor.onEvent(logEvent(log));
   if (options.onEvent) supervisor.onEvent(options.onEvent);
   const announce = (event: SupervisorEvent): void => {
@@ -128,39 +138,64 @@ interface DatabasePreflight {
 }
 
 /** How each selected database will run; none possible fails `up` (or skips it, when optional). */
-async function planDatabases(config: ResolvedConfig, selected: readonly string[], pathVariable: string | undefined): Promise<DatabasePreflight> {
+async function planDatabases(
+  config: ResolvedConfig,
+  selected: readonly string[],
+  pathVariable: string | undefined,
+): Promise<DatabasePreflight> {
   const plans = new Map<string, DatabasePlan>();
   const skipped: { service: string; tried: readonly string[]; hint: string }[] = [];
   const databases = config.services.filter((service) => service.database !== undefined && selected.includes(service.name));
-  const results = await Promise.all(databases.map(async (service) => ({ service, result: await planDatabase(service, config.root, pathVariable) })));
+  const results = await Promise.all(
+    databases.map(async (service) => ({ service, result: await planDatabase(service, config.root, pathVariable) })),
+  );
   for (const { service, result } of results) {
     if (result.ok) {
       plans.set(service.name, result.plan);
     } else if (service.database!.optional) {
       skipped.push({ service: service.name, tried: result.tried, hint: result.hint });
     } else {
-      throw new DevstackError('DATABASE_UNAVAILABLE', `database "${service.name}" (${service.database!.engine}) cannot run here: ${result.tried.join('; ')}`, {
-        service: service.name,
-        hint: `${result.hint}; or set optional: true on databases.${service.name} in ${config.displayFile} to start without it`,
-      });
+      throw new DevstackError(
+        'DATABASE_UNAVAILABLE',
+        `database "${service.name}" (${service.database!.engine}) cannot run here: ${result.tried.join('; ')}`,
+        {
+          service: service.name,
+          hint: `${result.hint}; or set optional: true on databases.${service.name} in ${config.displayFile} to start without it`,
+        },
+      );
     }
   }
   return { plans, skipped };
 }
 
 /** Everything that can be known wrong before a process starts: taken ports, broken .env files. */
-async function preflight(config: ResolvedConfig, selected: readonly string[], options: RunStackOptions): Promise<ReadonlyMap<string, number>> {
+async function preflight(
+  config: ResolvedConfig,
+  selected: readonly string[],
+  options: RunStackOptions,
+): Promise<ReadonlyMap<string, number>> {
   const services = config.services.filter((service) => selected.includes(service.name));
   const plan = await planPorts(services);
   if (!plan.ok) {
     const holder = plan.holder === undefined ? '' : ` by pid ${plan.holder.pid} (${plan.holder.command})`;
     throw new DevstackError('PORT_IN_USE', `port ${plan.port} of service "${plan.service}" is already in use${holder}`, {
       service: plan.service,
-      hint: plan.holder === undefined ? "stop the program using it, or set port: 'auto'" : `stop pid ${plan.holder.pid}, or set port: 'auto' for "${plan.service}" in ${config.displayFile}`,
+      hint:
+        plan.holder === undefined
+          ? "stop the program using it, or set port: 'auto'"
+          : `stop pid ${plan.holder.pid}, or set port: 'auto' for "${plan.service}" in ${config.displayFile}`,
     });
   }
   for (const service of services) {
-    const env = resolveServiceEnv({ processEnv: options.processEnv, root: config.root, mode: options.mode, service, services: config.services, ports: plan.ports, injected: {} });
+    const env = resolveServiceEnv({
+      processEnv: options.processEnv,
+      root: config.root,
+      mode: options.mode,
+      service,
+      services: config.services,
+      ports: plan.ports,
+      injected: {},
+    });
     if (!env.ok) {
       const file = relative(options.cwd, env.file);
       throw new DevstackError('ENV_FILE_INVALID', `${file}:${env.line}: malformed line (${env.problem})`, {
@@ -191,9 +226,13 @@ function refuseLeftovers(logsDir: string): void {
   const named = leftovers.services.map((record) => `${record.service} (pid ${record.pid})`);
   const strays = leftovers.strays.length > 0 ? [`${leftovers.strays.length} other process(es) of that run`] : [];
   const supervisor = leftovers.supervisor ? [`its supervisor (pid ${leftovers.supervisor.pid})`] : [];
-  throw new DevstackError('LEFTOVER_PROCESSES', `processes from a previous run are still running: ${[...named, ...strays, ...supervisor].join(', ')}`, {
-    hint: 'run "devstack down" to stop them, then "devstack up" again',
-  });
+  throw new DevstackError(
+    'LEFTOVER_PROCESSES',
+    `processes from a previous run are still running: ${[...named, ...strays, ...supervisor].join(', ')}`,
+    {
+      hint: 'run "devstack down" to stop them, then "devstack up" again',
+    },
+  );
 }
 
 function logEvent(log: SupervisorLog): (event: SupervisorEvent) => void {
@@ -203,7 +242,8 @@ function logEvent(log: SupervisorLog): (event: SupervisorEvent) => void {
         const { state } = event;
         const fields = { service: event.service, state: state.type, from: event.previous.type };
         if (state.type === 'failed') log.error('service failed', { ...fields, reason: state.reason, message: state.message });
-        else if (state.type === 'backoff') log.warn('service crashed, restart scheduled', { ...fields, attempt: state.attempt, message: state.message });
+        else if (state.type === 'backoff')
+          log.warn('service crashed, restart scheduled', { ...fields, attempt: state.attempt, message: state.message });
         else log.info('service state', state.type === 'starting' ? { ...fields, pid: state.pid } : fields);
         return;
       }

@@ -19,7 +19,12 @@ import { removeStackContainers } from '../databases/cleanup.js';
 export type StopReport =
   | { readonly type: 'nothing-running' }
   | { readonly type: 'stopped-by-supervisor'; readonly services: readonly string[] }
-  | { readonly type: 'stopped-from-pid-files'; readonly services: readonly string[]; readonly strays: number; readonly killedSupervisor: boolean };
+  | {
+      readonly type: 'stopped-from-pid-files';
+      readonly services: readonly string[];
+      readonly strays: number;
+      readonly killedSupervisor: boolean;
+    };
 
 export interface StopStackOptions {
   readonly config: ResolvedConfig;
@@ -34,7 +39,9 @@ export async function stopStack({ config, services, pathVariable }: StopStackOpt
   const status = await callControl<StatusResponse>(address, 'GET', '/status', undefined, 3000);
   if (status.ok) {
     const targets = services.length === 0 ? status.body.services.map((service) => service.name) : withDependents(config.services, services);
-    const running = status.body.services.filter((service) => targets.includes(service.name) && isRunningState(service.state)).map((service) => service.name);
+    const running = status.body.services
+      .filter((service) => targets.includes(service.name) && isRunningState(service.state))
+      .map((service) => service.name);
     const longestStop = Math.max(DEFAULT_STOP_TIMEOUT_MS, ...config.services.map((service) => service.stopTimeoutMs));
     const reply = await callControl(address, 'POST', '/stop', { services }, longestStop * config.services.length + 10_000);
     if (reply.ok) {
@@ -76,7 +83,12 @@ async function stopFromPidFiles(config: ResolvedConfig, names: readonly string[]
     const record = byName.get(name)!;
     const service = config.services.find((candidate) => candidate.name === name);
     const outcome = await stopProcessTree(
-      { pid: record.pid, pgid: record.pgid, startTime: record.startTime, markerEntries: [`${RUN_ID_VAR}=${record.runId}`, `${SERVICE_VAR}=${record.service}`] },
+      {
+        pid: record.pid,
+        pgid: record.pgid,
+        startTime: record.startTime,
+        markerEntries: [`${RUN_ID_VAR}=${record.runId}`, `${SERVICE_VAR}=${record.service}`],
+      },
       { signal: service?.stopSignal ?? 'SIGTERM', timeoutMs: service?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, snapshot },
     );
     if (outcome.signalled > 0) stoppedNames.push(name);
@@ -88,7 +100,10 @@ async function stopFromPidFiles(config: ResolvedConfig, names: readonly string[]
     // Whatever still carries a recorded run's marker: helpers of services whose PID file is gone.
     const runIds = new Set([...records.map((record) => record.runId), ...(supervisor ? [supervisor.runId] : [])]);
     for (const runId of runIds) {
-      const outcome = await stopProcessTree({ pid: undefined, pgid: undefined, startTime: undefined, markerEntries: [`${RUN_ID_VAR}=${runId}`] }, { signal: 'SIGTERM', timeoutMs: 2000, snapshot });
+      const outcome = await stopProcessTree(
+        { pid: undefined, pgid: undefined, startTime: undefined, markerEntries: [`${RUN_ID_VAR}=${runId}`] },
+        { signal: 'SIGTERM', timeoutMs: 2000, snapshot },
+      );
       strays += outcome.signalled;
     }
     removeSupervisorPidFile(logsDir);

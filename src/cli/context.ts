@@ -28,4 +28,3 @@ export function checkServiceNames(config: ResolvedConfig, names: readonly string
     }
   }
 }
-

@@ -31,19 +31,24 @@ function usage(message: string, hint: string): DevstackError {
 function parseLineCount(value: unknown): number {
   if (value === undefined) return Infinity;
   const count = Number(value);
-  if (!Number.isInteger(count) || count < 0) throw usage(`-n/--lines: expected a whole number of lines, got ${JSON.stringify(value)}`, 'pass e.g. -n 100');
+  if (!Number.isInteger(count) || count < 0)
+    throw usage(`-n/--lines: expected a whole number of lines, got ${JSON.stringify(value)}`, 'pass e.g. -n 100');
   return count;
 }
 
 /** `--profile a --profile b,c` → ['a', 'b', 'c']. */
 function parseList(value: unknown): string[] {
   const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  return values.flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter(Boolean);
+  return values
+    .flatMap((item) => String(item).split(','))
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function parseMode(value: unknown): string {
   const mode = String(value ?? 'development');
-  if (!/^[\w.-]+$/.test(mode)) throw usage(`--mode: expected a name such as development or test, got ${JSON.stringify(mode)}`, 'pass e.g. --mode test');
+  if (!/^[\w.-]+$/.test(mode))
+    throw usage(`--mode: expected a name such as development or test, got ${JSON.stringify(mode)}`, 'pass e.g. --mode test');
   return mode;
 }
 
@@ -75,7 +80,13 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .example('devstack up user-service -d')
     .example('devstack up --profile workers --mode test')
     .action((services: string[], flags: GlobalFlags & { detach?: boolean; wait?: boolean; profile?: unknown; mode?: unknown }) => {
-      const options = { services, detach: flags.detach === true, wait: flags.wait === true, profiles: parseList(flags.profile), mode: parseMode(flags.mode) };
+      const options = {
+        services,
+        detach: flags.detach === true,
+        wait: flags.wait === true,
+        profiles: parseList(flags.profile),
+        mode: parseMode(flags.mode),
+      };
       action = async () => (await import('./commands/up.js')).upCommand(contextFor(flags), options);
     });
   cli
@@ -93,7 +104,8 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .option('-n, --lines <count>', 'Only the last <count> lines of each service')
     .action((services: string[], flags: GlobalFlags & { follow?: boolean; lines?: unknown }) => {
       const lines = parseLineCount(flags.lines);
-      action = async () => (await import('./commands/logs.js')).logsCommand(contextFor(flags), { services, follow: flags.follow === true, lines });
+      action = async () =>
+        (await import('./commands/logs.js')).logsCommand(contextFor(flags), { services, follow: flags.follow === true, lines });
     });
   cli
     .command('ps', 'Show each service: state, pid, port, uptime, restarts')
@@ -113,7 +125,13 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .option('--all', "Also list the variables passed through from devstack's own environment")
     .option('--mode <mode>', 'As for up', { default: 'development' })
     .action((service: string, flags: GlobalFlags & { json?: boolean; reveal?: boolean; all?: boolean; mode?: unknown }) => {
-      const options = { service, json: flags.json === true, reveal: flags.reveal === true, all: flags.all === true, mode: parseMode(flags.mode) };
+      const options = {
+        service,
+        json: flags.json === true,
+        reveal: flags.reveal === true,
+        all: flags.all === true,
+        mode: parseMode(flags.mode),
+      };
       action = async () => (await import('./commands/env.js')).envCommand(contextFor(flags), options);
     });
   cli.on('command:*', () => {

@@ -12,7 +12,12 @@ export interface StackSelection {
   readonly mode: string;
 }
 
-export function startStack(context: CommandContext, config: ResolvedConfig, selection: StackSelection, onEvent: SupervisorListener): Promise<StackRun> {
+export function startStack(
+  context: CommandContext,
+  config: ResolvedConfig,
+  selection: StackSelection,
+  onEvent: SupervisorListener,
+): Promise<StackRun> {
   return runStack({
     config,
     services: selection.services,

@@ -73,7 +73,11 @@ function problemFor(issue: Issue, prefix: readonly PathSegment[]): FieldProblem 
     const first = branch === undefined ? undefined : sortIssues(branch)[0];
     if (first !== undefined) return problemFor(first, path);
     const unknownKey = unknownKeyIn(issue.input, knownKeysAt(path));
-    if (unknownKey !== undefined) return problemFor({ code: 'unrecognized_keys', keys: [unknownKey], path: [], message: '', input: issue.input as Record<string, unknown> }, path);
+    if (unknownKey !== undefined)
+      return problemFor(
+        { code: 'unrecognized_keys', keys: [unknownKey], path: [], message: '', input: issue.input as Record<string, unknown> },
+        path,
+      );
   }
   const field = formatFieldPath(path);
   const expected = issue.message.startsWith('expected') ? issue.message : `expected ${describeExpected(issue)}`;

@@ -12,7 +12,12 @@ import type { ResolvedConfig } from './resolved.js';
 import { resolveConfig } from './resolve.js';
 import { validateUserConfig } from './schema.js';
 
-export const CONFIG_FILE_NAMES: readonly string[] = ['services.config.ts', 'services.config.mts', 'services.config.js', 'services.config.mjs'];
+export const CONFIG_FILE_NAMES: readonly string[] = [
+  'services.config.ts',
+  'services.config.mts',
+  'services.config.js',
+  'services.config.mjs',
+];
 
 export interface LoadConfigOptions {
   /** Where devstack was run; the search starts here and messages name files relative to it. */

@@ -32,7 +32,11 @@ export function databaseDataRoot(root: string): string {
 
 /** Names containers and volumes: readable, and unique per checkout (two clones do not share data). */
 export function projectId(root: string): string {
-  const slug = basename(root).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'stack';
+  const slug =
+    basename(root)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'stack';
   return `${slug.slice(0, 30)}-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
 }
 
@@ -41,7 +45,8 @@ export function resolveDatabase(name: string, config: DatabaseConfig, root: stri
   const { engine } = config;
   if (engine === 'redis') {
     for (const key of ['database', 'databases', 'user'] as const) {
-      if (config[key] !== undefined) throw configError(displayFile, `${field}.${key}`, `redis has no ${key === 'user' ? 'users' : 'named databases'}`, `remove ${key}`);
+      if (config[key] !== undefined)
+        throw configError(displayFile, `${field}.${key}`, `redis has no ${key === 'user' ? 'users' : 'named databases'}`, `remove ${key}`);
     }
   }
   const user = config.user ?? DEFAULT_USERS[engine];
@@ -53,7 +58,10 @@ export function resolveDatabase(name: string, config: DatabaseConfig, root: stri
     engine,
     version: config.version,
     // Only Postgres has an embedded package; `auto` does not mention the mode for the others.
-    modes: config.mode === undefined || config.mode === 'auto' ? MODE_ORDER.filter((mode) => mode !== 'embedded' || engine === 'postgres') : [config.mode],
+    modes:
+      config.mode === undefined || config.mode === 'auto'
+        ? MODE_ORDER.filter((mode) => mode !== 'embedded' || engine === 'postgres')
+        : [config.mode],
     image: config.image ?? `${engine}:${config.version ?? DEFAULT_IMAGE_TAGS[engine]}`,
     user,
     password,
@@ -82,7 +90,10 @@ export function resolveDatabase(name: string, config: DatabaseConfig, root: stri
     // Postgres: SIGINT is its "fast" shutdown (clients disconnected, clean checkpoint); SIGTERM
     // would wait for every client to leave. Redis saves and exits on SIGTERM.
     stopSignal: engine === 'postgres' ? 'SIGINT' : 'SIGTERM',
-    stopTimeoutMs: config.stopTimeout === undefined ? DEFAULT_DATABASE_STOP_TIMEOUT_MS : (parseDurationMs(config.stopTimeout) ?? DEFAULT_DATABASE_STOP_TIMEOUT_MS),
+    stopTimeoutMs:
+      config.stopTimeout === undefined
+        ? DEFAULT_DATABASE_STOP_TIMEOUT_MS
+        : (parseDurationMs(config.stopTimeout) ?? DEFAULT_DATABASE_STOP_TIMEOUT_MS),
     watch: undefined,
     restartDependents: false,
     type: 'service',

@@ -33,7 +33,6 @@ export interface ResolveInput {
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const RESERVED_NAMES = new Set(['devstack']);
 
-
 export function resolveConfig({ config, file, displayFile }: ResolveInput): ResolvedConfig {
   const root = resolvePath(file, '..');
   const serviceNames = Object.keys(config.services);
@@ -45,7 +44,12 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
   for (const name of databaseNames) {
     checkServiceName(displayFile, name, 'databases');
     if (serviceNames.includes(name)) {
-      throw configError(displayFile, `databases.${name}`, `"${name}" is also the name of a service`, 'services and databases share one set of names; rename one');
+      throw configError(
+        displayFile,
+        `databases.${name}`,
+        `"${name}" is also the name of a service`,
+        'services and databases share one set of names; rename one',
+      );
     }
   }
   // Databases first: they usually start first, and `ps` lists them in this order.
@@ -60,11 +64,15 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
   const cycle = findCycle(services);
   if (!cycle.ok) {
     const first = cycle.cycle[0]!;
-    throw new DevstackError('DEPENDENCY_CYCLE', `${displayFile}: services.${first}.dependsOn: dependency cycle ${formatCycle(cycle.cycle)}`, {
-      file: displayFile,
-      field: `services.${first}.dependsOn`,
-      hint: 'remove one of these dependsOn entries to break the cycle',
-    });
+    throw new DevstackError(
+      'DEPENDENCY_CYCLE',
+      `${displayFile}: services.${first}.dependsOn: dependency cycle ${formatCycle(cycle.cycle)}`,
+      {
+        file: displayFile,
+        field: `services.${first}.dependsOn`,
+        hint: 'remove one of these dependsOn entries to break the cycle',
+      },
+    );
   }
 
   return {
@@ -90,21 +98,44 @@ function checkServiceName(displayFile: string, name: string, section: 'services'
   }
 }
 
-function resolveService(name: string, service: ServiceConfig, root: string, displayFile: string, names: readonly string[]): ResolvedService {
+function resolveService(
+  name: string,
+  service: ServiceConfig,
+  root: string,
+  displayFile: string,
+  names: readonly string[],
+): ResolvedService {
   const field = `services.${name}`;
   const dependsOn = service.dependsOn ?? [];
   dependsOn.forEach((dependency, index) => {
     const at = `${field}.dependsOn[${index}]`;
     if (dependency === name) throw configError(displayFile, at, `service "${name}" cannot depend on itself`);
     if (!names.includes(dependency)) {
-      throw configError(displayFile, at, `unknown service "${dependency}"${didYouMean(dependency, names)}`, `known services: ${names.join(', ')}`);
+      throw configError(
+        displayFile,
+        at,
+        `unknown service "${dependency}"${didYouMean(dependency, names)}`,
+        `known services: ${names.join(', ')}`,
+      );
     }
     if (dependsOn.indexOf(dependency) !== index) throw configError(displayFile, at, `"${dependency}" is listed twice`);
   });
 
   if (service.type === 'task') {
-    if (service.health !== undefined) throw configError(displayFile, `${field}.health`, 'a task is done when it exits with code 0; it has no health check', 'remove health, or make it a service');
-    if (service.restart !== undefined) throw configError(displayFile, `${field}.restart`, 'a task is not restarted when it exits', 'remove restart; "devstack restart" runs a task again');
+    if (service.health !== undefined)
+      throw configError(
+        displayFile,
+        `${field}.health`,
+        'a task is done when it exits with code 0; it has no health check',
+        'remove health, or make it a service',
+      );
+    if (service.restart !== undefined)
+      throw configError(
+        displayFile,
+        `${field}.restart`,
+        'a task is not restarted when it exits',
+        'remove restart; "devstack restart" runs a task again',
+      );
   }
   const cwd = service.cwd === undefined ? root : resolvePath(root, service.cwd);
   return {
@@ -178,7 +209,12 @@ function checkDuplicatePorts(displayFile: string, services: readonly ResolvedSer
     if (service.port === undefined || service.port === 'auto') continue;
     const owner = owners.get(service.port);
     if (owner !== undefined) {
-      throw configError(displayFile, `${service.database ? 'databases' : 'services'}.${service.name}.port`, `port ${service.port} is already used by service "${owner}"`, 'give each service its own port');
+      throw configError(
+        displayFile,
+        `${service.database ? 'databases' : 'services'}.${service.name}.port`,
+        `port ${service.port} is already used by service "${owner}"`,
+        'give each service its own port',
+      );
     }
     owners.set(service.port, service.name);
   }
@@ -197,15 +233,30 @@ function checkTemplates(displayFile: string, service: ResolvedService, services:
       const template = `\${${inside}}`;
       if (ref.type === 'invalid') throw configError(displayFile, field, ref.problem);
       if (ref.type === 'own-port' && service.port === undefined) {
-        throw configError(displayFile, field, `${template} needs a port, but service "${service.name}" has none`, "add port: <number> or port: 'auto' to the service");
+        throw configError(
+          displayFile,
+          field,
+          `${template} needs a port, but service "${service.name}" has none`,
+          "add port: <number> or port: 'auto' to the service",
+        );
       }
       if (ref.type === 'service') {
         const target = services.find((candidate) => candidate.name === ref.service);
         if (target === undefined) {
-          throw configError(displayFile, field, `unknown service "${ref.service}" in ${template}${didYouMean(ref.service, names)}`, `known services: ${names.join(', ')}`);
+          throw configError(
+            displayFile,
+            field,
+            `unknown service "${ref.service}" in ${template}${didYouMean(ref.service, names)}`,
+            `known services: ${names.join(', ')}`,
+          );
         }
         if (target.port === undefined && ref.field !== 'host') {
-          throw configError(displayFile, field, `${template} needs a port, but service "${ref.service}" has none`, "add port: <number> or port: 'auto' to that service");
+          throw configError(
+            displayFile,
+            field,
+            `${template} needs a port, but service "${ref.service}" has none`,
+            "add port: <number> or port: 'auto' to that service",
+          );
         }
       }
     }

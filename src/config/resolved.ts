@@ -11,8 +11,8 @@ export interface ProbeTimingMs {
 }
 
 export type ResolvedProbe = ProbeTimingMs &
+  /** The URL may hold templates (`${port}`), expanded at start. */
   (
-    /** The URL may hold templates (`${port}`), expanded at start. */
     | { readonly type: 'http'; readonly url: string; readonly expectStatus: readonly StatusRange[] }
     /** `host:port`, possibly with templates (`127.0.0.1:${port}`), expanded at start. */
     | { readonly type: 'tcp'; readonly target: string }

@@ -46,7 +46,11 @@ const timing = {
 const STATUS_EXPECTED = "expected a status code (100-599) or a class such as '2xx'";
 const statusSchema = z.union(
   [
-    z.number({ error: STATUS_EXPECTED }).int({ error: STATUS_EXPECTED }).min(100, { error: STATUS_EXPECTED }).max(599, { error: STATUS_EXPECTED }),
+    z
+      .number({ error: STATUS_EXPECTED })
+      .int({ error: STATUS_EXPECTED })
+      .min(100, { error: STATUS_EXPECTED })
+      .max(599, { error: STATUS_EXPECTED }),
     z.enum(['1xx', '2xx', '3xx', '4xx', '5xx'], { error: STATUS_EXPECTED }),
   ],
   { error: STATUS_EXPECTED },
@@ -71,14 +75,17 @@ const logCheckSchema = z.strictObject({
   log: z.union(
     [
       z.instanceof(RegExp),
-      nonEmptyString.refine((source) => {
-        try {
-          new RegExp(source);
-          return true;
-        } catch {
-          return false; // an invalid pattern is reported as a config error, not thrown at runtime
-        }
-      }, { error: 'expected a valid regular expression' }),
+      nonEmptyString.refine(
+        (source) => {
+          try {
+            new RegExp(source);
+            return true;
+          } catch {
+            return false; // an invalid pattern is reported as a config error, not thrown at runtime
+          }
+        },
+        { error: 'expected a valid regular expression' },
+      ),
     ],
     { error: 'expected a regular expression or a valid pattern string' },
   ),
@@ -120,7 +127,9 @@ const serviceSchema = z.strictObject(
       })
       .optional(),
     port: z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED }).optional(),
-    profiles: z.array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), { error: 'expected an array of profile names' }).optional(),
+    profiles: z
+      .array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), { error: 'expected an array of profile names' })
+      .optional(),
     health: healthSchema.optional(),
     dependsOn: z.array(z.string({ error: 'expected a service name' }), { error: 'expected an array of service names' }).optional(),
     stopSignal: signalSchema.optional(),
@@ -129,7 +138,11 @@ const serviceSchema = z.strictObject(
     restartDependents: z.boolean({ error: 'expected true or false' }).optional(),
     type: z.enum(['service', 'task'], { error: "expected 'service' or 'task'" }).optional(),
     restart: z.enum(['no', 'on-failure', 'always'], { error: "expected 'no', 'on-failure' or 'always'" }).optional(),
-    maxRestarts: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(0, { error: 'expected a whole number' }).optional(),
+    maxRestarts: z
+      .number({ error: 'expected a whole number' })
+      .int({ error: 'expected a whole number' })
+      .min(0, { error: 'expected a whole number' })
+      .optional(),
   },
   { error: 'expected a service object with at least a command' },
 );
@@ -141,17 +154,25 @@ const databaseNameSchema = z.string({ error: 'expected a database name' }).regex
 const databaseSchema = z.strictObject(
   {
     engine: z.enum(['postgres', 'redis', 'mysql', 'mariadb'], { error: "expected 'postgres', 'redis', 'mysql' or 'mariadb'" }),
-    version: z.string({ error: "expected a version string such as '15'" }).regex(/^\d+(\.\d+)*$/, { error: "expected a version such as '15' or '7.2'" }).optional(),
+    version: z
+      .string({ error: "expected a version string such as '15'" })
+      .regex(/^\d+(\.\d+)*$/, { error: "expected a version such as '15' or '7.2'" })
+      .optional(),
     port: z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED }).optional(),
     database: databaseNameSchema.optional(),
     databases: z.array(databaseNameSchema, { error: 'expected an array of database names' }).optional(),
-    user: z.string({ error: 'expected a user name' }).regex(/^[A-Za-z_][\w-]{0,62}$/, { error: 'expected a user name of letters, digits, "_" or "-"' }).optional(),
+    user: z
+      .string({ error: 'expected a user name' })
+      .regex(/^[A-Za-z_][\w-]{0,62}$/, { error: 'expected a user name of letters, digits, "_" or "-"' })
+      .optional(),
     password: z.string({ error: 'expected a string' }).optional(),
     init: nonEmptyString.optional(),
     mode: z.enum(['auto', 'native', 'embedded', 'container'], { error: "expected 'auto', 'native', 'embedded' or 'container'" }).optional(),
     image: nonEmptyString.optional(),
     optional: z.boolean({ error: 'expected true or false' }).optional(),
-    profiles: z.array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), { error: 'expected an array of profile names' }).optional(),
+    profiles: z
+      .array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), { error: 'expected an array of profile names' })
+      .optional(),
     stopTimeout: durationSchema.optional(),
   },
   { error: "expected a database object such as { engine: 'postgres' }" },
@@ -177,7 +198,8 @@ export const CONFIG_KEYS: readonly string[] = Object.keys(userConfigSchema.shape
 export const SERVICE_KEYS: readonly string[] = Object.keys(serviceSchema.shape);
 export const DATABASE_KEYS: readonly string[] = Object.keys(databaseSchema.shape);
 
-export type ValidationResult = { readonly ok: true; readonly config: UserConfig } | { readonly ok: false; readonly issues: readonly core.$ZodIssue[] };
+export type ValidationResult =
+  { readonly ok: true; readonly config: UserConfig } | { readonly ok: false; readonly issues: readonly core.$ZodIssue[] };
 
 export function validateUserConfig(value: unknown): ValidationResult {
   const parsed = userConfigSchema.safeParse(value, { reportInput: true });

@@ -6,11 +6,17 @@
 import { withDependencies } from '../graph/graph.js';
 import type { ResolvedConfig, ResolvedService } from './resolved.js';
 
-export function selectServices(services: readonly ResolvedService[], requested: readonly string[], activeProfiles: readonly string[]): string[] {
+export function selectServices(
+  services: readonly ResolvedService[],
+  requested: readonly string[],
+  activeProfiles: readonly string[],
+): string[] {
   const roots =
     requested.length > 0
       ? requested
-      : services.filter((service) => service.profiles.length === 0 || service.profiles.some((profile) => activeProfiles.includes(profile))).map((service) => service.name);
+      : services
+          .filter((service) => service.profiles.length === 0 || service.profiles.some((profile) => activeProfiles.includes(profile)))
+          .map((service) => service.name);
   return withDependencies(services, roots);
 }
 

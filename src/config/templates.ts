@@ -58,7 +58,12 @@ export function urlOf(service: ResolvedService, port: number): string {
 }
 
 /** The conventional variable an engine's client libraries read. */
-export const CONVENTIONAL_URL_VARIABLE = { postgres: 'DATABASE_URL', redis: 'REDIS_URL', mysql: 'DATABASE_URL', mariadb: 'DATABASE_URL' } as const;
+export const CONVENTIONAL_URL_VARIABLE = {
+  postgres: 'DATABASE_URL',
+  redis: 'REDIS_URL',
+  mysql: 'DATABASE_URL',
+  mariadb: 'DATABASE_URL',
+} as const;
 
 /** `auth-service` → `AUTH_SERVICE` (for AUTH_SERVICE_URL / AUTH_SERVICE_PORT). */
 export function envPrefix(serviceName: string): string {

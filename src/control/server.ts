@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RestartRequest, StatusResponse, StopRequest } from './protocol.js';
 
-export type ListenResult = { readonly ok: true; readonly server: Server } | { readonly ok: false; readonly reason: 'in-use' | 'error'; readonly message: string };
+export type ListenResult =
+  { readonly ok: true; readonly server: Server } | { readonly ok: false; readonly reason: 'in-use' | 'error'; readonly message: string };
 
 export interface ControlInfo {
   readonly runId: string;
@@ -12,7 +13,10 @@ export interface ControlInfo {
 }
 
 /** Binds the address; `in-use` means another supervisor owns this stack. */
-export function listenControl(address: string, handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<ListenResult> {
+export function listenControl(
+  address: string,
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<ListenResult> {
   return new Promise((resolve) => {
     const server = createServer(handler);
     server.once('error', (error: NodeJS.ErrnoException) =>

@@ -21,9 +21,15 @@ export async function removeStackContainers(config: ResolvedConfig, pathVariable
 }
 
 /** Deletes the data folders and volumes of these databases (all when `names` is undefined); returns what was wiped. */
-export async function wipeDatabaseData(config: ResolvedConfig, names: readonly string[] | undefined, pathVariable: string | undefined): Promise<string[]> {
+export async function wipeDatabaseData(
+  config: ResolvedConfig,
+  names: readonly string[] | undefined,
+  pathVariable: string | undefined,
+): Promise<string[]> {
   const databases = databasesOf(config, names);
-  const runtime = databases.some((service) => service.database!.modes.includes('container')) ? await findContainerRuntime(pathVariable) : undefined;
+  const runtime = databases.some((service) => service.database!.modes.includes('container'))
+    ? await findContainerRuntime(pathVariable)
+    : undefined;
   const wiped: string[] = [];
   for (const service of databases) {
     const database = service.database!;

@@ -32,7 +32,15 @@ export function containerRunArgs(database: ResolvedDatabase, name: string, image
   ];
   if (database.engine === 'postgres') {
     // POSTGRES_PASSWORD without a value: the client passes its own, so the password is not in argv.
-    args.push('--env', `POSTGRES_USER=${database.user}`, '--env', 'POSTGRES_PASSWORD', '--env', `POSTGRES_DB=${database.database ?? database.user}`, image);
+    args.push(
+      '--env',
+      `POSTGRES_USER=${database.user}`,
+      '--env',
+      'POSTGRES_PASSWORD',
+      '--env',
+      `POSTGRES_DB=${database.database ?? database.user}`,
+      image,
+    );
   } else if (database.engine !== 'redis') {
     // The official mysql and mariadb images both read MYSQL_*; passwords again come from the client's environment.
     args.push('--env', 'MYSQL_ROOT_PASSWORD', '--env', `MYSQL_DATABASE=${database.database ?? 'app'}`);
@@ -47,7 +55,8 @@ export function containerRunArgs(database: ResolvedDatabase, name: string, image
   return args;
 }
 
-export type Ensured = { readonly ok: true; readonly created: boolean } | { readonly ok: false; readonly message: string; readonly hint?: string };
+export type Ensured =
+  { readonly ok: true; readonly created: boolean } | { readonly ok: false; readonly message: string; readonly hint?: string };
 
 /** The image, present or pulled now (at plan time, before anything starts). */
 export async function ensureImage(runtime: ContainerRuntime, image: string): Promise<Ensured> {
@@ -55,11 +64,20 @@ export async function ensureImage(runtime: ContainerRuntime, image: string): Pro
   if (present.ok) return { ok: true, created: false };
   const pull = await runCommand(runtime.program, ['pull', image], { timeoutMs: PULL_TIMEOUT_MS });
   if (pull.ok) return { ok: true, created: true };
-  return { ok: false, message: `cannot get the image ${image} (${runtime.name} pull: ${pull.problem})`, hint: `make the image available (${runtime.name} pull, load or import it), or set image: to one that is` };
+  return {
+    ok: false,
+    message: `cannot get the image ${image} (${runtime.name} pull: ${pull.problem})`,
+    hint: `make the image available (${runtime.name} pull, load or import it), or set image: to one that is`,
+  };
 }
 
 /** Creates the volume when missing (or afresh, after a failed init); `created` says whether it is new. */
-export async function ensureVolume(runtime: ContainerRuntime, database: ResolvedDatabase, recreate: boolean, log: (lines: readonly string[]) => void): Promise<Ensured> {
+export async function ensureVolume(
+  runtime: ContainerRuntime,
+  database: ResolvedDatabase,
+  recreate: boolean,
+  log: (lines: readonly string[]) => void,
+): Promise<Ensured> {
   const exists = (await runCommand(runtime.program, ['volume', 'inspect', database.volumeName], { timeoutMs: 30_000 })).ok;
   if (exists && !recreate) return { ok: true, created: false };
   if (exists) {
@@ -67,7 +85,11 @@ export async function ensureVolume(runtime: ContainerRuntime, database: Resolved
     const removed = await runCommand(runtime.program, ['volume', 'rm', '--force', database.volumeName], { timeoutMs: 30_000 });
     if (!removed.ok) return { ok: false, message: `cannot remove volume ${database.volumeName}: ${removed.problem}` };
   }
-  const created = await runCommand(runtime.program, ['volume', 'create', '--label', `${PROJECT_LABEL}=${database.projectId}`, database.volumeName], { timeoutMs: 30_000 });
+  const created = await runCommand(
+    runtime.program,
+    ['volume', 'create', '--label', `${PROJECT_LABEL}=${database.projectId}`, database.volumeName],
+    { timeoutMs: 30_000 },
+  );
   if (!created.ok) return { ok: false, message: `cannot create volume ${database.volumeName}: ${created.problem}` };
   log([`devstack: created volume ${database.volumeName}`]);
   return { ok: true, created: true };
@@ -81,7 +103,9 @@ export async function removeContainer(runtime: ContainerRuntime, name: string, g
 
 /** Every container of this project, running or not (for `down` after the supervisor was killed). */
 export async function removeProjectContainers(runtime: ContainerRuntime, projectId: string): Promise<number> {
-  const listed = await runCommand(runtime.program, ['ps', '--all', '--quiet', '--filter', `label=${PROJECT_LABEL}=${projectId}`], { timeoutMs: 30_000 });
+  const listed = await runCommand(runtime.program, ['ps', '--all', '--quiet', '--filter', `label=${PROJECT_LABEL}=${projectId}`], {
+    timeoutMs: 30_000,
+  });
   const ids = listed.ok ? listed.stdout.split('\n').filter((id) => id.trim() !== '') : [];
   for (const id of ids) await removeContainer(runtime, id);
   return ids.length;

@@ -34,8 +34,14 @@ export async function prepareMysql(input: PrepareInput, binaries: MysqlBinaries)
     const userFlag = runAs === undefined ? [] : [`--user=${runAs.name}`];
     const initialised =
       binaries.installer !== undefined
-        ? await runCommand(binaries.installer, ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userFlag], { timeoutMs: 300_000 })
-        : await runCommand(binaries.server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...userFlag], { timeoutMs: 300_000 });
+        ? await runCommand(
+            binaries.installer,
+            ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userFlag],
+            { timeoutMs: 300_000 },
+          )
+        : await runCommand(binaries.server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...userFlag], {
+            timeoutMs: 300_000,
+          });
     log([...initialised.stdout.split('\n'), ...initialised.stderr.split('\n')].filter((line) => line.trim() !== ''));
     if (!initialised.ok) {
       rmSync(dataDir, { recursive: true, force: true });
@@ -72,7 +78,11 @@ function accountSql(database: ResolvedDatabase): string {
   return ['localhost', '127.0.0.1']
     .flatMap((host) => {
       const account = `${quote(database.user)}@${quote(host)}`;
-      return [`CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY ${password};`, `ALTER USER ${account} IDENTIFIED BY ${password};`, `GRANT ALL PRIVILEGES ON *.* TO ${account} WITH GRANT OPTION;`];
+      return [
+        `CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY ${password};`,
+        `ALTER USER ${account} IDENTIFIED BY ${password};`,
+        `GRANT ALL PRIVILEGES ON *.* TO ${account} WITH GRANT OPTION;`,
+      ];
     })
     .join('\n')
     .concat('\n');

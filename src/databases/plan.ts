@@ -21,7 +21,8 @@ export type DatabasePlan =
   | { readonly mode: 'native' | 'embedded'; readonly binaries: ServerBinaries | MysqlBinaries }
   | { readonly mode: 'container'; readonly runtime: ContainerRuntime; readonly image: string };
 
-export type PlanResult = { readonly ok: true; readonly plan: DatabasePlan } | { readonly ok: false; readonly tried: readonly string[]; readonly hint: string };
+export type PlanResult =
+  { readonly ok: true; readonly plan: DatabasePlan } | { readonly ok: false; readonly tried: readonly string[]; readonly hint: string };
 
 export async function planDatabase(service: ResolvedService, root: string, pathVariable: string | undefined): Promise<PlanResult> {
   const database = service.database!;
@@ -34,12 +35,22 @@ export async function planDatabase(service: ResolvedService, root: string, pathV
   return { ok: false, tried, hint: installHint(database.engine, database.modes) };
 }
 
-async function tryMode(mode: DatabaseMode, service: ResolvedService, root: string, pathVariable: string | undefined): Promise<Found<DatabasePlan>> {
+async function tryMode(
+  mode: DatabaseMode,
+  service: ResolvedService,
+  root: string,
+  pathVariable: string | undefined,
+): Promise<Found<DatabasePlan>> {
   const database = service.database!;
   switch (mode) {
     case 'native': {
       const { engine } = database;
-      const found = engine === 'postgres' ? await findNativePostgres(database.version, pathVariable) : engine === 'redis' ? await findNativeRedis(pathVariable) : await findNativeMysql(engine, pathVariable);
+      const found =
+        engine === 'postgres'
+          ? await findNativePostgres(database.version, pathVariable)
+          : engine === 'redis'
+            ? await findNativeRedis(pathVariable)
+            : await findNativeMysql(engine, pathVariable);
       return found.ok ? { ok: true, value: { mode: 'native', binaries: found.value } } : found;
     }
     case 'embedded': {

@@ -52,7 +52,18 @@ export async function preparePostgres(input: PrepareInput, binDir: string, versi
     type: 'argv',
     file: join(binDir, 'postgres'),
     // TCP on 127.0.0.1 only and no Unix socket: nothing in /var/run to own, nothing off the machine.
-    args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'logging_collector=off'],
+    args: [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'logging_collector=off',
+    ],
   };
   return { ok: true, value: { command, runAs, cwd: dataDir, env: { LC_ALL: 'C' } } };
 }

@@ -69,7 +69,11 @@ async function runInitScripts(input: ProvisionInput): Promise<Provisioned> {
   const { database, root, log } = input;
   const scripts = initScripts(database.init!);
   if (scripts === undefined) {
-    return { ok: false, message: `init: ${relative(root, database.init!)} does not exist`, hint: 'create the folder of init scripts, or remove init from the database' };
+    return {
+      ok: false,
+      message: `init: ${relative(root, database.init!)} does not exist`,
+      hint: 'create the folder of init scripts, or remove init from the database',
+    };
   }
   for (const script of scripts) {
     const name = relative(root, script);
@@ -80,7 +84,12 @@ async function runInitScripts(input: ProvisionInput): Promise<Provisioned> {
     }
     log([`devstack: init: running ${name}`]);
     const outcome = kind === 'sql' ? await runSqlScript(input, script) : await runInitCommand(input, script, kind);
-    if (!outcome.ok) return { ok: false, message: `init script ${name} failed: ${outcome.message}`, hint: 'fix the script; the database is created afresh and init runs again at the next up' };
+    if (!outcome.ok)
+      return {
+        ok: false,
+        message: `init script ${name} failed: ${outcome.message}`,
+        hint: 'fix the script; the database is created afresh and init runs again at the next up',
+      };
   }
   return { ok: true };
 }
@@ -102,17 +111,36 @@ async function runSqlScript({ database, port }: ProvisionInput, script: string):
   }
 }
 
-async function runInitCommand({ database, port, env, log }: ProvisionInput, script: string, kind: 'sh' | 'executable'): Promise<Provisioned> {
+async function runInitCommand(
+  { database, port, env, log }: ProvisionInput,
+  script: string,
+  kind: 'sh' | 'executable',
+): Promise<Provisioned> {
   const url = databaseUrl(database, port);
   const variables: Record<string, string> = { ...env, [CONVENTIONAL_URL_VARIABLE[database.engine]]: url };
   if (database.engine === 'postgres') {
-    Object.assign(variables, { PGHOST: LOCAL_HOST, PGPORT: String(port), PGUSER: database.user, PGPASSWORD: database.password ?? '', PGDATABASE: database.database ?? database.user });
+    Object.assign(variables, {
+      PGHOST: LOCAL_HOST,
+      PGPORT: String(port),
+      PGUSER: database.user,
+      PGPASSWORD: database.password ?? '',
+      PGDATABASE: database.database ?? database.user,
+    });
   } else if (database.engine !== 'redis') {
     // What the mysql/mariadb command-line clients read.
-    Object.assign(variables, { MYSQL_HOST: LOCAL_HOST, MYSQL_TCP_PORT: String(port), MYSQL_PWD: database.password ?? '', USER: database.user });
+    Object.assign(variables, {
+      MYSQL_HOST: LOCAL_HOST,
+      MYSQL_TCP_PORT: String(port),
+      MYSQL_PWD: database.password ?? '',
+      USER: database.user,
+    });
   }
   const [file, args] = kind === 'sh' ? ['/bin/sh', [script]] : [script, []];
   const result = await runCommand(file, args, { env: variables, timeoutMs: 10 * 60_000, cwd: dirname(script) });
-  log([...result.stdout.split('\n'), ...result.stderr.split('\n')].filter((line) => line.trim() !== '').map((line) => `${basename(script)}: ${line}`));
+  log(
+    [...result.stdout.split('\n'), ...result.stderr.split('\n')]
+      .filter((line) => line.trim() !== '')
+      .map((line) => `${basename(script)}: ${line}`),
+  );
   return result.ok ? { ok: true } : { ok: false, message: result.problem };
 }

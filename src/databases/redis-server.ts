@@ -21,5 +21,8 @@ export async function prepareRedis(input: PrepareInput, binDir: string): Promise
   const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${dataDir}`, 'appendonly yes', 'save 60 1', 'daemonize no', 'protected-mode yes'];
   if (database.password !== undefined) lines.push(`requirepass "${database.password.replace(/["\\]/g, '\\$&')}"`);
   writeFileSync(configFile, `${lines.join('\n')}\n`, { mode: 0o600 });
-  return { ok: true, value: { command: { type: 'argv', file: join(binDir, 'redis-server'), args: [configFile] }, runAs: undefined, env: {} } };
+  return {
+    ok: true,
+    value: { command: { type: 'argv', file: join(binDir, 'redis-server'), args: [configFile] }, runAs: undefined, env: {} },
+  };
 }

@@ -32,7 +32,8 @@ export function unreachableAncestor(path: string, user: RunAs): string | undefin
   for (let dir = dirname(path); ; dir = dirname(dir)) {
     if (existsSync(dir)) {
       const stat = statSync(dir);
-      const canEnter = stat.uid === user.uid ? (stat.mode & 0o100) !== 0 : stat.gid === user.gid ? (stat.mode & 0o010) !== 0 : (stat.mode & 0o001) !== 0;
+      const canEnter =
+        stat.uid === user.uid ? (stat.mode & 0o100) !== 0 : stat.gid === user.gid ? (stat.mode & 0o010) !== 0 : (stat.mode & 0o001) !== 0;
       if (!canEnter) return dir;
     }
     if (dirname(dir) === dir) return undefined;

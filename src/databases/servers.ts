@@ -56,7 +56,17 @@ async function prepareContainer(input: PrepareInput, plan: Extract<DatabasePlan,
   if (volume.created) writeStorageState(database.dataDir, { mode: 'container', initialized: database.init === undefined });
   const password = database.password ?? '';
   const env: Record<string, string> =
-    database.engine === 'postgres' ? { POSTGRES_PASSWORD: password } : database.engine === 'redis' ? {} : { MYSQL_ROOT_PASSWORD: password, MYSQL_PASSWORD: password };
-  return { ok: true, value: { command: { type: 'argv', file: runtime.program, args: containerRunArgs(database, input.name, plan.image, input.port) }, runAs: undefined, env } };
+    database.engine === 'postgres'
+      ? { POSTGRES_PASSWORD: password }
+      : database.engine === 'redis'
+        ? {}
+        : { MYSQL_ROOT_PASSWORD: password, MYSQL_PASSWORD: password };
+  return {
+    ok: true,
+    value: {
+      command: { type: 'argv', file: runtime.program, args: containerRunArgs(database, input.name, plan.image, input.port) },
+      runAs: undefined,
+      env,
+    },
+  };
 }
-

@@ -16,12 +16,18 @@ export interface SqlSession {
 const TIMEOUTS = { connectMs: 10_000 };
 
 /** Connects (to `name`, or the server's maintenance database), runs `use`, always disconnects. */
-export function withSqlSession<T>(database: ResolvedDatabase, port: number, name: string | undefined, use: (session: SqlSession) => Promise<T>): Promise<T> {
+export function withSqlSession<T>(
+  database: ResolvedDatabase,
+  port: number,
+  name: string | undefined,
+  use: (session: SqlSession) => Promise<T>,
+): Promise<T> {
   const login: SqlLogin = { target: `${LOCAL_HOST}:${port}`, user: database.user, password: database.password ?? '', database: name };
   if (database.engine === 'postgres') {
     return withPostgres(login, TIMEOUTS, (client, pg) =>
       use({
-        listDatabases: async () => new Set((await client.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((row) => row.datname)),
+        listDatabases: async () =>
+          new Set((await client.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((row) => row.datname)),
         createDatabase: async (created) => void (await client.query(`CREATE DATABASE ${pg.escapeIdentifier(created)}`)),
         // One simple-protocol query runs every statement of the text.
         runScript: async (text) => void (await client.query(text)),
@@ -30,7 +36,8 @@ export function withSqlSession<T>(database: ResolvedDatabase, port: number, name
   }
   return withMysql(login, TIMEOUTS, (connection, mysql) =>
     use({
-      listDatabases: async () => new Set(((await connection.query('SHOW DATABASES'))[0] as { Database: string }[]).map((row) => row.Database)),
+      listDatabases: async () =>
+        new Set(((await connection.query('SHOW DATABASES'))[0] as { Database: string }[]).map((row) => row.Database)),
       createDatabase: async (created) => void (await connection.query(`CREATE DATABASE ${mysql.escapeId(created)}`)),
       runScript: async (text) => void (await connection.query(text)),
     }),

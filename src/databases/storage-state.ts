@@ -37,7 +37,7 @@ export function writeStorageState(dataDir: string, state: StorageState): void {
 export function ensureDataRoot(dataRoot: string): void {
   mkdirSync(dataRoot, { recursive: true });
   const ignore = join(dirname(dataRoot), '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '# written by devstack: databases\' data\n*\n');
+  if (!existsSync(ignore)) writeFileSync(ignore, "# written by devstack: databases' data\n*\n");
 }
 
 export function removeStorageState(dataDir: string): void {

@@ -25,7 +25,9 @@ export function serverDataDir(database: ResolvedDatabase, runAs: RunAs | undefin
   if (runAs === undefined || unreachableAncestor(database.dataDir, runAs) === undefined) return database.dataDir;
   const fallback = fallbackDataDir(database);
   mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });
-  log([`devstack: ${dirname(database.dataDir)} is not reachable by user "${runAs.name}" (the server does not run as root): its data lives in ${fallback}`]);
+  log([
+    `devstack: ${dirname(database.dataDir)} is not reachable by user "${runAs.name}" (the server does not run as root): its data lives in ${fallback}`,
+  ]);
   return fallback;
 }
 

@@ -11,7 +11,9 @@ export function isSecretKey(key: string): boolean {
 
 /** `postgres://app:hunter2@db/x` → `postgres://app:****@db/x`. */
 export function maskUrlPassword(value: string): string {
-  return value.replace(URL_PASSWORD, (_match, before: string, password: string, at: string) => (password === '' ? `${before}${at}` : `${before}${MASK}${at}`));
+  return value.replace(URL_PASSWORD, (_match, before: string, password: string, at: string) =>
+    password === '' ? `${before}${at}` : `${before}${MASK}${at}`,
+  );
 }
 
 export function maskValue(key: string, value: string): string {

@@ -31,7 +31,8 @@ export async function planPorts(services: readonly ResolvedService[]): Promise<P
   const fixed = services.flatMap((service) => (typeof service.port === 'number' ? [service.port] : []));
   for (const service of services) {
     if (typeof service.port !== 'number') continue;
-    if (!(await isPortFree(service.port))) return { ok: false, service: service.name, port: service.port, holder: findPortHolder(service.port) };
+    if (!(await isPortFree(service.port)))
+      return { ok: false, service: service.name, port: service.port, holder: findPortHolder(service.port) };
     ports.set(service.name, service.port);
   }
   for (const service of services) {
@@ -59,7 +60,8 @@ export function findPortHolder(port: number): PortHolder | undefined {
       const fields = line.trim().split(/\s+/);
       const local = fields[1];
       if (local === undefined || fields[3] !== '0A') continue; // 0A: LISTEN
-      if (Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port && fields[9] !== undefined) inodes.add(`socket:[${fields[9]}]`);
+      if (Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port && fields[9] !== undefined)
+        inodes.add(`socket:[${fields[9]}]`);
     }
   }
   if (inodes.size === 0) return undefined;

@@ -26,7 +26,9 @@ export interface ResolvedEnv {
   readonly sources: Record<string, EnvSource>;
 }
 
-export type EnvResult = { readonly ok: true; readonly value: ResolvedEnv } | { readonly ok: false; readonly file: string; readonly line: number; readonly problem: string };
+export type EnvResult =
+  | { readonly ok: true; readonly value: ResolvedEnv }
+  | { readonly ok: false; readonly file: string; readonly line: number; readonly problem: string };
 
 export interface ServiceEnvInput {
   readonly processEnv: Readonly<Record<string, string>>;
@@ -66,7 +68,12 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
       if (file === undefined) continue;
       if (!file.ok) return { ok: false, file: path, line: file.line, problem: file.problem };
       const display = relative(root, path);
-      for (const [key, value] of Object.entries(file.values)) set(key, interpolate(value, (name) => env[name]), { type: 'file', path: display });
+      for (const [key, value] of Object.entries(file.values))
+        set(
+          key,
+          interpolate(value, (name) => env[name]),
+          { type: 'file', path: display },
+        );
     }
   }
 
@@ -74,7 +81,8 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
   for (const [key, value] of Object.entries(service.env)) set(key, interpolate(value, lookup), { type: 'config' });
 
   const ownPort = input.ports.get(service.name);
-  if (ownPort !== undefined) set('PORT', String(ownPort), { type: 'devstack', why: service.port === 'auto' ? 'port (auto: a free one at each up)' : 'port' });
+  if (ownPort !== undefined)
+    set('PORT', String(ownPort), { type: 'devstack', why: service.port === 'auto' ? 'port (auto: a free one at each up)' : 'port' });
   const byVariable = new Map<string, string[]>();
   for (const dependency of service.dependsOn) {
     const port = input.ports.get(dependency);
@@ -132,7 +140,8 @@ function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undef
 export function expandProbe(probe: ResolvedProbe, input: ServiceEnvInput, env: Readonly<Record<string, string>>): ResolvedProbe {
   const lookup = templateLookup(input, env);
   if (probe.type === 'http') return { ...probe, url: interpolate(probe.url, lookup) };
-  if (probe.type === 'tcp' || probe.type === 'postgres' || probe.type === 'redis' || probe.type === 'mysql') return { ...probe, target: interpolate(probe.target, lookup) };
+  if (probe.type === 'tcp' || probe.type === 'postgres' || probe.type === 'redis' || probe.type === 'mysql')
+    return { ...probe, target: interpolate(probe.target, lookup) };
   return probe;
 }
 

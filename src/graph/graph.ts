@@ -97,13 +97,21 @@ export function topologicalOrder(nodes: readonly GraphNode[]): string[] {
  * Runs `action` for each of `names` once everything among `names` that depends on it has finished:
  * reverse dependency order, independent names in parallel (how a stack is stopped).
  */
-export function inReverseDependencyOrder(nodes: readonly GraphNode[], names: readonly string[], action: (name: string) => Promise<void>): Promise<void> {
+export function inReverseDependencyOrder(
+  nodes: readonly GraphNode[],
+  names: readonly string[],
+  action: (name: string) => Promise<void>,
+): Promise<void> {
   const done = new Map<string, Promise<void>>();
   const run = (name: string): Promise<void> => {
     let promise = done.get(name);
     if (promise === undefined) {
       promise = (async () => {
-        await Promise.all(dependentsOf(nodes, name).filter((dependent) => names.includes(dependent)).map(run));
+        await Promise.all(
+          dependentsOf(nodes, name)
+            .filter((dependent) => names.includes(dependent))
+            .map(run),
+        );
         await action(name);
       })();
       done.set(name, promise);

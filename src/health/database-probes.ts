@@ -36,11 +36,23 @@ export interface SqlTimeouts {
   readonly queryMs?: number;
 }
 
-export async function withPostgres<T>(login: SqlLogin, timeouts: SqlTimeouts, use: (client: import('pg').Client, pg: typeof import('pg').default) => Promise<T>): Promise<T> {
+export async function withPostgres<T>(
+  login: SqlLogin,
+  timeouts: SqlTimeouts,
+  use: (client: import('pg').Client, pg: typeof import('pg').default) => Promise<T>,
+): Promise<T> {
   const { host, port } = splitTarget(login.target);
   const pg = await loadPg();
   const queryTimeout = timeouts.queryMs === undefined ? {} : { query_timeout: timeouts.queryMs };
-  const client = new pg.Client({ host, port, user: login.user, password: login.password, database: login.database ?? 'postgres', connectionTimeoutMillis: timeouts.connectMs, ...queryTimeout });
+  const client = new pg.Client({
+    host,
+    port,
+    user: login.user,
+    password: login.password,
+    database: login.database ?? 'postgres',
+    connectionTimeoutMillis: timeouts.connectMs,
+    ...queryTimeout,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -51,11 +63,23 @@ export async function withPostgres<T>(login: SqlLogin, timeouts: SqlTimeouts, us
 }
 
 /** The same for MySQL and MariaDB (several statements per query allowed, for init scripts). */
-export async function withMysql<T>(login: SqlLogin, timeouts: SqlTimeouts, use: (connection: mysql.Connection, driver: typeof mysql) => Promise<T>): Promise<T> {
+export async function withMysql<T>(
+  login: SqlLogin,
+  timeouts: SqlTimeouts,
+  use: (connection: mysql.Connection, driver: typeof mysql) => Promise<T>,
+): Promise<T> {
   const { host, port } = splitTarget(login.target);
   const driver = await loadMysql();
   const database = login.database === undefined ? {} : { database: login.database };
-  const connection = await driver.createConnection({ host, port, user: login.user, password: login.password, connectTimeout: timeouts.connectMs, multipleStatements: true, ...database });
+  const connection = await driver.createConnection({
+    host,
+    port,
+    user: login.user,
+    password: login.password,
+    connectTimeout: timeouts.connectMs,
+    multipleStatements: true,
+    ...database,
+  });
   connection.on('error', () => undefined);
   try {
     return await use(connection, driver);
@@ -87,7 +111,9 @@ export function describeDatabaseError(error: unknown): string {
 export function probeRedis(target: string, password: string | undefined, timeoutMs: number): Promise<ProbeResult> {
   const { host, port } = splitTarget(target);
   const commands = [...(password === undefined ? [] : [['AUTH', password]]), ['PING']];
-  const payload = commands.map((words) => `*${words.length}\r\n${words.map((word) => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`).join('');
+  const payload = commands
+    .map((words) => `*${words.length}\r\n${words.map((word) => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`)
+    .join('');
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: timeoutMs });
     let received = '';
@@ -102,10 +128,20 @@ export function probeRedis(target: string, password: string | undefined, timeout
       const error = replies.find((line) => line.startsWith('-'));
       // "-LOADING Redis is loading the dataset in memory" while it reads its dump: not ready yet.
       if (error !== undefined) done({ ok: false, message: `redis ${target}: ${error.slice(1)}` });
-      else if (replies.length >= commands.length) done(replies.at(-1) === '+PONG' ? { ok: true } : { ok: false, message: `redis ${target}: unexpected reply ${JSON.stringify(replies.at(-1))}` });
+      else if (replies.length >= commands.length)
+        done(
+          replies.at(-1) === '+PONG'
+            ? { ok: true }
+            : { ok: false, message: `redis ${target}: unexpected reply ${JSON.stringify(replies.at(-1))}` },
+        );
     });
     socket.once('timeout', () => done({ ok: false, message: `redis ${target}: no answer within ${timeoutMs} ms` }));
-    socket.once('error', (error: NodeJS.ErrnoException) => done({ ok: false, message: `redis ${target}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}` }));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done({
+        ok: false,
+        message: `redis ${target}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}`,
+      }),
+    );
     socket.once('close', () => done({ ok: false, message: `redis ${target}: connection closed` }));
   });
 }

@@ -65,7 +65,9 @@ async function probeHttp(probe: Extract<ResolvedProbe, { type: 'http' }>): Promi
       },
     );
     request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: `no answer within ${probe.timeoutMs} ms` })));
-    request.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, message: `GET ${probe.url}: ${describeNetworkError(error)}` }));
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ ok: false, message: `GET ${probe.url}: ${describeNetworkError(error)}` }),
+    );
     request.end();
   });
 }
@@ -81,18 +83,29 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeR
       socket.destroy();
       resolve({ ok: false, message: `tcp ${host}:${port}: no answer within ${timeoutMs} ms` });
     });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, message: `tcp ${host}:${port}: ${describeNetworkError(error)}` }));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ ok: false, message: `tcp ${host}:${port}: ${describeNetworkError(error)}` }),
+    );
   });
 }
 
 async function probeCommand(probe: Extract<ResolvedProbe, { type: 'command' }>, context: ProbeContext): Promise<ProbeResult> {
   const { command } = probe;
   const options = { cwd: context.cwd, env: withLocalBinPath(context.env, context.cwd), timeoutMs: probe.timeoutMs };
-  const result = await (command.type === 'shell' ? runProgram('/bin/sh', ['-c', command.script], options) : runProgram(command.file, command.args, options));
+  const result = await (command.type === 'shell'
+    ? runProgram('/bin/sh', ['-c', command.script], options)
+    : runProgram(command.file, command.args, options));
   if (result.exitCode === 0) return OK;
   const name = command.type === 'shell' ? command.script : command.file;
   if (result.timedOut) return { ok: false, message: `health command "${name}" did not finish within ${probe.timeoutMs} ms` };
   const stderr = lastLine(result.stderr);
-  const why = result.spawnError !== undefined ? (result.spawnError.code === 'ENOENT' ? 'was not found' : `could not run (${result.spawnError.message})`) : result.exitCode === undefined ? 'was killed' : `exited with code ${result.exitCode}`;
+  const why =
+    result.spawnError !== undefined
+      ? result.spawnError.code === 'ENOENT'
+        ? 'was not found'
+        : `could not run (${result.spawnError.message})`
+      : result.exitCode === undefined
+        ? 'was killed'
+        : `exited with code ${result.exitCode}`;
   return { ok: false, message: `health command "${name}" ${why}${stderr ? `: ${stderr}` : ''}` };
 }

@@ -25,7 +25,12 @@ export function createLogFileWriter(path: string): LogFileWriter {
     write(source, lines, time = new Date().toISOString()) {
       if (failure !== undefined || lines.length === 0) return undefined;
       const accepted = stream.write(formatLogLines(time, source, lines));
-      return accepted ? undefined : once(stream, 'drain').then(() => undefined, () => undefined);
+      return accepted
+        ? undefined
+        : once(stream, 'drain').then(
+            () => undefined,
+            () => undefined,
+          );
     },
     async close() {
       if (!stream.writableEnded) {

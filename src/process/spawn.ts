@@ -65,7 +65,10 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnResult> 
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
   };
-  const subprocess = command.type === 'shell' ? spawn('/bin/sh', ['-c', command.script], spawnOptions) : spawn(command.file, [...command.args], spawnOptions);
+  const subprocess =
+    command.type === 'shell'
+      ? spawn('/bin/sh', ['-c', command.script], spawnOptions)
+      : spawn(command.file, [...command.args], spawnOptions);
 
   const spawned = await new Promise<{ ok: true } | { ok: false; error: NodeJS.ErrnoException }>((resolve) => {
     subprocess.once('spawn', () => resolve({ ok: true }));

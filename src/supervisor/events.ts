@@ -39,8 +39,7 @@ export type StartOutcome =
   | { readonly type: 'aborted' };
 
 export type RestartOutcome =
-  | { readonly type: 'ready'; readonly readyInMs: number }
-  | { readonly type: 'failed'; readonly failure: StartFailure };
+  { readonly type: 'ready'; readonly readyInMs: number } | { readonly type: 'failed'; readonly failure: StartFailure };
 
 export interface ServiceSnapshot {
   readonly name: string;

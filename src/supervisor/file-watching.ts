@@ -53,7 +53,12 @@ export async function createFileWatching(options: FileWatchingOptions): Promise<
   // Loaded only for a stack that watches files: chokidar is ~4 MB of the long-lived supervisor's memory.
   const { createStackWatcher } = await import('../watch/stack-watcher.js');
   const watcher: StackWatcher = await createStackWatcher(
-    options.services.map((service) => ({ service: service.name, cwd: service.cwd, paths: service.watch!.paths, ignore: service.watch!.ignore })),
+    options.services.map((service) => ({
+      service: service.name,
+      cwd: service.cwd,
+      paths: service.watch!.paths,
+      ignore: service.watch!.ignore,
+    })),
     options.logsDir,
     (service, path) => {
       if (!paused.has(service)) debouncers.get(service)?.push({ path, at: Date.now() });

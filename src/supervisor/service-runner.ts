@@ -53,7 +53,8 @@ interface CurrentRun {
   killing: Promise<void> | undefined;
 }
 
-export type RunOutcome = { readonly type: 'ready' } | { readonly type: 'failed'; readonly failure: StartFailure } | { readonly type: 'aborted' };
+export type RunOutcome =
+  { readonly type: 'ready' } | { readonly type: 'failed'; readonly failure: StartFailure } | { readonly type: 'aborted' };
 
 export class ServiceRunner {
   readonly service: ResolvedService;
@@ -94,7 +95,13 @@ export class ServiceRunner {
 
   snapshot(): ServiceSnapshot {
     const { name } = this.service;
-    return snapshotOf({ name, state: this.#state, port: this.#context.ports.get(name), restarts: this.#restarts, mode: this.#lifecycle?.description });
+    return snapshotOf({
+      name,
+      state: this.#state,
+      port: this.#context.ports.get(name),
+      restarts: this.#restarts,
+      mode: this.#lifecycle?.description,
+    });
   }
 
   /** The current process's start and ready times, for restart-loop detection. */
@@ -177,7 +184,12 @@ export class ServiceRunner {
 
     const spawned = result.process;
     const spawnedAt = Date.now();
-    const ref: ProcessTreeRef = { pid: spawned.pid, pgid: spawned.pgid, startTime: spawned.startTime, markerEntries: markerEntries(marker) };
+    const ref: ProcessTreeRef = {
+      pid: spawned.pid,
+      pgid: spawned.pgid,
+      startTime: spawned.startTime,
+      markerEntries: markerEntries(marker),
+    };
     this.#writePidFile(spawned, spawnedAt);
     this.#output.note(`started pid ${spawned.pid}`);
     const abort = new AbortController();
@@ -234,7 +246,15 @@ export class ServiceRunner {
     const { logsDir, runId, ports } = this.#context;
     const { pid, pgid, startTime } = spawned;
     try {
-      writeServicePidFile(logsDir, { service: name, pid, pgid, startTime, runId, startedAt: new Date(spawnedAt).toISOString(), port: ports.get(name) });
+      writeServicePidFile(logsDir, {
+        service: name,
+        pid,
+        pgid,
+        startTime,
+        runId,
+        startedAt: new Date(spawnedAt).toISOString(),
+        port: ports.get(name),
+      });
     } catch (error) {
       // The process runs and is tracked in memory; only recovery after a supervisor crash loses
       // this service's file (the run-marker sweep of `down` still finds it).
@@ -282,13 +302,19 @@ export class ServiceRunner {
     const at = Date.now();
     this.#output.note(`pid ${run.ref.pid} ${describeExit(code, signal)}`);
     if (this.service.type === 'task' && before.type === 'starting') {
-      this.#apply(code === 0 ? { type: 'completed', at } : { type: 'fail', reason: 'task-failed', message: describeExit(code, signal), at });
+      this.#apply(
+        code === 0 ? { type: 'completed', at } : { type: 'fail', reason: 'task-failed', message: describeExit(code, signal), at },
+      );
     } else {
       this.#apply({ type: 'exit', code, signal, at });
     }
     if (run.killing !== undefined || this.#current !== run) return;
     // The leader exited on its own: whatever it left behind in its group or under its marker goes too.
-    await stopProcessTree(run.ref, { signal: this.service.stopSignal, timeoutMs: this.service.stopTimeoutMs, snapshot: this.#context.processes });
+    await stopProcessTree(run.ref, {
+      signal: this.service.stopSignal,
+      timeoutMs: this.service.stopTimeoutMs,
+      snapshot: this.#context.processes,
+    });
     await this.#lifecycle?.afterStop();
     removeServicePidFile(this.#context.logsDir, this.service.name);
     if (before.type === 'ready' && this.service.type === 'service') this.#afterCrash(code, at - before.startedAt);
@@ -325,7 +351,12 @@ export class ServiceRunner {
     this.#context.emit({ type: 'restarting', service: this.service.name, cause: { type: 'crash', attempt } });
     const outcome = await this.start(this.#context.shutdownSignal);
     if (outcome.type === 'ready') {
-      this.#context.emit({ type: 'restarted', service: this.service.name, cause: { type: 'crash', attempt }, readyInMs: Date.now() - startedAt });
+      this.#context.emit({
+        type: 'restarted',
+        service: this.service.name,
+        cause: { type: 'crash', attempt },
+        readyInMs: Date.now() - startedAt,
+      });
     } else if (outcome.type === 'failed') {
       this.#afterCrash(1, Date.now() - startedAt);
     }
@@ -342,8 +373,10 @@ export class ServiceRunner {
       const { stopSignal, stopTimeoutMs } = this.service;
       this.#output.note(`stopping (${stopSignal}, SIGKILL after ${formatMs(stopTimeoutMs)})`);
       const outcome = await stopProcessTree(run.ref, { signal: stopSignal, timeoutMs: stopTimeoutMs, snapshot: this.#context.processes });
-      if (outcome.escalated) this.#context.emit({ type: 'stop-escalated', service: this.service.name, signal: stopSignal, timeoutMs: stopTimeoutMs });
-      if (outcome.survivors.length > 0) this.#context.emit({ type: 'stop-incomplete', service: this.service.name, survivors: outcome.survivors });
+      if (outcome.escalated)
+        this.#context.emit({ type: 'stop-escalated', service: this.service.name, signal: stopSignal, timeoutMs: stopTimeoutMs });
+      if (outcome.survivors.length > 0)
+        this.#context.emit({ type: 'stop-incomplete', service: this.service.name, survivors: outcome.survivors });
       await settle(run.exitHandled, 1000);
       await settle(run.process.outputDone, 1000);
       await this.#lifecycle?.afterStop();

@@ -15,7 +15,15 @@
  */
 import { unreachable } from '../util/unreachable.js';
 
-export type FailureReason = 'spawn-failed' | 'exited-during-startup' | 'health-timeout' | 'crashed' | 'crash-loop' | 'task-failed' | 'dependency-failed' | 'init-failed';
+export type FailureReason =
+  | 'spawn-failed'
+  | 'exited-during-startup'
+  | 'health-timeout'
+  | 'crashed'
+  | 'crash-loop'
+  | 'task-failed'
+  | 'dependency-failed'
+  | 'init-failed';
 
 export type ServiceState =
   | { readonly type: 'pending' }
@@ -61,7 +69,13 @@ export function transition(state: ServiceState, event: ServiceEvent): ServiceSta
       return state.type === 'starting' ? { type: 'exited', at: event.at } : state;
     case 'backoff':
       return state.type === 'failed' || state.type === 'exited'
-        ? { type: 'backoff', attempt: event.attempt, delayMs: event.delayMs, until: event.until, message: state.type === 'failed' ? state.message : 'exited with code 0' }
+        ? {
+            type: 'backoff',
+            attempt: event.attempt,
+            delayMs: event.delayMs,
+            until: event.until,
+            message: state.type === 'failed' ? state.message : 'exited with code 0',
+          }
         : state;
     case 'stop':
       return onStop(state);

@@ -24,7 +24,12 @@ export function snapshotOf({ name, state, port, restarts, mode, now = Date.now()
     startedAt: running?.startedAt,
     readyAt: state.type === 'ready' ? state.readyAt : undefined,
     restarts,
-    message: state.type === 'failed' ? state.message : state.type === 'backoff' ? `${state.message}; restart ${state.attempt} in ${formatMs(Math.max(0, state.until - now))}` : undefined,
+    message:
+      state.type === 'failed'
+        ? state.message
+        : state.type === 'backoff'
+          ? `${state.message}; restart ${state.attempt} in ${formatMs(Math.max(0, state.until - now))}`
+          : undefined,
     mode,
   };
 }

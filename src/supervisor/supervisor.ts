@@ -9,7 +9,15 @@ import type { ResolvedConfig } from '../config/resolved.js';
 import { inReverseDependencyOrder, withDependents } from '../graph/graph.js';
 import { createProcessSnapshot } from '../process/proc-table.js';
 import { createDeferred } from '../util/deferred.js';
-import type { RestartCause, RestartOutcome, ServiceSnapshot, StartFailure, StartOutcome, SupervisorEvent, SupervisorListener } from './events.js';
+import type {
+  RestartCause,
+  RestartOutcome,
+  ServiceSnapshot,
+  StartFailure,
+  StartOutcome,
+  SupervisorEvent,
+  SupervisorListener,
+} from './events.js';
 import { databaseLifecycle } from '../databases/lifecycle.js';
 import type { DatabasePlan } from '../databases/plan.js';
 import { ServiceRunner } from './service-runner.js';
@@ -211,10 +219,13 @@ export class Supervisor {
     try {
       const runner = this.#runner(name);
       const dependents = runner.service.restartDependents
-        ? withDependents(this.config.services, [name]).filter((dependent) => dependent !== name && this.#selected.includes(dependent) && isActive(this.#runner(dependent).state))
+        ? withDependents(this.config.services, [name]).filter(
+            (dependent) => dependent !== name && this.#selected.includes(dependent) && isActive(this.#runner(dependent).state),
+          )
         : [];
       this.#emit({ type: 'restarting', service: name, cause });
-      for (const dependent of dependents) this.#emit({ type: 'restarting', service: dependent, cause: { type: 'dependency', service: name } });
+      for (const dependent of dependents)
+        this.#emit({ type: 'restarting', service: dependent, cause: { type: 'dependency', service: name } });
       await this.#stopInOrder(dependents);
       const outcome = await runner.restart();
       if (outcome.type === 'ready') {
@@ -225,7 +236,12 @@ export class Supervisor {
           if (failure === undefined) {
             for (const dependent of dependents) {
               this.#runner(dependent).countRestart();
-              this.#emit({ type: 'restarted', service: dependent, cause: { type: 'dependency', service: name }, readyInMs: Date.now() - started });
+              this.#emit({
+                type: 'restarted',
+                service: dependent,
+                cause: { type: 'dependency', service: name },
+                readyInMs: Date.now() - started,
+              });
             }
           }
         }

@@ -65,5 +65,10 @@ export function runProgram(file: string, args: readonly string[], options: RunPr
 
 /** The last non-empty line of a text, for one-line error messages. */
 export function lastLine(text: string): string | undefined {
-  return text.trim().split('\n').filter((line) => line.trim() !== '').pop()?.trim();
+  return text
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .pop()
+    ?.trim();
 }

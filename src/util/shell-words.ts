@@ -4,8 +4,7 @@
  * itself instead of a `sh` that does not forward them.
  */
 export type CommandLine =
-  | { readonly type: 'argv'; readonly file: string; readonly args: readonly string[] }
-  | { readonly type: 'shell'; readonly script: string };
+  { readonly type: 'argv'; readonly file: string; readonly args: readonly string[] } | { readonly type: 'shell'; readonly script: string };
 
 // Anything a shell would interpret: operators, redirections, expansions, quotes, globs, comments,
 // and `VAR=value cmd` prefixes (handled by `=` in the first word below).

@@ -32,13 +32,18 @@ export function isAlwaysIgnored(path: string, logsDir: string): boolean {
 
 /** A matcher for one service's own patterns. */
 export function createIgnoreMatcher(cwd: string, patterns: readonly string[]): (path: string) => boolean {
-  const matchers = patterns.map((pattern) => ({ regexp: globToRegExp(pattern.replace(/^\.\//, '').replace(/\/$/, '')), anySegment: !pattern.includes('/') }));
+  const matchers = patterns.map((pattern) => ({
+    regexp: globToRegExp(pattern.replace(/^\.\//, '').replace(/\/$/, '')),
+    anySegment: !pattern.includes('/'),
+  }));
   return (path) => {
     const fromCwd = isAbsolute(path) ? relative(cwd, path) : path;
     const posix = fromCwd.split(sep).join('/');
     const segments = posix.split('/');
     return matchers.some(({ regexp, anySegment }) =>
-      anySegment ? segments.some((segment) => regexp.test(segment)) : regexp.test(posix) || segments.some((_, i) => regexp.test(segments.slice(0, i + 1).join('/'))),
+      anySegment
+        ? segments.some((segment) => regexp.test(segment))
+        : regexp.test(posix) || segments.some((_, i) => regexp.test(segments.slice(0, i + 1).join('/'))),
     );
   };
 }

@@ -24,7 +24,8 @@ export function createRestartLoopDetector(threshold: number = LOOP_THRESHOLD): R
   let inARow = 0;
   return {
     isLoop(changedAt, run) {
-      const selfInflicted = run !== undefined && changedAt >= run.startedAt && (run.readyAt === undefined || changedAt <= run.readyAt + SELF_CHANGE_GRACE_MS);
+      const selfInflicted =
+        run !== undefined && changedAt >= run.startedAt && (run.readyAt === undefined || changedAt <= run.readyAt + SELF_CHANGE_GRACE_MS);
       inARow = selfInflicted ? inARow + 1 : 0;
       return inARow >= threshold;
     },

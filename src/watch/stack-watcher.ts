@@ -18,7 +18,11 @@ export interface StackWatcher {
   close(): Promise<void>;
 }
 
-export async function createStackWatcher(targets: readonly WatchTarget[], logsDir: string, onChange: (service: string, path: string) => void): Promise<StackWatcher> {
+export async function createStackWatcher(
+  targets: readonly WatchTarget[],
+  logsDir: string,
+  onChange: (service: string, path: string) => void,
+): Promise<StackWatcher> {
   const routes = targets.map((target) => ({ ...target, ignored: createIgnoreMatcher(target.cwd, target.ignore) }));
   const paths = [...new Set(routes.flatMap((route) => route.paths))];
   const watcher = chokidar.watch(paths, {

@@ -24,11 +24,31 @@ describe('user errors', () => {
       ['ps'],
       'error: services.config.ts: syntax error (line 2, column 1): Unexpected token, expected ","\nhint: fix the error in the config file and run again\n',
     ],
-    ['an unknown service name', VALID, ['up', 'ap'], 'error: unknown service "ap" — did you mean "api"?\nhint: services in services.config.ts: postgres, api\n'],
-    ['an unknown command', VALID, ['dwon'], 'error: unknown command "dwon" — did you mean "down"?\nhint: run "devstack --help" for the list of commands\n'],
+    [
+      'an unknown service name',
+      VALID,
+      ['up', 'ap'],
+      'error: unknown service "ap" — did you mean "api"?\nhint: services in services.config.ts: postgres, api\n',
+    ],
+    [
+      'an unknown command',
+      VALID,
+      ['dwon'],
+      'error: unknown command "dwon" — did you mean "down"?\nhint: run "devstack --help" for the list of commands\n',
+    ],
     ['an unknown option', VALID, ['up', '--detatch'], 'error: Unknown option "--detatch"\nhint: run "devstack up --help"\n'],
-    ['a bad line count', VALID, ['logs', '-n', 'ten'], 'error: -n/--lines: expected a whole number of lines, got "ten"\nhint: pass e.g. -n 100\n'],
-    ['restart without a running stack', VALID, ['restart', 'api'], 'error: no devstack supervisor is running for services.config.ts\nhint: start the stack with "devstack up"\n'],
+    [
+      'a bad line count',
+      VALID,
+      ['logs', '-n', 'ten'],
+      'error: -n/--lines: expected a whole number of lines, got "ten"\nhint: pass e.g. -n 100\n',
+    ],
+    [
+      'restart without a running stack',
+      VALID,
+      ['restart', 'api'],
+      'error: no devstack supervisor is running for services.config.ts\nhint: start the stack with "devstack up"\n',
+    ],
     [
       'a missing binary',
       "export default { services: { api: { command: 'no-such-binary --flag' } } };",
@@ -54,7 +74,9 @@ describe('user errors', () => {
     project.write('logs', 'a file where the logs folder should be');
     const result = await project.run(['up']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('error: cannot write to the logs folder logs (EEXIST)\nhint: make logs a writable folder, or set logsDir in the config to one\n');
+    expect(result.stderr).toBe(
+      'error: cannot write to the logs folder logs (EEXIST)\nhint: make logs a writable folder, or set logsDir in the config to one\n',
+    );
   });
 
   it('finds the config from a subfolder and honours -c', async () => {

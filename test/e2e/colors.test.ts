@@ -23,7 +23,9 @@ const ESC = '\u001b[';
 
 describe('colours', () => {
   it('colours each service prefix on a terminal, and not with --no-color or without a TTY', async () => {
-    project = createTempProject(`export default { services: { api: { command: '${fixture('forever.js')} api', health: { log: 'forever' } } } };`);
+    project = createTempProject(
+      `export default { services: { api: { command: '${fixture('forever.js')} api', health: { log: 'forever' } } } };`,
+    );
     const coloured = await inTerminal(project.dir, 'up --wait');
     expect(coloured).toContain(`${ESC}36mapi      |${ESC}39m forever pid=`); // first service: cyan
     expect(coloured).toContain(`${ESC}32mapi ready in`);

@@ -58,7 +58,10 @@ async function query(port: number, database: string, sql: string, password = 'po
 
 /** The last VISITS line the db-client fixture printed. */
 function visits(p: TempProject): string {
-  const line = p.read('logs/app.log').split('\n').findLast((text) => text.includes('VISITS'));
+  const line = p
+    .read('logs/app.log')
+    .split('\n')
+    .findLast((text) => text.includes('VISITS'));
   return line?.slice(line.indexOf('VISITS')) ?? '(no VISITS line)';
 }
 
@@ -73,7 +76,8 @@ async function down(p: TempProject): Promise<void> {
 }
 
 /** The db-client fixture as service `app`, depending on these databases, ready once it printed its counts. */
-const appOn = (...databases: string[]): string => `app: { command: '${fixture('db-client.js')}', dependsOn: ${JSON.stringify(databases)}, health: { log: 'VISITS' } }`;
+const appOn = (...databases: string[]): string =>
+  `app: { command: '${fixture('db-client.js')}', dependsOn: ${JSON.stringify(databases)}, health: { log: 'VISITS' } }`;
 const APP = appOn('db', 'cache');
 
 describe('native databases (Debian postgresql and redis-server)', () => {
@@ -98,7 +102,9 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     expect(rows.find((row) => row.name === 'db')?.mode).toMatch(/^native \d+/);
     expect(rows.find((row) => row.name === 'cache')?.mode).toMatch(/^native/);
     const port = await portOf(p, 'db');
-    const names = (await query(port, 'postgres', 'SELECT datname FROM pg_database ORDER BY datname')).map((row) => (row as { datname: string }).datname);
+    const names = (await query(port, 'postgres', 'SELECT datname FROM pg_database ORDER BY datname')).map(
+      (row) => (row as { datname: string }).datname,
+    );
     expect(names).toEqual(expect.arrayContaining(['app', 'identity', 'flight']));
     expect(p.read('logs/db.log')).toContain('init: ignoring db/init/README.md');
     expect(p.read('.devstack/.gitignore')).toContain('*\n'); // the data is never committed
@@ -131,7 +137,9 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid.pid}/status`, 'utf8'))![1]);
     if (process.getuid!() === 0) {
       expect(uid).not.toBe(0);
-      expect(p.read('logs/db.log')).toMatch(/is not reachable by user "\w+" \(the server does not run as root\): its data lives in \/var\/lib\/devstack\//);
+      expect(p.read('logs/db.log')).toMatch(
+        /is not reachable by user "\w+" \(the server does not run as root\): its data lives in \/var\/lib\/devstack\//,
+      );
       expect(p.read('logs/db.log')).not.toContain('Permission denied');
     }
     await down(p);
@@ -148,7 +156,9 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     await up(p);
     const refused = await p.run(['down', '--volumes']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe('error: down --volumes deletes the data of cache, and there is no terminal to confirm it\nhint: add --yes to confirm\n');
+    expect(refused.stderr).toBe(
+      'error: down --volumes deletes the data of cache, and there is no terminal to confirm it\nhint: add --yes to confirm\n',
+    );
     expect((await ps(p)).find((row) => row.name === 'cache')?.state).toBe('ready');
     await down(p);
     await up(p);
@@ -164,7 +174,9 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     p.write('init/02-bad.sql', 'INSERT INTO missing_table VALUES (1);\n');
     const failed = await p.run(['up', '-d'], { timeoutMs: 120_000 });
     expect(failed.code).toBe(1);
-    expect(failed.stderr.split('\n')[0]).toBe('error: service "db" failed to start: init script init/02-bad.sql failed: relation "missing_table" does not exist');
+    expect(failed.stderr.split('\n')[0]).toBe(
+      'error: service "db" failed to start: init script init/02-bad.sql failed: relation "missing_table" does not exist',
+    );
     expect(failed.stderr).toContain('hint: fix the script; the database is created afresh and init runs again at the next up');
     expect(failed.stdout).not.toContain('app started');
 
@@ -186,7 +198,9 @@ describe('native databases (Debian postgresql and redis-server)', () => {
       };`);
       const result = await p.run(['up', '-d']);
       expect(result.code).toBe(1);
-      expect(result.stderr.split('\n')[0]).toMatch(new RegExp(`^error: port ${port} of service "cache" is already in use by pid ${process.pid} \\(`));
+      expect(result.stderr.split('\n')[0]).toMatch(
+        new RegExp(`^error: port ${port} of service "cache" is already in use by pid ${process.pid} \\(`),
+      );
     } finally {
       server.close();
     }
@@ -199,8 +213,12 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     };`);
     const result = await p.run(['up', '-d']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: database "db" \(postgres\) cannot run here: native: no PostgreSQL version 99 server in \/usr\/lib\/postgresql\/\*\/bin \(found [\d, ]+\) or postgres \+ initdb on PATH\n/);
-    expect(result.stderr).toContain('hint: install PostgreSQL (apt-get install postgresql); or set optional: true on databases.db in services.config.ts to start without it\n');
+    expect(result.stderr).toMatch(
+      /^error: database "db" \(postgres\) cannot run here: native: no PostgreSQL version 99 server in \/usr\/lib\/postgresql\/\*\/bin \(found [\d, ]+\) or postgres \+ initdb on PATH\n/,
+    );
+    expect(result.stderr).toContain(
+      'hint: install PostgreSQL (apt-get install postgresql); or set optional: true on databases.db in services.config.ts to start without it\n',
+    );
     expect(result.stderr).not.toContain('    at ');
   });
 
@@ -243,7 +261,11 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     await up(p);
     expect(p.read('logs/migrate.log')).toContain('migrated');
     expect(visits(p)).toBe('VISITS postgres=1 redis=none'); // the service ran on the migrated table
-    const columns = await query(await portOf(p, 'db'), 'postgres', "SELECT column_name FROM information_schema.columns WHERE table_name = 'visits' ORDER BY ordinal_position");
+    const columns = await query(
+      await portOf(p, 'db'),
+      'postgres',
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'visits' ORDER BY ordinal_position",
+    );
     expect(columns).toEqual([{ column_name: 'id' }, { column_name: 'at' }, { column_name: 'note' }]);
   });
 });
@@ -286,8 +308,12 @@ describe('a data folder made by another PostgreSQL major version', () => {
     p.write('services.config.ts', p.read('services.config.ts').replace("mode: 'native'", "mode: 'embedded'"));
     const result = await p.run(['up', '-d'], { timeoutMs: 90_000 });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: service "db" failed to start: \S+\/\.devstack\/data\/db holds PostgreSQL \d+ data, but the server found \(embedded\) is PostgreSQL \d+\n/);
-    expect(result.stderr).toMatch(/\nhint: set version: '\d+' \(and mode\) to use the server that made it, or wipe it with "devstack down --volumes"\n/);
+    expect(result.stderr).toMatch(
+      /^error: service "db" failed to start: \S+\/\.devstack\/data\/db holds PostgreSQL \d+ data, but the server found \(embedded\) is PostgreSQL \d+\n/,
+    );
+    expect(result.stderr).toMatch(
+      /\nhint: set version: '\d+' \(and mode\) to use the server that made it, or wipe it with "devstack down --volumes"\n/,
+    );
   });
 });
 
@@ -330,7 +356,11 @@ describe('MySQL family (MariaDB from Debian, natively and in a container)', () =
 
 function containersOf(p: TempProject): string[] {
   const out = execFileSync('docker', ['ps', '--all', '--format', '{{.Names}}'], { encoding: 'utf8' });
-  const id = p.dir.split('/').pop()!.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const id = p.dir
+    .split('/')
+    .pop()!
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-');
   return out.split('\n').filter((name) => name.includes(id));
 }
 
@@ -372,8 +402,15 @@ describe('container databases (a real Docker engine, locally built images)', () 
     };`);
     const failed = await p.run(['up', '-d'], { timeoutMs: 90_000 });
     expect(failed.code).toBe(1);
-    expect(failed.stderr.split('\n')[0]).toMatch(/^error: database "cache" \(redis\) cannot run here: container: cannot get the image devstack-test\/missing:1 \(docker pull: .+\)$/);
-    p.write('services.config.ts', p.read('services.config.ts').replace("image: 'devstack-test/missing:1', port: 'auto' }", "image: 'devstack-test/redis:7', port: 'auto' }"));
+    expect(failed.stderr.split('\n')[0]).toMatch(
+      /^error: database "cache" \(redis\) cannot run here: container: cannot get the image devstack-test\/missing:1 \(docker pull: .+\)$/,
+    );
+    p.write(
+      'services.config.ts',
+      p
+        .read('services.config.ts')
+        .replace("image: 'devstack-test/missing:1', port: 'auto' }", "image: 'devstack-test/redis:7', port: 'auto' }"),
+    );
     await up(p);
     expect(visits(p)).toBe('VISITS postgres=none redis=1');
   });

@@ -18,12 +18,16 @@ function project(config: string): TempProject {
 
 /** The environment a service printed (print-env.js). */
 function printedEnv(p: TempProject, service: string): Record<string, string | null> {
-  const line = p.read(`logs/${service}.log`).split('\n').findLast((l) => l.includes(' ENV {')); // the log spans runs
+  const line = p
+    .read(`logs/${service}.log`)
+    .split('\n')
+    .findLast((l) => l.includes(' ENV {')); // the log spans runs
   if (!line) throw new Error(`${service} printed no ENV line:\n${p.read(`logs/${service}.log`)}`);
   return JSON.parse(line.slice(line.indexOf('ENV ') + 4)) as Record<string, string | null>;
 }
 
-const printEnv = (show: string, extra = ''): string => `{ command: '${fixture('print-env.js')}', env: { SHOW: '${show}' }, health: { log: 'ENV' }${extra} }`;
+const printEnv = (show: string, extra = ''): string =>
+  `{ command: '${fixture('print-env.js')}', env: { SHOW: '${show}' }, health: { log: 'ENV' }${extra} }`;
 
 describe('environment layers', () => {
   it('applies each layer in order, later wins', async () => {
@@ -35,7 +39,11 @@ describe('environment layers', () => {
       },
     };`);
     // Layer n sets L<n>..L9 to its own name, so L<n> shows the highest layer that set it.
-    const layer = (from: number, value: string): string => vars.slice(from, 10).map((name) => `${name}=${value}`).join('\n') + '\n';
+    const layer = (from: number, value: string): string =>
+      vars
+        .slice(from, 10)
+        .map((name) => `${name}=${value}`)
+        .join('\n') + '\n';
     p.write('.env', layer(1, 'root-env'));
     p.write('.env.local', layer(2, 'root-local'));
     p.write('.env.development', layer(3, 'root-mode'));
@@ -66,15 +74,29 @@ describe('environment layers', () => {
     const testMode = await p.run(['up', '-d', '--mode', 'test'], { env: { L0: 'process' } });
     expect(testMode.code, testMode.stderr).toBe(0);
     // No .env.development* files now: .env.test comes after .env.local at the root.
-    expect(printedEnv(p, 'api')).toMatchObject({ L2: 'root-local', L3: 'root-test', L4: 'root-local', L5: 'svc-env', L7: 'svc-local', L8: 'svc-local' });
+    expect(printedEnv(p, 'api')).toMatchObject({
+      L2: 'root-local',
+      L3: 'root-test',
+      L4: 'root-local',
+      L5: 'svc-env',
+      L7: 'svc-local',
+      L8: 'svc-local',
+    });
   });
 
   it('interpolates ${VAR} across layers, with defaults and escapes', async () => {
-    const p = project(`export default { services: { api: ${printEnv('HOST_URL,FROM_CONFIG,FALLBACK,LITERAL', `, env: { SHOW: 'HOST_URL,FROM_CONFIG,FALLBACK,LITERAL', FROM_CONFIG: '\${HOST_URL}/v1', FALLBACK: '\${NOPE:-dflt}' }`)} } };`);
+    const p = project(
+      `export default { services: { api: ${printEnv('HOST_URL,FROM_CONFIG,FALLBACK,LITERAL', `, env: { SHOW: 'HOST_URL,FROM_CONFIG,FALLBACK,LITERAL', FROM_CONFIG: '\${HOST_URL}/v1', FALLBACK: '\${NOPE:-dflt}' }`)} } };`,
+    );
     p.write('.env', 'DB_HOST=db.internal\nLITERAL=cost \\$5\n');
     p.write('.env.local', 'HOST_URL=http://${DB_HOST}:5432\n');
     expect((await p.run(['up', '-d'])).code).toBe(0);
-    expect(printedEnv(p, 'api')).toEqual({ HOST_URL: 'http://db.internal:5432', FROM_CONFIG: 'http://db.internal:5432/v1', FALLBACK: 'dflt', LITERAL: 'cost $5' });
+    expect(printedEnv(p, 'api')).toEqual({
+      HOST_URL: 'http://db.internal:5432',
+      FROM_CONFIG: 'http://db.internal:5432/v1',
+      FALLBACK: 'dflt',
+      LITERAL: 'cost $5',
+    });
   });
 
   it('reports a malformed .env line by file and line, without its content, before starting anything', async () => {
@@ -82,7 +104,9 @@ describe('environment layers', () => {
     p.write('.env', 'A=1\n# comment\nDB_PASSWORD hunter2\n');
     const up = await p.run(['up']);
     expect(up.code).toBe(1);
-    expect(up.stderr).toBe('error: .env:3: malformed line (expected KEY=value)\nhint: write KEY=value, quote values with spaces or # in them, and start comments with #\n');
+    expect(up.stderr).toBe(
+      'error: .env:3: malformed line (expected KEY=value)\nhint: write KEY=value, quote values with spaces or # in them, and start comments with #\n',
+    );
     expect(up.stdout).toBe('');
   });
 
@@ -127,7 +151,8 @@ describe('ports and service discovery', () => {
     const [upA, upB] = await Promise.all([a.run(['up', '-d']), b.run(['up', '-d'])]);
     expect(upA.code, upA.stderr).toBe(0);
     expect(upB.code, upB.stderr).toBe(0);
-    const portOf = async (p: TempProject): Promise<number> => (JSON.parse((await p.run(['ps', '--json'])).stdout) as { port: number }[])[0]!.port;
+    const portOf = async (p: TempProject): Promise<number> =>
+      (JSON.parse((await p.run(['ps', '--json'])).stdout) as { port: number }[])[0]!.port;
     const [portA, portB] = [await portOf(a), await portOf(b)];
     expect(portA).not.toBe(portB);
     expect((await fetch(`http://127.0.0.1:${portA}/health`)).status).toBe(200);
@@ -142,7 +167,9 @@ describe('ports and service discovery', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const taken = (holder.address() as { port: number }).port;
     try {
-      const p = project(`export default { services: { db: ${printEnv('A')}, api: { command: 'node x.js', port: ${taken}, dependsOn: ['db'] } } };`);
+      const p = project(
+        `export default { services: { db: ${printEnv('A')}, api: { command: 'node x.js', port: ${taken}, dependsOn: ['db'] } } };`,
+      );
       const up = await p.run(['up']);
       expect(up.code).toBe(1);
       const [message, hint] = up.stderr.trim().split('\n');
@@ -157,7 +184,9 @@ describe('ports and service discovery', () => {
 
 describe('devstack env', () => {
   it('shows values with their sources, masking secrets unless --reveal', async () => {
-    const p = project(`export default { services: { db: { command: 'x', port: 5432 }, api: { command: 'x', dependsOn: ['db'], env: { API_TOKEN: 'tok-123', LOG_LEVEL: 'debug' } } } };`);
+    const p = project(
+      `export default { services: { db: { command: 'x', port: 5432 }, api: { command: 'x', dependsOn: ['db'], env: { API_TOKEN: 'tok-123', LOG_LEVEL: 'debug' } } } };`,
+    );
     p.write('.env', 'DATABASE_URL=postgres://app:hunter2@127.0.0.1:5432/app\nDB_PASSWORD=hunter2\n');
     const shown = await p.run(['env', 'api']);
     expect(shown.code, shown.stderr).toBe(0);
@@ -170,7 +199,10 @@ describe('devstack env', () => {
     expect(shown.stdout).not.toContain('tok-123');
     expect(shown.stdout).toMatch(/^\(\+\d+ variables passed through from devstack's environment; --all shows them\)$/m);
 
-    const revealed = JSON.parse((await p.run(['env', 'api', '--json', '--reveal'])).stdout) as Record<string, { value: string; source: string }>;
+    const revealed = JSON.parse((await p.run(['env', 'api', '--json', '--reveal'])).stdout) as Record<
+      string,
+      { value: string; source: string }
+    >;
     expect(revealed.DB_PASSWORD).toEqual({ value: 'hunter2', source: '.env' });
     expect(revealed.API_TOKEN).toEqual({ value: 'tok-123', source: 'services.config.ts' });
   });
@@ -193,7 +225,8 @@ describe('profiles', () => {
         reports: ${printEnv('A', ", dependsOn: ['mailer'], profiles: ['reporting']")},
       },
     };`);
-    const names = async (): Promise<string[]> => (JSON.parse((await p.run(['ps', '--json'])).stdout) as { name: string }[]).map((row) => row.name);
+    const names = async (): Promise<string[]> =>
+      (JSON.parse((await p.run(['ps', '--json'])).stdout) as { name: string }[]).map((row) => row.name);
     expect((await p.run(['up', '-d'])).code).toBe(0);
     expect(await names()).toEqual(['api']);
     await p.run(['down']);

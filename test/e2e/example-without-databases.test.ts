@@ -13,7 +13,12 @@ import { BIN, freePort, REPO_ROOT } from '../helpers/project.js';
 import { isAlive, processesUnder } from '../helpers/processes.js';
 
 function devstack(dir: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -36,11 +41,18 @@ describe('example stack on a machine without databases', () => {
        export default { ...config, services, databases };\n`,
     );
     const hideDatabases = `mount -t tmpfs none /usr/lib/postgresql 2>/dev/null || true; exec env PATH=${bin} node ${BIN} up --wait`;
-    const up = spawnSync('unshare', ['--mount', 'sh', '-c', hideDatabases], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8', timeout: 180_000 });
+    const up = spawnSync('unshare', ['--mount', 'sh', '-c', hideDatabases], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     let pids: number[] = [];
     try {
       expect(up.status, up.stdout + up.stderr).toBe(0);
-      expect(up.stdout).toMatch(/redis skipped \(optional, and no way to run it here: native: no redis-server on PATH; container: no docker, no podman\)/);
+      expect(up.stdout).toMatch(
+        /redis skipped \(optional, and no way to run it here: native: no redis-server on PATH; container: no docker, no podman\)/,
+      );
       const ps = JSON.parse(devstack(dir, ['ps', '--json']).stdout) as { name: string; pid?: number; mode?: string }[];
       pids = ps.flatMap((row) => (row.pid === undefined ? [] : [row.pid]));
       expect(ps.find((row) => row.name === 'postgres')?.mode).toMatch(/^embedded \d+$/);

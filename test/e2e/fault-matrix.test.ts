@@ -13,7 +13,9 @@ afterEach(async () => {
 
 describe('fault matrix', () => {
   it('12: a 1M-line burst interrupted by a restart loses and tears no line', async () => {
-    project = createTempProject(`export default { services: { burst: { command: '${fixture('burst.js')}', health: { log: 'burst ready' }, stopTimeout: '20s' } } };`);
+    project = createTempProject(
+      `export default { services: { burst: { command: '${fixture('burst.js')}', health: { log: 'burst ready' }, stopTimeout: '20s' } } };`,
+    );
     expect((await project.run(['up', '-d'])).code).toBe(0);
     const log = project.path('logs/burst.log');
     await waitFor(() => readFileSync(log, 'utf8').length > 2_000_000, 'the burst to be under way');
@@ -82,7 +84,10 @@ const CORPUS: [string, string][] = [
   ['dependsOn a string', "export default { services: { db: { command: 'x' }, api: { command: 'x', dependsOn: 'db' } } };"],
   ['self dependency', "export default { services: { api: { command: 'x', dependsOn: ['api'] } } };"],
   ['cycle', "export default { services: { a: { command: 'x', dependsOn: ['b'] }, b: { command: 'y', dependsOn: ['a'] } } };"],
-  ['long cycle', "export default { services: { a: { command: 'x', dependsOn: ['c'] }, b: { command: 'y', dependsOn: ['a'] }, c: { command: 'z', dependsOn: ['b'] } } };"],
+  [
+    'long cycle',
+    "export default { services: { a: { command: 'x', dependsOn: ['c'] }, b: { command: 'y', dependsOn: ['a'] }, c: { command: 'z', dependsOn: ['b'] } } };",
+  ],
   ['bad health URL', "export default { services: { api: { command: 'x', health: 'localhost:3000' } } };"],
   ['health URL with spaces', "export default { services: { api: { command: 'x', health: 'http:// bad' } } };"],
   ['unknown health kind', "export default { services: { api: { command: 'x', health: { url: 'http://a' } } } };"],

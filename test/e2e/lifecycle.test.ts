@@ -12,7 +12,10 @@ afterEach(async () => {
 
 /** The `at=<ms>` timestamp a fixture printed on the line containing `marker`. */
 function timeOf(project: TempProject, service: string, marker: string): number {
-  const line = project.read(`logs/${service}.log`).split('\n').find((l) => l.includes(marker));
+  const line = project
+    .read(`logs/${service}.log`)
+    .split('\n')
+    .find((l) => l.includes(marker));
   const at = line && /at=(\d+)/.exec(line);
   if (!at) throw new Error(`no "${marker}" line in ${service}.log:\n${project.read(`logs/${service}.log`)}`);
   return Number(at[1]);
@@ -92,7 +95,9 @@ describe('devstack up', () => {
     const result = await project.run(['up', '-d']);
     expect(result.code).toBe(1);
     expect(result.stderr.split('\n')[0]).toMatch(
-      new RegExp(`^error: service "mute" failed to start: not ready after 1\\.\\d s: GET http://127\\.0\\.0\\.1:${port}/health: connection refused$`),
+      new RegExp(
+        `^error: service "mute" failed to start: not ready after 1\\.\\d s: GET http://127\\.0\\.0\\.1:${port}/health: connection refused$`,
+      ),
     );
     expect(result.stderr).toContain('forever pid=');
   });
@@ -153,7 +158,12 @@ describe('detached stack from other terminals', () => {
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/devstack: 2 service\(s\) ready \(supervisor pid \d+\)/);
 
-    const before = JSON.parse((await project.run(['ps', '--json'])).stdout) as { name: string; pid: number; state: string; restarts: number }[];
+    const before = JSON.parse((await project.run(['ps', '--json'])).stdout) as {
+      name: string;
+      pid: number;
+      state: string;
+      restarts: number;
+    }[];
     expect(before.map((row) => row.state)).toEqual(['ready', 'ready']);
     const oldPid = before[1]!.pid;
     expect(project.read('logs/api.pid')).toContain(`"pid":${oldPid}`);

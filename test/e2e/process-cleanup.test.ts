@@ -90,7 +90,15 @@ describe('devstack down', () => {
       await waitFor(() => bystander.pid !== undefined && isAlive(bystander.pid), 'the bystander to start');
       project.write(
         'logs/api.pid',
-        JSON.stringify({ service: 'api', pid: bystander.pid, pgid: bystander.pid, startTime: 1, runId: 'old-run', startedAt: new Date().toISOString(), port: null }),
+        JSON.stringify({
+          service: 'api',
+          pid: bystander.pid,
+          pgid: bystander.pid,
+          startTime: 1,
+          runId: 'old-run',
+          startedAt: new Date().toISOString(),
+          port: null,
+        }),
       );
       const down = await project.run(['down']);
       expect(down.code).toBe(0);
@@ -136,7 +144,10 @@ describe('devstack down', () => {
     expect((await project.run(['down'])).code).toBe(0);
     // Timed from the supervisor's own log, not the CLI's wall clock (which includes its start-up).
     const at = (service: string, state: string): number => {
-      const line = project!.read('logs/devstack.log').split('\n').find((l) => l.includes(`"service":"${service}"`) && l.includes(`"state":"${state}"`));
+      const line = project!
+        .read('logs/devstack.log')
+        .split('\n')
+        .find((l) => l.includes(`"service":"${service}"`) && l.includes(`"state":"${state}"`));
       return Date.parse(JSON.parse(line!).timestamp);
     };
     const stoppedAt = (service: string): number => at(service, 'stopped');

@@ -50,7 +50,9 @@ describe('hot restart on file change', () => {
     await waitFor(() => /api restarted \(src\/server\.js changed\) — ready in \d+ ms/.test(up.output()), 'the restart line');
     // One line for the whole restart: no "stopped", "started" or "ready" lines in between.
     const afterReady = up.output().slice(up.output().indexOf('api ready')).split('\n').slice(1);
-    expect(afterReady.filter((line) => line.startsWith('devstack |'))).toEqual([expect.stringMatching(/^devstack \| api restarted \(src\/server\.js changed\)/)]);
+    expect(afterReady.filter((line) => line.startsWith('devstack |'))).toEqual([
+      expect.stringMatching(/^devstack \| api restarted \(src\/server\.js changed\)/),
+    ]);
     const after = await row(project, 'api');
     expect(after.pid).not.toBe(before.pid);
     expect(after.state).toBe('ready');
@@ -86,11 +88,17 @@ describe('hot restart on file change', () => {
   });
 
   it('restarts dependents after the service is ready again when restartDependents is set', async () => {
-    project = watchedProject(', restartDependents: true', `web: { command: '${fixture('forever.js')} web', dependsOn: ['api'] }, other: { command: '${fixture('forever.js')} other' },`);
+    project = watchedProject(
+      ', restartDependents: true',
+      `web: { command: '${fixture('forever.js')} web', dependsOn: ['api'] }, other: { command: '${fixture('forever.js')} other' },`,
+    );
     expect((await project.run(['up', '-d'])).code).toBe(0);
     const before = await ps(project);
     appendFileSync(project.path('src/server.js'), '// edited\n');
-    await waitFor(async () => (await row(project!, 'web')).restarts === 1 && (await row(project!, 'web')).state === 'ready', 'web to be restarted');
+    await waitFor(
+      async () => (await row(project!, 'web')).restarts === 1 && (await row(project!, 'web')).state === 'ready',
+      'web to be restarted',
+    );
     const after = await ps(project);
     const pid = (rows: Row[], name: string): number | undefined => rows.find((r) => r.name === name)!.pid;
     expect(pid(after, 'api')).not.toBe(pid(before, 'api'));
@@ -142,12 +150,16 @@ describe('crash recovery', () => {
     await waitFor(async () => (await row(project!, 'flaky')).state === 'failed', 'devstack to give up', 10_000);
     const flaky = await row(project, 'flaky');
     expect(flaky.restarts).toBe(2);
-    expect(flaky.message).toBe('crash loop: 2 restarts in a row did not last a minute (last: exited with code 3); not restarting (maxRestarts 2)');
+    expect(flaky.message).toBe(
+      'crash loop: 2 restarts in a row did not last a minute (last: exited with code 3); not restarting (maxRestarts 2)',
+    );
     expect((await row(project, 'steady')).state).toBe('ready');
   });
 
   it('brings a crashed service back and reports it', async () => {
-    project = createTempProject(`export default { services: { once: { command: 'sh -c "test -f crashed && exec node ${FIXTURES}/forever.js || { touch crashed; sleep 0.3; exit 1; }"' } } };`);
+    project = createTempProject(
+      `export default { services: { once: { command: 'sh -c "test -f crashed && exec node ${FIXTURES}/forever.js || { touch crashed; sleep 0.3; exit 1; }"' } } };`,
+    );
     const up = project.start(['up']);
     await waitFor(() => /once restarted after a crash \(attempt 1\) — ready in \d+ ms/.test(up.output()), 'the crash restart');
     expect((await row(project, 'once')).state).toBe('ready');
@@ -184,13 +196,17 @@ describe('one-shot tasks', () => {
     };`);
     const up = await project.run(['up']);
     expect(up.code).toBe(1);
-    expect(up.stderr).toBe('error: service "migrate" failed to start: exited with code 2\nlast 2 log lines of "migrate":\n  applying 001\n  relation users already exists\n');
+    expect(up.stderr).toBe(
+      'error: service "migrate" failed to start: exited with code 2\nlast 2 log lines of "migrate":\n  applying 001\n  relation users already exists\n',
+    );
     expect(up.stdout).not.toContain('api started');
   });
 
   it('rejects a health check or restart policy on a task', async () => {
     project = createTempProject("export default { services: { migrate: { type: 'task', command: 'x', health: { log: 'done' } } } };");
     const result = await project.run(['up']);
-    expect(result.stderr).toBe('error: services.config.ts: services.migrate.health: a task is done when it exits with code 0; it has no health check\nhint: remove health, or make it a service\n');
+    expect(result.stderr).toBe(
+      'error: services.config.ts: services.migrate.health: a task is done when it exits with code 0; it has no health check\nhint: remove health, or make it a service\n',
+    );
   });
 });

@@ -7,19 +7,28 @@ import { isDevstackError } from '../../src/errors.js';
 
 const names = fc.constantFrom('api', 'db', 'web', 'auth-service', 'a.b', '', 'bad name', 'devstack', '__proto__', 'constructor');
 const anyValue = fc.oneof(fc.anything(), fc.constantFrom(undefined, null, '', 0, -1, 70000, 'auto', 'SIGTERM', '2s', [], {}));
-const field = <T>(values: fc.Arbitrary<T>): fc.Arbitrary<T | unknown> => fc.oneof({ weight: 3, arbitrary: values }, { weight: 1, arbitrary: anyValue });
+const field = <T>(values: fc.Arbitrary<T>): fc.Arbitrary<T | unknown> =>
+  fc.oneof({ weight: 3, arbitrary: values }, { weight: 1, arbitrary: anyValue });
 
 const service = fc.record(
   {
     command: field(fc.oneof(fc.string(), fc.array(fc.string()))),
     cwd: field(fc.string()),
-    env: field(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant('${port}'), fc.constant('${services.db.url}')))),
+    env: field(
+      fc.dictionary(
+        fc.string(),
+        fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant('${port}'), fc.constant('${services.db.url}')),
+      ),
+    ),
     port: field(fc.oneof(fc.integer({ min: -5, max: 70000 }), fc.constant('auto'))),
     health: field(
       fc.oneof(
         fc.webUrl(),
         fc.constant('http://127.0.0.1:${port}/health'),
-        fc.record({ http: fc.string(), expectStatus: fc.array(fc.oneof(fc.integer(), fc.constantFrom('2xx', '9xx'))) }, { requiredKeys: ['http'] }),
+        fc.record(
+          { http: fc.string(), expectStatus: fc.array(fc.oneof(fc.integer(), fc.constantFrom('2xx', '9xx'))) },
+          { requiredKeys: ['http'] },
+        ),
         fc.record({ tcp: fc.oneof(fc.integer(), fc.string()) }),
         fc.record({ log: fc.string() }),
         fc.record({ command: fc.string(), interval: fc.oneof(fc.integer(), fc.string()) }, { requiredKeys: ['command'] }),
@@ -38,7 +47,13 @@ const service = fc.record(
 );
 
 const config = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ services: fc.dictionary(names, service, { maxKeys: 5 }), logsDir: field(fc.string()) }, { requiredKeys: ['services'] }) },
+  {
+    weight: 5,
+    arbitrary: fc.record(
+      { services: fc.dictionary(names, service, { maxKeys: 5 }), logsDir: field(fc.string()) },
+      { requiredKeys: ['services'] },
+    ),
+  },
   { weight: 1, arbitrary: anyValue },
 );
 

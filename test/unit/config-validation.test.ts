@@ -30,15 +30,47 @@ describe('config validation messages', () => {
       { services: { postgres: service(), 'user-service': service({ dependsOn: ['postgress'] }) } },
       'services.config.ts: services.user-service.dependsOn[0]: unknown service "postgress" — did you mean "postgres"?',
     ],
-    ['misspelt field', { services: { api: service({ dependOn: [] }) } }, 'services.config.ts: services.api: unknown field "dependOn" — did you mean "dependsOn"?'],
+    [
+      'misspelt field',
+      { services: { api: service({ dependOn: [] }) } },
+      'services.config.ts: services.api: unknown field "dependOn" — did you mean "dependsOn"?',
+    ],
     ['misspelt top-level field', { servics: {} }, 'services.config.ts: unknown field "servics" — did you mean "services"?'],
-    ['missing command', { services: { api: {} } }, 'services.config.ts: services.api.command: expected a non-empty command string or argv array, got nothing'],
-    ['empty command', { services: { api: { command: '  ' } } }, 'services.config.ts: services.api.command: expected a non-empty command string or argv array, got "  "'],
-    ['empty argv', { services: { api: { command: [] } } }, 'services.config.ts: services.api.command: expected a non-empty command string or argv array, got an empty array'],
-    ['port out of range', { services: { api: service({ port: 70000 }) } }, 'services.config.ts: services.api.port: expected an integer port from 1 to 65535, got 70000'],
-    ['port as string', { services: { api: service({ port: '3000' }) } }, "services.config.ts: services.api.port: expected a port number from 1 to 65535 or 'auto', got \"3000\""],
-    ['fractional port', { services: { api: service({ port: 80.5 }) } }, "services.config.ts: services.api.port: expected a port number from 1 to 65535 or 'auto', got 80.5"],
-    ['tcp port out of range', { services: { api: service({ health: { tcp: 0 } }) } }, 'services.config.ts: services.api.health.tcp: expected an integer port from 1 to 65535, got 0'],
+    [
+      'missing command',
+      { services: { api: {} } },
+      'services.config.ts: services.api.command: expected a non-empty command string or argv array, got nothing',
+    ],
+    [
+      'empty command',
+      { services: { api: { command: '  ' } } },
+      'services.config.ts: services.api.command: expected a non-empty command string or argv array, got "  "',
+    ],
+    [
+      'empty argv',
+      { services: { api: { command: [] } } },
+      'services.config.ts: services.api.command: expected a non-empty command string or argv array, got an empty array',
+    ],
+    [
+      'port out of range',
+      { services: { api: service({ port: 70000 }) } },
+      'services.config.ts: services.api.port: expected an integer port from 1 to 65535, got 70000',
+    ],
+    [
+      'port as string',
+      { services: { api: service({ port: '3000' }) } },
+      'services.config.ts: services.api.port: expected a port number from 1 to 65535 or \'auto\', got "3000"',
+    ],
+    [
+      'fractional port',
+      { services: { api: service({ port: 80.5 }) } },
+      "services.config.ts: services.api.port: expected a port number from 1 to 65535 or 'auto', got 80.5",
+    ],
+    [
+      'tcp port out of range',
+      { services: { api: service({ health: { tcp: 0 } }) } },
+      'services.config.ts: services.api.health.tcp: expected an integer port from 1 to 65535, got 0',
+    ],
     [
       'unknown service in a template',
       { services: { 'auth-service': service({ port: 1 }), api: service({ env: { AUTH: '${services.auth-servce.url}/v1' } }) } },
@@ -59,26 +91,98 @@ describe('config validation messages', () => {
       { services: { worker: service(), api: service({ env: { W: '${services.worker.url}' } }) } },
       'services.config.ts: services.api.env.W: ${services.worker.url} needs a port, but service "worker" has none',
     ],
-    ['malformed template', { services: { api: service({ env: { X: '${not valid}' } }) } }, 'services.config.ts: services.api.env.X: expected ${port}, ${services.<name>.url} or ${VARIABLE}, got ${not valid}'],
-    ['bad profile name', { services: { api: service({ profiles: ['a b'] }) } }, 'services.config.ts: services.api.profiles[0]: expected a profile name, got "a b"'],
-    ['bad signal', { services: { api: service({ stopSignal: 'SIGFOO' }) } }, "services.config.ts: services.api.stopSignal: expected a signal name such as 'SIGTERM' or 'SIGINT', got \"SIGFOO\""],
-    ['bad duration', { services: { api: service({ stopTimeout: '2 days' }) } }, "services.config.ts: services.api.stopTimeout: expected a duration such as 500, '500ms', '2s' or '1m', got \"2 days\""],
-    ['bad health URL', { services: { api: service({ health: 'ftp://x' }) } }, 'services.config.ts: services.api.health: expected an http:// or https:// URL, got "ftp://x"'],
-    ['health kind typo', { services: { api: service({ health: { htp: 'http://a' } }) } }, 'services.config.ts: services.api.health: unknown field "htp" — did you mean "http"?'],
-    ['health wrong type inside', { services: { api: service({ health: { http: 123 } }) } }, 'services.config.ts: services.api.health.http: expected a string, got 123'],
-    ['health timing typo', { services: { api: service({ health: { tcp: 80, intervl: 5 } }) } }, 'services.config.ts: services.api.health: unknown field "intervl" — did you mean "interval"?'],
-    ['health not an object', { services: { api: service({ health: 5 }) } }, 'services.config.ts: services.api.health: expected a URL or an object with one of "http", "tcp", "log", "command", got 5'],
-    ['invalid log pattern', { services: { api: service({ health: { log: '(' } }) } }, 'services.config.ts: services.api.health.log: expected a valid regular expression, got "("'],
-    ['bad status class', { services: { api: service({ health: { http: 'http://a/', expectStatus: ['6xx'] } }) } }, "services.config.ts: services.api.health.expectStatus[0]: expected a status code (100-599) or a class such as '2xx', got \"6xx\""],
-    ['env value object', { services: { api: service({ env: { A: {} } }) } }, 'services.config.ts: services.api.env.A: expected a string, number or boolean, got an object'],
-    ['watch wrong type', { services: { api: service({ watch: 'yes' }) } }, 'services.config.ts: services.api.watch: expected true, a list of paths, or { paths, ignore, debounceMs }, got "yes"'],
+    [
+      'malformed template',
+      { services: { api: service({ env: { X: '${not valid}' } }) } },
+      'services.config.ts: services.api.env.X: expected ${port}, ${services.<name>.url} or ${VARIABLE}, got ${not valid}',
+    ],
+    [
+      'bad profile name',
+      { services: { api: service({ profiles: ['a b'] }) } },
+      'services.config.ts: services.api.profiles[0]: expected a profile name, got "a b"',
+    ],
+    [
+      'bad signal',
+      { services: { api: service({ stopSignal: 'SIGFOO' }) } },
+      "services.config.ts: services.api.stopSignal: expected a signal name such as 'SIGTERM' or 'SIGINT', got \"SIGFOO\"",
+    ],
+    [
+      'bad duration',
+      { services: { api: service({ stopTimeout: '2 days' }) } },
+      "services.config.ts: services.api.stopTimeout: expected a duration such as 500, '500ms', '2s' or '1m', got \"2 days\"",
+    ],
+    [
+      'bad health URL',
+      { services: { api: service({ health: 'ftp://x' }) } },
+      'services.config.ts: services.api.health: expected an http:// or https:// URL, got "ftp://x"',
+    ],
+    [
+      'health kind typo',
+      { services: { api: service({ health: { htp: 'http://a' } }) } },
+      'services.config.ts: services.api.health: unknown field "htp" — did you mean "http"?',
+    ],
+    [
+      'health wrong type inside',
+      { services: { api: service({ health: { http: 123 } }) } },
+      'services.config.ts: services.api.health.http: expected a string, got 123',
+    ],
+    [
+      'health timing typo',
+      { services: { api: service({ health: { tcp: 80, intervl: 5 } }) } },
+      'services.config.ts: services.api.health: unknown field "intervl" — did you mean "interval"?',
+    ],
+    [
+      'health not an object',
+      { services: { api: service({ health: 5 }) } },
+      'services.config.ts: services.api.health: expected a URL or an object with one of "http", "tcp", "log", "command", got 5',
+    ],
+    [
+      'invalid log pattern',
+      { services: { api: service({ health: { log: '(' } }) } },
+      'services.config.ts: services.api.health.log: expected a valid regular expression, got "("',
+    ],
+    [
+      'bad status class',
+      { services: { api: service({ health: { http: 'http://a/', expectStatus: ['6xx'] } }) } },
+      'services.config.ts: services.api.health.expectStatus[0]: expected a status code (100-599) or a class such as \'2xx\', got "6xx"',
+    ],
+    [
+      'env value object',
+      { services: { api: service({ env: { A: {} } }) } },
+      'services.config.ts: services.api.env.A: expected a string, number or boolean, got an object',
+    ],
+    [
+      'watch wrong type',
+      { services: { api: service({ watch: 'yes' }) } },
+      'services.config.ts: services.api.watch: expected true, a list of paths, or { paths, ignore, debounceMs }, got "yes"',
+    ],
     ['not an object', 42, 'services.config.ts: config: expected an object: export default defineConfig({ services: { … } }), got 42'],
     ['no services', { services: {} }, 'services.config.ts: services: expected at least one service, got an empty object'],
-    ['self dependency', { services: { api: service({ dependsOn: ['api'] }) } }, 'services.config.ts: services.api.dependsOn[0]: service "api" cannot depend on itself'],
-    ['duplicate dependency', { services: { a: service(), api: service({ dependsOn: ['a', 'a'] }) } }, 'services.config.ts: services.api.dependsOn[1]: "a" is listed twice'],
-    ['duplicate port', { services: { a: service({ port: 80 }), b: service({ port: 80 }) } }, 'services.config.ts: services.b.port: port 80 is already used by service "a"'],
-    ['bad service name', { services: { 'my service': service() } }, 'services.config.ts: services.my service: expected a service name of letters, digits, ".", "_" or "-", got "my service"'],
-    ['reserved name', { services: { devstack: service() } }, 'services.config.ts: services.devstack: "devstack" is reserved for devstack\'s own log'],
+    [
+      'self dependency',
+      { services: { api: service({ dependsOn: ['api'] }) } },
+      'services.config.ts: services.api.dependsOn[0]: service "api" cannot depend on itself',
+    ],
+    [
+      'duplicate dependency',
+      { services: { a: service(), api: service({ dependsOn: ['a', 'a'] }) } },
+      'services.config.ts: services.api.dependsOn[1]: "a" is listed twice',
+    ],
+    [
+      'duplicate port',
+      { services: { a: service({ port: 80 }), b: service({ port: 80 }) } },
+      'services.config.ts: services.b.port: port 80 is already used by service "a"',
+    ],
+    [
+      'bad service name',
+      { services: { 'my service': service() } },
+      'services.config.ts: services.my service: expected a service name of letters, digits, ".", "_" or "-", got "my service"',
+    ],
+    [
+      'reserved name',
+      { services: { devstack: service() } },
+      'services.config.ts: services.devstack: "devstack" is reserved for devstack\'s own log',
+    ],
     [
       'cycle spelled out',
       { services: { a: service({ dependsOn: ['b'] }), b: service({ dependsOn: ['c'] }), c: service({ dependsOn: ['a'] }) } },
@@ -94,18 +198,32 @@ describe('config validation messages', () => {
         logsDir: 'var/logs',
         services: {
           db: { command: ['postgres', '-D', 'data'], health: { command: 'pg_isready', interval: '1s' }, stopSignal: 'SIGINT' },
-          api: service({ port: 3000, health: 'http://127.0.0.1:${port}/health', dependsOn: ['db'], env: { A: 1, B: true, C: 'x' }, stopTimeout: '2s', watch: true }),
+          api: service({
+            port: 3000,
+            health: 'http://127.0.0.1:${port}/health',
+            dependsOn: ['db'],
+            env: { A: 1, B: true, C: 'x' },
+            stopTimeout: '2s',
+            watch: true,
+          }),
           web: service({ health: { http: 'http://127.0.0.1:3001/', expectStatus: ['2xx', 401], readyTimeout: 30000 }, watch: ['src'] }),
           worker: service({ health: { log: /ready/ }, watch: { paths: ['src'], ignore: ['*.tmp'], debounceMs: 50 } }),
           tcp: service({ health: { tcp: 'localhost:6379', startPeriod: '500ms' } }),
-          auto: service({ port: 'auto', profiles: ['extra'], health: { tcp: '127.0.0.1:${port}' }, env: { DB: '${services.db.host}', U: '${services.api.url}/x', V: '${HOME:-/root}' } }),
+          auto: service({
+            port: 'auto',
+            profiles: ['extra'],
+            health: { tcp: '127.0.0.1:${port}' },
+            env: { DB: '${services.db.host}', U: '${services.api.url}/x', V: '${HOME:-/root}' },
+          }),
         },
       }),
     ).toBe('valid');
   });
 
   it('resolves defaults and paths', () => {
-    const parsed = validateUserConfig({ services: { api: service({ cwd: 'apps/api', health: 'http://127.0.0.1:3000/h', stopTimeout: '2s', watch: true }) } });
+    const parsed = validateUserConfig({
+      services: { api: service({ cwd: 'apps/api', health: 'http://127.0.0.1:3000/h', stopTimeout: '2s', watch: true }) },
+    });
     if (!parsed.ok) throw new Error('expected valid');
     const resolved = resolveConfig({ config: parsed.config, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
     const api = resolved.services[0]!;
@@ -115,7 +233,10 @@ describe('config validation messages', () => {
     expect(api.stopSignal).toBe('SIGTERM');
     expect(api.stopTimeoutMs).toBe(2000);
     expect(api.health).toMatchObject({ type: 'http', intervalMs: 1000, timeoutMs: 2000, readyTimeoutMs: 60000, startPeriodMs: 0 });
-    expect(api.health?.type === 'http' && api.health.expectStatus).toEqual([{ min: 200, max: 299 }, { min: 300, max: 399 }]);
+    expect(api.health?.type === 'http' && api.health.expectStatus).toEqual([
+      { min: 200, max: 299 },
+      { min: 300, max: 399 },
+    ]);
     expect(api.watch).toEqual({ paths: ['/project/apps/api'], ignore: [], debounceMs: 100 });
   });
 });
@@ -137,7 +258,10 @@ describe('loading services.config files', () => {
   };
 
   it('loads a TypeScript config that imports defineConfig from devstack', async () => {
-    const dir = project('services.config.ts', "import { defineConfig } from 'devstack';\nconst port: number = 3000;\nexport default defineConfig({ services: { api: { command: 'node a.js', port } } });\n");
+    const dir = project(
+      'services.config.ts',
+      "import { defineConfig } from 'devstack';\nconst port: number = 3000;\nexport default defineConfig({ services: { api: { command: 'node a.js', port } } });\n",
+    );
     const config = await loadConfig({ cwd: dir });
     expect(config.services.map((s) => [s.name, s.port])).toEqual([['api', 3000]]);
   });

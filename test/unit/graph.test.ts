@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { dependentsOf, findCycle, inReverseDependencyOrder, formatCycle, topologicalOrder, withDependencies, withDependents } from '../../src/graph/graph.js';
+import {
+  dependentsOf,
+  findCycle,
+  inReverseDependencyOrder,
+  formatCycle,
+  topologicalOrder,
+  withDependencies,
+  withDependents,
+} from '../../src/graph/graph.js';
 
 const graph = [
   { name: 'db', dependsOn: [] },

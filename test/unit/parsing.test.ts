@@ -14,7 +14,15 @@ describe('command lines', () => {
     expect(parseCommandLine(['node', 'a b.js'])).toEqual({ type: 'argv', file: 'node', args: ['a b.js'] });
   });
 
-  it.each(['npm run build && npm start', 'node a.js | tee out', 'echo $HOME', "node 'a b.js'", 'PORT=1 node a.js', 'node *.js', 'cd x; node a'])('uses a shell for %s', (command) => {
+  it.each([
+    'npm run build && npm start',
+    'node a.js | tee out',
+    'echo $HOME',
+    "node 'a b.js'",
+    'PORT=1 node a.js',
+    'node *.js',
+    'cd x; node a',
+  ])('uses a shell for %s', (command) => {
     expect(parseCommandLine(command)).toEqual({ type: 'shell', script: command });
   });
 });
@@ -65,7 +73,11 @@ describe('log lines', () => {
   it('round-trips the log file format', () => {
     const text = formatLogLines('2026-01-01T00:00:00.000Z', 'err', ['boom', 'a b  c']);
     expect(text).toBe('2026-01-01T00:00:00.000Z err boom\n2026-01-01T00:00:00.000Z err a b  c\n');
-    expect(parseLogLine('2026-01-01T00:00:00.000Z err a b  c')).toEqual({ time: '2026-01-01T00:00:00.000Z', source: 'err', text: 'a b  c' });
+    expect(parseLogLine('2026-01-01T00:00:00.000Z err a b  c')).toEqual({
+      time: '2026-01-01T00:00:00.000Z',
+      source: 'err',
+      text: 'a b  c',
+    });
     expect(parseLogLine('just text')).toEqual({ time: '', source: 'out', text: 'just text' });
   });
 });
@@ -82,10 +94,24 @@ describe('names and tables', () => {
     expect(
       formatPsTable([
         { name: 'api', state: 'ready', pid: 12, port: 3000, uptimeMs: 5000, restarts: 1 },
-        { name: 'worker', state: 'failed', pid: undefined, port: undefined, uptimeMs: undefined, restarts: 0, message: 'exited with code 2' },
+        {
+          name: 'worker',
+          state: 'failed',
+          pid: undefined,
+          port: undefined,
+          uptimeMs: undefined,
+          restarts: 0,
+          message: 'exited with code 2',
+        },
       ]),
     ).toBe(
-      ['NAME    STATE   PID  PORT  UPTIME  RESTARTS', 'api     ready   12   3000  5s      1', 'worker  failed  -    -     -       0', '', 'worker: exited with code 2'].join('\n'),
+      [
+        'NAME    STATE   PID  PORT  UPTIME  RESTARTS',
+        'api     ready   12   3000  5s      1',
+        'worker  failed  -    -     -       0',
+        '',
+        'worker: exited with code 2',
+      ].join('\n'),
     );
   });
 });

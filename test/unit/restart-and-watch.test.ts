@@ -35,7 +35,14 @@ function fakeClock(): Clock & { advance(ms: number): void } {
 }
 
 describe('crash restart policy', () => {
-  const crash = (overrides: Partial<CrashInput>): CrashInput => ({ policy: 'on-failure', maxRestarts: Infinity, exitCode: 1, ranForMs: 1000, consecutiveRestarts: 0, ...overrides });
+  const crash = (overrides: Partial<CrashInput>): CrashInput => ({
+    policy: 'on-failure',
+    maxRestarts: Infinity,
+    exitCode: 1,
+    ranForMs: 1000,
+    consecutiveRestarts: 0,
+    ...overrides,
+  });
 
   it('backs off from 0.5 s, doubling to a 30 s cap', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map(backoffMs)).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);

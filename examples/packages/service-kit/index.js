@@ -23,15 +23,22 @@ export function startService({ name, routes }) {
   const port = Number(requireEnv('PORT'));
   const server = createServer(async (request, response) => {
     const url = new URL(request.url, `http://${request.headers.host}`);
-    const route = url.pathname === '/health' ? async () => ({ body: { status: 'ok', service: name } }) : routes[`${request.method} ${url.pathname}`];
+    const route =
+      url.pathname === '/health' ? async () => ({ body: { status: 'ok', service: name } }) : routes[`${request.method} ${url.pathname}`];
     const started = Date.now();
     try {
-      const { status = 200, body, type = 'application/json' } = route ? await route(request, url) : { status: 404, body: { error: 'not found' } };
+      const {
+        status = 200,
+        body,
+        type = 'application/json',
+      } = route ? await route(request, url) : { status: 404, body: { error: 'not found' } };
       response.writeHead(status, { 'content-type': type }).end(type === 'application/json' ? JSON.stringify(body) : body);
       if (url.pathname !== '/health') console.log(`${request.method} ${url.pathname} ${status} ${Date.now() - started}ms`);
     } catch (error) {
       console.error(`${request.method} ${url.pathname} failed: ${error.message}`);
-      response.writeHead(error.status === 401 ? 401 : 502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.message }));
+      response
+        .writeHead(error.status === 401 ? 401 : 502, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: error.message }));
     }
   });
   server.listen(port, '127.0.0.1', () => console.log(`${name} listening on http://127.0.0.1:${port}`));

@@ -5,7 +5,9 @@ import { connect } from 'node:net';
 export function redisCommand(url, ...words) {
   const { hostname, port, password } = new URL(url);
   const commands = [...(password ? [['AUTH', decodeURIComponent(password)]] : []), words.map(String)];
-  const payload = commands.map((command) => `*${command.length}\r\n${command.map((word) => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`).join('');
+  const payload = commands
+    .map((command) => `*${command.length}\r\n${command.map((word) => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`)
+    .join('');
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(payload));
     socket.setTimeout(2000, () => socket.destroy(new Error(`redis ${hostname}:${port}: no answer`)));

@@ -18,7 +18,6 @@ import { serializeConfig } from '../../config/serialize.js';
 import type { UpOptions } from './up.js';
 import { SUPERVISE_COMMAND } from '../supervise-command.js';
 
-
 export function startDetached(context: CommandContext, config: ResolvedConfig, options: UpOptions): Promise<number> {
   ensureLogsDir(config.logsDir, relative(context.cwd, config.logsDir) || '.');
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -56,7 +55,9 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
         case 'started':
           return decide(() => {
             if (message.outcome.type === 'ready') {
-              terminal.out(`devstack: ${message.outcome.services.length} service(s) ready (supervisor pid ${child.pid}); logs: devstack logs -f; stop: devstack down`);
+              terminal.out(
+                `devstack: ${message.outcome.services.length} service(s) ready (supervisor pid ${child.pid}); logs: devstack logs -f; stop: devstack down`,
+              );
               resolve(0);
             } else if (message.outcome.type === 'failed') {
               reject(startupFailureError(message.outcome.failure));
@@ -65,7 +66,9 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
             }
           });
         case 'error':
-          return decide(() => reject(new DevstackError(message.code, message.message, message.hint === undefined ? {} : { hint: message.hint })));
+          return decide(() =>
+            reject(new DevstackError(message.code, message.message, message.hint === undefined ? {} : { hint: message.hint })),
+          );
       }
     });
     child.on('exit', (code) =>

@@ -16,12 +16,16 @@ export interface DownOptions {
 export async function downCommand(context: CommandContext, options: DownOptions): Promise<number> {
   const config = await loadContextConfig(context);
   checkServiceNames(config, options.services);
-  const toWipe = options.volumes ? databaseNames(config).filter((name) => options.services.length === 0 || options.services.includes(name)) : [];
+  const toWipe = options.volumes
+    ? databaseNames(config).filter((name) => options.services.length === 0 || options.services.includes(name))
+    : [];
   if (toWipe.length > 0 && !options.yes) {
     // Asked before stopping anything: a "no" leaves the stack as it was.
     const answer = await confirm(`Delete all data of ${toWipe.join(', ')}? This cannot be undone.`);
     if (answer === undefined) {
-      throw new DevstackError('USAGE', `down --volumes deletes the data of ${toWipe.join(', ')}, and there is no terminal to confirm it`, { hint: 'add --yes to confirm' });
+      throw new DevstackError('USAGE', `down --volumes deletes the data of ${toWipe.join(', ')}, and there is no terminal to confirm it`, {
+        hint: 'add --yes to confirm',
+      });
     }
     if (!answer) {
       context.terminal.out('devstack: nothing was stopped or deleted');

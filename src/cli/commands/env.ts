@@ -59,7 +59,10 @@ export async function envCommand(context: CommandContext, options: EnvOptions): 
     ports: await currentPorts(config),
     injected: {},
   });
-  if (!resolved.ok) throw new DevstackError('ENV_FILE_INVALID', `${resolved.file}:${resolved.line}: malformed line (${resolved.problem})`, { hint: 'write KEY=value' });
+  if (!resolved.ok)
+    throw new DevstackError('ENV_FILE_INVALID', `${resolved.file}:${resolved.line}: malformed line (${resolved.problem})`, {
+      hint: 'write KEY=value',
+    });
 
   const { env, sources } = resolved.value;
   const keys = Object.keys(env).sort();

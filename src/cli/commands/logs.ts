@@ -63,7 +63,12 @@ export async function logsCommand(context: CommandContext, options: LogsOptions)
   await Promise.all([
     watchSupervisor,
     ...[...paths].map(([service, path]) =>
-      followFile(path, offsets.get(service) ?? 0, (lines) => terminal.out(lines.map((raw) => render({ service, ...parseLogLine(raw) })).join('\n')), stop.signal),
+      followFile(
+        path,
+        offsets.get(service) ?? 0,
+        (lines) => terminal.out(lines.map((raw) => render({ service, ...parseLogLine(raw) })).join('\n')),
+        stop.signal,
+      ),
     ),
   ]);
   return 0;

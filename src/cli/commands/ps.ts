@@ -32,7 +32,13 @@ export async function psCommand(context: CommandContext, options: { json: boolea
     note = rows.length === 0 ? 'nothing is running' : 'no supervisor is running';
   }
   if (options.json) {
-    context.terminal.out(JSON.stringify(rows.map(({ message, ...row }) => ({ ...row, ...(message === undefined ? {} : { message }) })), null, 2));
+    context.terminal.out(
+      JSON.stringify(
+        rows.map(({ message, ...row }) => ({ ...row, ...(message === undefined ? {} : { message }) })),
+        null,
+        2,
+      ),
+    );
   } else {
     if (rows.length > 0) context.terminal.out(formatPsTable(rows));
     context.terminal.out(context.terminal.colors.dim(`devstack: ${note}`));

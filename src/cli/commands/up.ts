@@ -39,7 +39,10 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
       terminal.err(terminal.colors.dim(`devstack: ${signal} received, stopping all services (send again to see what is pending)`));
       void run.supervisor.stopAll();
     } else {
-      const pending = run.supervisor.snapshot().filter((service) => service.state === 'stopping').map((service) => service.name);
+      const pending = run.supervisor
+        .snapshot()
+        .filter((service) => service.state === 'stopping')
+        .map((service) => service.name);
       terminal.err(`devstack: still stopping ${pending.join(', ') || 'services'} (SIGKILL follows each stopTimeout)`);
     }
   };

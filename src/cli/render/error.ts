@@ -15,7 +15,10 @@ export function startupFailureError(failure: StartFailure): DevstackError {
   const body =
     failure.logTail.length === 0
       ? [`(service "${failure.service}" printed nothing)`]
-      : [`last ${failure.logTail.length === 1 ? 'log line' : `${failure.logTail.length} log lines`} of "${failure.service}":`, ...failure.logTail.map((line) => `  ${line}`)];
+      : [
+          `last ${failure.logTail.length === 1 ? 'log line' : `${failure.logTail.length} log lines`} of "${failure.service}":`,
+          ...failure.logTail.map((line) => `  ${line}`),
+        ];
   const details = failure.hint === undefined ? { service: failure.service, body } : { service: failure.service, body, hint: failure.hint };
   return new DevstackError('STARTUP_FAILED', `service "${failure.service}" failed to start: ${failure.message}`, details);
 }

@@ -1,7 +1,19 @@
 /** `auth-service | ` prefixes, padded to a common width, each service in its own colour. */
 import type { ChalkInstance } from 'chalk';
 
-const PALETTE = ['cyan', 'magenta', 'green', 'yellow', 'blue', 'redBright', 'cyanBright', 'magentaBright', 'greenBright', 'yellowBright', 'blueBright'] as const;
+const PALETTE = [
+  'cyan',
+  'magenta',
+  'green',
+  'yellow',
+  'blue',
+  'redBright',
+  'cyanBright',
+  'magentaBright',
+  'greenBright',
+  'yellowBright',
+  'blueBright',
+] as const;
 
 export type PrefixFormatter = (service: string) => string;
 

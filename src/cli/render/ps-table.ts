@@ -48,7 +48,11 @@ export function formatPsTable(rows: readonly PsRow[]): string {
     ...(withMode ? [row.mode ?? '-'] : []),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column]!.length)));
-  const line = (values: readonly string[]): string => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (values: readonly string[]): string =>
+    values
+      .map((value, column) => value.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   const notes = rows.filter((row) => row.message !== undefined).map((row) => `${row.name}: ${row.message}`);
   return [line(header), ...cells.map(line), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }

@@ -28,7 +28,9 @@ export function formatStatusEvent(event: SupervisorEvent, colors: ChalkInstance)
         case 'stopped':
           return previous.type === 'pending' ? undefined : `${event.service} stopped`;
         case 'backoff':
-          return colors.yellow(`${event.service} crashed (${state.message}): restarting in ${formatMs(state.delayMs)} (attempt ${state.attempt})`);
+          return colors.yellow(
+            `${event.service} crashed (${state.message}): restarting in ${formatMs(state.delayMs)} (attempt ${state.attempt})`,
+          );
         case 'stopping':
         case 'pending':
           return undefined;
@@ -40,7 +42,9 @@ export function formatStatusEvent(event: SupervisorEvent, colors: ChalkInstance)
     case 'restarting':
       return undefined;
     case 'pid-file-failed':
-      return colors.yellow(`${event.service}: could not write its PID file (${event.message}); "devstack down" after a supervisor crash relies on the run marker for it`);
+      return colors.yellow(
+        `${event.service}: could not write its PID file (${event.message}); "devstack down" after a supervisor crash relies on the run marker for it`,
+      );
     case 'restart-loop':
       return colors.red(
         `${event.service} rewrites ${event.file} in its own watched folder, restarting itself in a loop: restarts on change are paused (add it to watch.ignore; "devstack restart ${event.service}" resumes)`,
@@ -52,7 +56,9 @@ export function formatStatusEvent(event: SupervisorEvent, colors: ChalkInstance)
     case 'database-mode':
       return `${event.service} runs ${event.mode}; data in ${event.data}`;
     case 'database-skipped':
-      return colors.yellow(`${event.service} skipped (optional, and no way to run it here: ${event.tried.join('; ')}); its dependents start without its URL — to run it, ${event.hint}`);
+      return colors.yellow(
+        `${event.service} skipped (optional, and no way to run it here: ${event.tried.join('; ')}); its dependents start without its URL — to run it, ${event.hint}`,
+      );
     case 'output':
       return undefined;
   }
@@ -87,10 +93,10 @@ export function createEventRenderer(terminal: Terminal, options: RenderOptions):
       return;
     }
     if (event.type === 'restarting') restarting.add(event.service);
-    if (event.type === 'restarted' || (event.type === 'state' && (event.state.type === 'failed' || event.state.type === 'backoff'))) restarting.delete(event.service);
+    if (event.type === 'restarted' || (event.type === 'state' && (event.state.type === 'failed' || event.state.type === 'backoff')))
+      restarting.delete(event.service);
     if (isPartOfRestart(event, restarting)) return;
     const line = formatStatusEvent(event, terminal.colors);
     if (line !== undefined) terminal.out(`${own} ${line}`);
   };
 }
-

@@ -14,7 +14,9 @@ startService({
     }),
     'GET /': async () => {
       const summary = await fetchJson(`${orderUrl}/orders`, { headers: { authorization: 'Bearer demo-token' } });
-      const rows = summary.lines.map((line) => `<tr><td>${escape(line.name)}</td><td>${line.quantity}</td><td>${(line.totalCents / 100).toFixed(2)}</td></tr>`);
+      const rows = summary.lines.map(
+        (line) => `<tr><td>${escape(line.name)}</td><td>${line.quantity}</td><td>${(line.totalCents / 100).toFixed(2)}</td></tr>`,
+      );
       const html = `<!doctype html><title>Orders</title><h1>Orders of ${escape(summary.customer)} (${escape(summary.plan)})</h1>
 <table><tr><th>Item</th><th>Qty</th><th>Total</th></tr>${rows.join('')}</table><p>Total: ${(summary.totalCents / 100).toFixed(2)}</p>
 <p>${summary.views === null ? 'View counter off (no Redis)' : `Viewed ${summary.views} times (counted in Redis)`}</p>`;

@@ -1,7 +1,10 @@
 // Issues and verifies tokens. Every other service trusts it for who is calling.
 import { startService } from '@example/service-kit';
 
-const users = new Map([['ada', { id: 1, name: 'Ada Lovelace' }], ['alan', { id: 2, name: 'Alan Turing' }]]);
+const users = new Map([
+  ['ada', { id: 1, name: 'Ada Lovelace' }],
+  ['alan', { id: 2, name: 'Alan Turing' }],
+]);
 const tokens = new Map([['demo-token', users.get('ada')]]);
 
 startService({

@@ -34,14 +34,21 @@ const server = startService({
         const product = products.find((candidate) => candidate.sku === line.sku);
         return { ...line, name: product.name, totalCents: product.priceCents * line.quantity };
       });
-      return { body: { customer: me.name, plan: me.plan, lines, totalCents: lines.reduce((sum, line) => sum + line.totalCents, 0), views } };
+      return {
+        body: { customer: me.name, plan: me.plan, lines, totalCents: lines.reduce((sum, line) => sum + line.totalCents, 0), views },
+      };
     },
     'POST /orders': async (request, url) => {
       const me = await profile(request);
       const sku = url.searchParams.get('sku');
       const quantity = Number(url.searchParams.get('quantity') ?? 1);
-      if (!sku || !Number.isInteger(quantity) || quantity < 1) return { status: 400, body: { error: 'expected ?sku=…&quantity=<positive integer>' } };
-      const { rows } = await db.query('INSERT INTO order_lines (customer_id, sku, quantity) VALUES ($1, $2, $3) RETURNING id', [me.id, sku, quantity]);
+      if (!sku || !Number.isInteger(quantity) || quantity < 1)
+        return { status: 400, body: { error: 'expected ?sku=…&quantity=<positive integer>' } };
+      const { rows } = await db.query('INSERT INTO order_lines (customer_id, sku, quantity) VALUES ($1, $2, $3) RETURNING id', [
+        me.id,
+        sku,
+        quantity,
+      ]);
       return { status: 201, body: { id: rows[0].id } };
     },
   },
