@@ -232,7 +232,7 @@ export async function logThroughput(lines = 1_000_000) {
     execFileSync(process.execPath, [devstackBin, 'down'], { cwd: dir, env, stdio: 'ignore' });
     // From the service's spawn to its last line, by the log's own timestamps (not the CLI's start-up).
     const logText = readFileSync(logFile, 'utf8');
-    const spawnedAt = Date.parse(/^(\S+) sys devstack: started pid/m.exec(logText)[1]);
+    const spawnedAt = Date.parse(/^(\S+) sys \S+ started \(pid/m.exec(logText)[1]);
     const endAt = Date.parse(new RegExp(`^(\\S+) out END ${lines}$`, 'm').exec(logText)[1]);
     const devstackMs = endAt - spawnedAt;
     // Count lines: every numbered line present once, whole, in order.

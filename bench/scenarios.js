@@ -13,6 +13,7 @@ import { listProcesses } from '../dist/process/proc-table.js';
 import { Supervisor } from '../dist/supervisor/supervisor.js';
 import { ensureLogsDir } from '../dist/app/state-dir.js';
 import { definedEnv } from '../dist/env/service-env.js';
+import { createLogFiles } from '../dist/logs/log-files.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const serviceScript = join(here, 'fixtures', 'ready-after.js');
@@ -37,16 +38,20 @@ async function withSupervisor(services, scenario) {
   const supervisor = new Supervisor({
     config,
     runId: `bench-${Date.now()}`,
+    project: `bench-${Date.now()}`,
     processEnv: definedEnv(process.env),
     mode: 'development',
     ports,
   });
+  // As `devstack up` does: the log files are a subscriber of the supervisor's events.
+  const logFiles = createLogFiles(config.logsDir, config.logRotation);
+  supervisor.events.subscribe(logFiles.listener);
   const names = config.services.map((service) => service.name);
   try {
     return await scenario({ supervisor, start: () => supervisor.start(names) });
   } finally {
     await supervisor.stopAll();
-    await supervisor.close();
+    await logFiles.close();
   }
 }
 
@@ -122,7 +127,7 @@ export function devstackDag(services) {
   return withSupervisor(services, async ({ supervisor, start }) => {
     const started = Date.now();
     const timeline = new Map();
-    supervisor.onEvent((event) => {
+    supervisor.events.subscribe((event) => {
       if (event.type !== 'state') return;
       if (event.state.type === 'starting') timeline.set(event.service, { name: event.service, spawnMs: event.state.startedAt - started });
       if (event.state.type === 'ready') timeline.get(event.service).readyMs = event.state.readyAt - started;
@@ -142,7 +147,7 @@ export async function readinessLag() {
     async ({ supervisor, start }) => {
       let listeningAt;
       let readyAt;
-      supervisor.onEvent((event) => {
+      supervisor.events.subscribe((event) => {
         if (event.type === 'output')
           for (const line of event.lines) listeningAt ??= Number(/listening at=(\d+)/.exec(line)?.[1]) || undefined;
         if (event.type === 'state' && event.state.type === 'ready') readyAt = event.state.readyAt;

@@ -1,48 +1,62 @@
 /**
- * What a previous run left behind, from the PID files: processes still alive (pid *and* start
- * time match) and anything carrying the previous run's marker. Used to refuse a new `up` on top of
- * an orphaned stack and by `down` when no supervisor answers.
+ * What is still running of a stack without a supervisor answering for it: processes carrying the
+ * stack's marker (whatever run they belong to, whatever PID files say), live PID-file records of
+ * older runs, and the supervisor's own record. Used to refuse a new `up` on top of them and by `ps`.
  */
-import { findProcessesWithEnv, HAS_PROC, isSameProcessAlive, listProcesses } from '../process/proc-table.js';
-import {
-  readServicePidFiles,
-  readSupervisorPidFile,
-  removeServicePidFile,
-  type ServicePidRecord,
-  type SupervisorPidRecord,
-} from '../process/pid-file.js';
-import { RUN_ID_VAR } from '../process/run-marker.js';
+import { findProcessesWithEnv, HAS_PROC, isSameProcessAlive, listProcesses, readEnvValue } from '../process/proc-table.js';
+import { readServicePidFiles, readSupervisorPidFile, removeServicePidFile, type ServicePidRecord } from '../process/pid-file.js';
+import { projectEntry, SERVICE_VAR } from '../process/run-marker.js';
 
-export interface Leftovers {
-  readonly supervisor: SupervisorPidRecord | undefined;
-  /** Service records whose process is still alive. */
-  readonly services: readonly ServicePidRecord[];
-  /** Pids carrying a recorded run marker but not a live record's leader. */
-  readonly strays: readonly number[];
+export interface LeftoverService {
+  readonly service: string;
+  /** The group leader when its PID file names it, else the oldest marked process. */
+  readonly pid: number;
+  readonly processes: number;
+  readonly record: ServicePidRecord | undefined;
 }
 
-export function findLeftovers(logsDir: string): Leftovers {
+export interface Leftovers {
+  readonly supervisor: { readonly pid: number } | undefined;
+  readonly services: readonly LeftoverService[];
+  /** Marked processes of the stack that belong to no service of the config (or name none). */
+  readonly strays: number;
+}
+
+export function findLeftovers(logsDir: string, project: string, knownServices: readonly string[]): Leftovers {
   const supervisorRecord = readSupervisorPidFile(logsDir);
   const supervisor =
-    supervisorRecord && isSameProcessAlive(supervisorRecord.pid, supervisorRecord.startTime) ? supervisorRecord : undefined;
+    supervisorRecord && isSameProcessAlive(supervisorRecord.pid, supervisorRecord.startTime) ? { pid: supervisorRecord.pid } : undefined;
   const records = readServicePidFiles(logsDir);
-  const services = records.filter((record) => isSameProcessAlive(record.pid, record.startTime));
-  const runIds = new Set([...records.map((record) => record.runId), ...(supervisorRecord ? [supervisorRecord.runId] : [])]);
-  const leaders = new Set(services.map((record) => record.pid));
-  const strays: number[] = [];
-  if (HAS_PROC && runIds.size > 0) {
-    const table = listProcesses();
-    for (const runId of runIds) {
-      for (const info of findProcessesWithEnv([`${RUN_ID_VAR}=${runId}`], table)) {
-        if (!leaders.has(info.pid) && info.pid !== process.pid && info.pid !== supervisor?.pid) strays.push(info.pid);
+  const byService = new Map<string, { pids: number[]; record: ServicePidRecord | undefined }>();
+  for (const record of records) {
+    if (isSameProcessAlive(record.pid, record.startTime)) byService.set(record.service, { pids: [record.pid], record });
+  }
+  let strays = 0;
+  if (HAS_PROC) {
+    for (const info of findProcessesWithEnv([projectEntry(project)], listProcesses())) {
+      if (info.pid === process.pid) continue;
+      const service = readEnvValue(info.pid, SERVICE_VAR);
+      if (service === undefined || !knownServices.includes(service)) {
+        strays++;
+        continue;
       }
+      const entry = byService.get(service) ?? { pids: [], record: undefined };
+      if (!entry.pids.includes(info.pid)) entry.pids.push(info.pid);
+      byService.set(service, entry);
     }
   }
+  const services = [...byService].map(([service, { pids, record }]) => ({
+    service,
+    pid: record?.pid ?? Math.min(...pids),
+    processes: pids.length,
+    record,
+  }));
+  services.sort((a, b) => knownServices.indexOf(a.service) - knownServices.indexOf(b.service));
   return { supervisor, services, strays };
 }
 
 export function hasLeftovers(leftovers: Leftovers): boolean {
-  return leftovers.supervisor !== undefined || leftovers.services.length > 0 || leftovers.strays.length > 0;
+  return leftovers.supervisor !== undefined || leftovers.services.length > 0 || leftovers.strays > 0;
 }
 
 /** Removes PID files whose process is gone. */

@@ -1,30 +1,35 @@
 /**
- * One supervisor run of a stack: take the stack's lock (its control socket), refuse to start
- * over live leftovers, record the supervisor's PID file, start the services, serve control
- * requests, and clean up when everything has stopped.
+ * One supervisor run of a stack: take the stack's lock (its control socket), refuse to start over
+ * what a previous run left, check everything that can be checked before anything starts, record
+ * the run and start its guardian, start the services, serve control requests, and clean up when
+ * everything has stopped.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { ResolvedConfig } from '../config/resolved.js';
-import { callControl } from '../control/client.js';
-import type { StatusResponse } from '../control/protocol.js';
-import { createControlHandler, listenControl } from '../control/server.js';
-import { controlSocketAddress } from '../control/socket-address.js';
+import { createControlClient } from '../control/client.js';
+import { listenControl } from '../control/listen.js';
+import { runtimeDir, stackId, stackPaths } from '../control/runtime-dir.js';
+import { createControlHandler, type ControlTarget } from '../control/server.js';
+import { containerLabelOf } from '../databases/cleanup.js';
+import { databaseLifecycle } from '../databases/lifecycle.js';
+import { describePlan } from '../databases/plan.js';
 import { DevstackError } from '../errors.js';
-import { createSupervisorLog, type SupervisorLog } from '../logs/supervisor-log.js';
+import { createEventLog } from '../logs/event-log.js';
+import { createLogFiles } from '../logs/log-files.js';
 import { removeSupervisorPidFile, writeSupervisorPidFile } from '../process/pid-file.js';
 import { readProcInfo } from '../process/proc-table.js';
-import type { StartOutcome, SupervisorEvent, SupervisorListener } from '../supervisor/events.js';
+import type { StartupOutcome, SupervisorListener } from '../supervisor/events.js';
+import type { ServiceLifecycle } from '../supervisor/lifecycle.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+import { createDeferred } from '../util/deferred.js';
+import { Redactor } from '../util/secrets.js';
+import { controlTargetOf } from './control-target.js';
+import { startGuardian } from './guardian.js';
 import { findLeftovers, hasLeftovers, removeStalePidFiles } from './leftovers.js';
+import { preflight } from './preflight.js';
+import { recordedServices, removeRunRecord, writeRunRecord } from './run-record.js';
 import { ensureLogsDir } from './state-dir.js';
-import { unreachable } from '../util/unreachable.js';
-import { selectServices, withoutServices } from '../config/select.js';
-import { describePlan, planDatabase, type DatabasePlan } from '../databases/plan.js';
-import { planPorts } from '../env/ports.js';
-import { resolveServiceEnv } from '../env/service-env.js';
-import { join } from 'node:path';
 
 export interface RunStackOptions {
   readonly config: ResolvedConfig;
@@ -41,190 +46,154 @@ export interface RunStackOptions {
 export interface StackRun {
   readonly supervisor: Supervisor;
   /** Settles once every requested service is ready, or startup failed (everything then stopped). */
-  readonly started: Promise<StartOutcome>;
+  readonly started: Promise<StartupOutcome>;
   /** Settles when the run is over and cleaned up; 0 when it ended normally, 1 after a failure. */
   readonly finished: Promise<number>;
 }
 
 export async function runStack(options: RunStackOptions): Promise<StackRun> {
-  let { config } = options;
-  const displayLogsDir = relative(options.cwd, config.logsDir) || '.';
-  ensureLogsDir(config.logsDir, displayLogsDir);
-
-  const address = controlSocketAddress(config.logsDir);
+  const { config } = options;
+  ensureLogsDir(config.logsDir, relative(options.cwd, config.logsDir) || '.');
+  const project = stackId(config.file);
+  const paths = stackPaths(runtimeDir(options.processEnv['DEVSTACK_RUNTIME_DIR']), project);
   const runId = randomBytes(8).toString('hex');
   const startedAt = new Date().toISOString();
   // The socket is bound first, as the lock; until the supervisor exists, requests get a 503.
-  let handler: ReturnType<typeof createControlHandler> | undefined;
-  const listening = await listenControl(address, (request, response) => {
-    if (handler) handler(request, response);
-    else response.writeHead(503).end(JSON.stringify({ error: 'the supervisor is starting' }));
+  let target: ControlTarget | undefined;
+  const handle = createDeferred<ReturnType<typeof createControlHandler>>();
+  const listening = await listenControl(paths.socket, (request, response) => {
+    if (target === undefined) return void response.writeHead(503).end(JSON.stringify({ error: 'the supervisor is starting' }));
+    void handle.promise.then((handler) => handler(request, response));
   });
   if (!listening.ok) {
-    if (listening.reason === 'in-use') throw await alreadyRunningError(address, config);
-    throw new DevstackError('STATE_DIR_UNWRITABLE', `cannot open the control socket: ${listening.message}`);
+    if (listening.error.type === 'in-use') throw await alreadyRunningError(paths.socket, config);
+    throw new DevstackError('STATE_DIR_UNWRITABLE', `cannot open the control socket ${paths.socket}: ${listening.error.message}`);
   }
-  const server = listening.server;
-  let selected: string[];
-  let ports: ReadonlyMap<string, number>;
-  let databases: DatabasePreflight;
+  const server = listening.value;
+  let checked: Awaited<ReturnType<typeof preflight>>;
   try {
-    refuseLeftovers(config.logsDir);
-    selected = selectServices(config.services, options.services, options.profiles);
-    databases = await planDatabases(config, selected, options.processEnv.PATH);
-    config = withoutServices(
-      config,
-      databases.skipped.map((skip) => skip.service),
-    );
-    selected = selected.filter((name) => !databases.skipped.some((skip) => skip.service === name));
-    ports = await preflight(config, selected, options);
+    refuseLeftovers(config, project);
+    checked = await preflight(options);
   } catch (error) {
     server.close();
     throw error;
   }
-
-  writeSupervisorPidFile(config.logsDir, {
+  const stack = checked.config;
+  const names = stack.services.map((service) => service.name);
+  const redactor = new Redactor(checked.secrets, [
+    ...names,
+    ...stack.services.flatMap((service) => (service.database ? [service.database.user, service.database.engine] : [])),
+  ]);
+  const startTime = readProcInfo(process.pid)?.startTime;
+  writeSupervisorPidFile(stack.logsDir, { pid: process.pid, startTime, runId, startedAt, configFile: stack.file });
+  writeRunRecord(paths.record, {
     pid: process.pid,
-    startTime: readProcInfo(process.pid)?.startTime,
+    startTime,
     runId,
+    project,
+    configFile: stack.file,
+    logsDir: stack.logsDir,
     startedAt,
-    configFile: config.file,
+    services: recordedServices(stack, checked.selected),
+    containerLabel: containerLabelOf(stack),
   });
-  const log = createSupervisorLog(join(config.logsDir, 'devstack.log'));
+  const guardian = startGuardian({ recordPath: paths.record, cwd: stack.root, logsDir: stack.logsDir, env: reaperEnv(options.processEnv) });
+
+  const lifecycles = new Map<string, ServiceLifecycle>();
+  for (const [name, plan] of checked.plans)
+    lifecycles.set(
+      name,
+      databaseLifecycle(
+        stack.services.find((service) => service.name === name)!,
+        plan,
+        stack.root,
+      ),
+    );
   const supervisor = new Supervisor({
-    config,
+    config: stack,
     runId,
+    project,
     processEnv: options.processEnv,
     mode: options.mode,
-    ports,
-    databasePlans: databases.plans,
+    ports: checked.ports,
+    lifecycles,
+    redact: (event) => redactor.redactDeep(event),
   });
-  supervisor.onEvent(logEvent(log));
-  if (options.onEvent) supervisor.onEvent(options.onEvent);
-  const announce = (event: SupervisorEvent): void => {
-    logEvent(log)(event);
-    options.onEvent?.(event);
-  };
-  for (const [service, plan] of databases.plans) {
-    const database = config.services.find((candidate) => candidate.name === service)!.database!;
+  const logFiles = createLogFiles(stack.logsDir, stack.logRotation);
+  const eventLog = createEventLog(join(stack.logsDir, 'devstack.log'));
+  supervisor.events.subscribe(logFiles.listener);
+  supervisor.events.subscribe(eventLog.listener);
+  if (options.onEvent) supervisor.events.subscribe(options.onEvent);
+  for (const notice of checked.notices) void supervisor.events.emit(notice);
+  for (const [service, plan] of checked.plans) {
+    const database = stack.services.find((candidate) => candidate.name === service)!.database!;
     const data = plan.mode === 'container' ? `volume ${database.volumeName}` : relative(options.cwd, database.dataDir);
-    announce({ type: 'database-mode', service, mode: describePlan(plan), data });
+    void supervisor.events.emit({ type: 'database-mode', service, mode: describePlan(plan), data });
   }
-  for (const skip of databases.skipped) announce({ type: 'database-skipped', ...skip });
-  handler = createControlHandler(supervisor, { runId, startedAt, configFile: config.file });
-  log.info('run started', { runId, config: config.file, services: options.services });
+  const closing = createDeferred<void>();
+  let startupDone = false;
+  target = controlTargetOf(supervisor, {
+    runId,
+    startedAt,
+    configFile: stack.displayFile,
+    startupDone: () => startupDone,
+    closing: closing.promise,
+  });
+  handle.resolve(createControlHandler(target));
 
-  const started = supervisor.start(selected);
-  const finished = finish(supervisor, started, server, log);
+  const started = supervisor.start(checked.selected).finally(() => {
+    startupDone = true;
+  });
+  const finished = (async () => {
+    const outcome = await started;
+    if (outcome.type === 'ready') await supervisor.whenIdle();
+    await supervisor.stopAll();
+    const failed = outcome.type === 'failed' || supervisor.snapshot().some((service) => service.state === 'failed');
+    const exitCode = failed ? 1 : 0;
+    void supervisor.events.emit({ type: 'run-finished', exitCode });
+    closing.resolve();
+    await Promise.all([logFiles.close(), eventLog.close()]);
+    server.close();
+    guardian.release();
+    removeRunRecord(paths.record);
+    removeSupervisorPidFile(stack.logsDir);
+    return exitCode;
+  })();
   return { supervisor, started, finished };
 }
 
-async function finish(supervisor: Supervisor, started: Promise<StartOutcome>, server: Server, log: SupervisorLog): Promise<number> {
-  const outcome = await started;
-  if (outcome.type === 'ready') await supervisor.whenIdle();
-  await supervisor.stopAll();
-  const failed = outcome.type === 'failed' || supervisor.snapshot().some((service) => service.state === 'failed');
-  log.info('run finished', { outcome: outcome.type, failed });
-  await supervisor.close();
-  server.close();
-  removeSupervisorPidFile(supervisor.config.logsDir);
-  await log.close();
-  return failed ? 1 : 0;
-}
-
-interface DatabasePreflight {
-  readonly plans: ReadonlyMap<string, DatabasePlan>;
-  readonly skipped: readonly { readonly service: string; readonly tried: readonly string[]; readonly hint: string }[];
-}
-
-/** How each selected database will run; none possible fails `up` (or skips it, when optional). */
-async function planDatabases(
-  config: ResolvedConfig,
-  selected: readonly string[],
-  pathVariable: string | undefined,
-): Promise<DatabasePreflight> {
-  const plans = new Map<string, DatabasePlan>();
-  const skipped: { service: string; tried: readonly string[]; hint: string }[] = [];
-  const databases = config.services.filter((service) => service.database !== undefined && selected.includes(service.name));
-  const results = await Promise.all(
-    databases.map(async (service) => ({ service, result: await planDatabase(service, config.root, pathVariable) })),
-  );
-  for (const { service, result } of results) {
-    if (result.ok) {
-      plans.set(service.name, result.plan);
-    } else if (service.database!.optional) {
-      skipped.push({ service: service.name, tried: result.tried, hint: result.hint });
-    } else {
-      throw new DevstackError(
-        'DATABASE_UNAVAILABLE',
-        `database "${service.name}" (${service.database!.engine}) cannot run here: ${result.tried.join('; ')}`,
-        {
-          service: service.name,
-          hint: `${result.hint}; or set optional: true on databases.${service.name} in ${config.displayFile} to start without it`,
-        },
-      );
-    }
+/** The reaper needs little: a PATH (docker, for database containers) and the runtime folder. */
+function reaperEnv(processEnv: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ['PATH', 'HOME', 'DEVSTACK_RUNTIME_DIR', 'NODE_EXTRA_CA_CERTS']) {
+    const value = processEnv[key];
+    if (value !== undefined) env[key] = value;
   }
-  return { plans, skipped };
+  return env;
 }
 
-/** Everything that can be known wrong before a process starts: taken ports, broken .env files. */
-async function preflight(
-  config: ResolvedConfig,
-  selected: readonly string[],
-  options: RunStackOptions,
-): Promise<ReadonlyMap<string, number>> {
-  const services = config.services.filter((service) => selected.includes(service.name));
-  const plan = await planPorts(services);
-  if (!plan.ok) {
-    const holder = plan.holder === undefined ? '' : ` by pid ${plan.holder.pid} (${plan.holder.command})`;
-    throw new DevstackError('PORT_IN_USE', `port ${plan.port} of service "${plan.service}" is already in use${holder}`, {
-      service: plan.service,
-      hint:
-        plan.holder === undefined
-          ? "stop the program using it, or set port: 'auto'"
-          : `stop pid ${plan.holder.pid}, or set port: 'auto' for "${plan.service}" in ${config.displayFile}`,
-    });
-  }
-  for (const service of services) {
-    const env = resolveServiceEnv({
-      processEnv: options.processEnv,
-      root: config.root,
-      mode: options.mode,
-      service,
-      services: config.services,
-      ports: plan.ports,
-      injected: {},
-    });
-    if (!env.ok) {
-      const file = relative(options.cwd, env.file);
-      throw new DevstackError('ENV_FILE_INVALID', `${file}:${env.line}: malformed line (${env.problem})`, {
-        file,
-        hint: 'write KEY=value, quote values with spaces or # in them, and start comments with #',
-      });
-    }
-  }
-  return plan.ports;
-}
-
-async function alreadyRunningError(address: string, config: ResolvedConfig): Promise<DevstackError> {
-  const status = await callControl<StatusResponse>(address, 'GET', '/status', undefined, 2000);
+async function alreadyRunningError(socket: string, config: ResolvedConfig): Promise<DevstackError> {
+  const status = await createControlClient(socket).status(2000);
   const who = status.ok
-    ? `supervisor pid ${status.body.pid}; ${status.body.services.map((service) => `${service.name} ${service.state}`).join(', ')}`
+    ? `supervisor pid ${status.value.pid}; ${status.value.services.map((service) => `${service.name} ${service.state}`).join(', ')}`
     : 'its supervisor is starting or busy';
   return new DevstackError('ALREADY_RUNNING', `the stack of ${config.displayFile} is already running (${who})`, {
     hint: 'use "devstack ps" or "devstack logs -f" to see it, "devstack restart <service>", or "devstack down" first',
   });
 }
 
-function refuseLeftovers(logsDir: string): void {
-  const leftovers = findLeftovers(logsDir);
+function refuseLeftovers(config: ResolvedConfig, project: string): void {
+  const leftovers = findLeftovers(
+    config.logsDir,
+    project,
+    config.services.map((service) => service.name),
+  );
   if (!hasLeftovers(leftovers)) {
-    removeStalePidFiles(logsDir);
+    removeStalePidFiles(config.logsDir);
     return;
   }
-  const named = leftovers.services.map((record) => `${record.service} (pid ${record.pid})`);
-  const strays = leftovers.strays.length > 0 ? [`${leftovers.strays.length} other process(es) of that run`] : [];
+  const named = leftovers.services.map((service) => `${service.service} (pid ${service.pid})`);
+  const strays = leftovers.strays > 0 ? [`${leftovers.strays} other process(es) of that run`] : [];
   const supervisor = leftovers.supervisor ? [`its supervisor (pid ${leftovers.supervisor.pid})`] : [];
   throw new DevstackError(
     'LEFTOVER_PROCESSES',
@@ -233,47 +202,4 @@ function refuseLeftovers(logsDir: string): void {
       hint: 'run "devstack down" to stop them, then "devstack up" again',
     },
   );
-}
-
-function logEvent(log: SupervisorLog): (event: SupervisorEvent) => void {
-  return (event) => {
-    switch (event.type) {
-      case 'state': {
-        const { state } = event;
-        const fields = { service: event.service, state: state.type, from: event.previous.type };
-        if (state.type === 'failed') log.error('service failed', { ...fields, reason: state.reason, message: state.message });
-        else if (state.type === 'backoff')
-          log.warn('service crashed, restart scheduled', { ...fields, attempt: state.attempt, message: state.message });
-        else log.info('service state', state.type === 'starting' ? { ...fields, pid: state.pid } : fields);
-        return;
-      }
-      case 'stop-escalated':
-        log.warn('stop timeout, sent SIGKILL', { service: event.service, signal: event.signal, timeoutMs: event.timeoutMs });
-        return;
-      case 'stop-incomplete':
-        log.error('processes survived SIGKILL', { service: event.service, pids: event.survivors });
-        return;
-      case 'restarting':
-        return;
-      case 'pid-file-failed':
-        log.error('could not write the PID file', { service: event.service, message: event.message });
-        return;
-      case 'restarted':
-        log.info('service restarted', { service: event.service, cause: event.cause, readyInMs: event.readyInMs });
-        return;
-      case 'restart-loop':
-        log.warn('restart loop detected, restarts on change paused', { service: event.service, file: event.file });
-        return;
-      case 'database-mode':
-        log.info('database mode', { service: event.service, mode: event.mode, data: event.data });
-        return;
-      case 'database-skipped':
-        log.warn('optional database skipped: no way to run it', { service: event.service, tried: event.tried });
-        return;
-      case 'output':
-        return; // service output goes to the service's own log file
-      default:
-        return unreachable(event);
-    }
-  };
 }

@@ -5,7 +5,8 @@ import { DevstackError } from '../errors.js';
 
 export function ensureLogsDir(logsDir: string, displayDir: string): void {
   try {
-    mkdirSync(logsDir, { recursive: true });
+    // Created private (0700): services' logs may hold whatever they print, secrets included.
+    mkdirSync(logsDir, { recursive: true, mode: 0o700 });
     const probe = join(logsDir, `.write-test-${process.pid}`);
     writeFileSync(probe, '');
     rmSync(probe);

@@ -9,14 +9,17 @@ export function setEmergencyStop(stop: () => Promise<void>): void {
   emergencyStop = stop;
 }
 
-export function installFatalHandlers(report: (error: unknown) => void): void {
+export function installFatalHandlers(report: (error: unknown) => void, flush: () => Promise<void> = async () => undefined): void {
   let handling = false;
   const onFatal = (error: unknown): void => {
     if (handling) return; // a second failure while stopping: the first report stands
     handling = true;
     report(error);
     const stop = emergencyStop?.() ?? Promise.resolve();
-    void stop.catch(() => undefined).finally(() => process.exit(1));
+    void stop
+      .catch(() => undefined)
+      .then(flush)
+      .finally(() => process.exit(1));
   };
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);

@@ -1,10 +1,12 @@
 /**
  * The `devstack` command: parses arguments, runs one command, and is the only place that prints
  * errors and exits. A DevstackError is printed as one line plus a hint, with no stack; anything
- * else is a bug and is printed with its stack.
+ * else is a bug and is printed with its stack. Output is flushed before the process exits: a big
+ * output to a pipe is never cut.
  */
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
+import { REAP_COMMAND } from '../app/guardian.js';
 import { DevstackError, isDevstackError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CommandContext } from './context.js';
@@ -13,11 +15,12 @@ import type { SuperviseOptions } from './commands/supervise.js';
 import { formatError, formatInternalError } from './render/error.js';
 import { createTerminal, type Terminal } from './render/terminal.js';
 import { installFatalHandlers } from './fatal.js';
+import { parseDurationMs } from '../util/duration.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 // Commands load lazily: `devstack ps` need not load the file watcher, and the background
 // supervisor neither the TypeScript loader nor the validator.
-const COMMANDS = ['up', 'down', 'logs', 'ps', 'restart', 'env'];
+const COMMANDS = ['up', 'down', 'logs', 'ps', 'restart', 'start', 'stop', 'env', 'events'];
 
 interface GlobalFlags {
   readonly config?: string;
@@ -52,9 +55,25 @@ function parseMode(value: unknown): string {
   return mode;
 }
 
+function parseTimeout(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDurationMs(String(value));
+  if (ms === undefined || ms <= 0)
+    throw usage(`--timeout: expected a duration such as 90s or 5m, got ${JSON.stringify(value)}`, 'pass e.g. --timeout 2m');
+  return ms;
+}
+
+function parseSince(value: unknown): number {
+  if (value === undefined) return 0;
+  const seq = Number(value);
+  if (!Number.isInteger(seq) || seq < 0)
+    throw usage(`--since: expected an event number, got ${JSON.stringify(value)}`, 'pass the "seq" of the last event you saw');
+  return seq;
+}
+
 async function run(argv: readonly string[], terminalRef: { current: Terminal }): Promise<number> {
   const contextFor = (flags: GlobalFlags): CommandContext => {
-    const terminal = createTerminal({ color: flags.color !== false });
+    const terminal = createTerminal({ color: flags.color !== false, env: process.env });
     terminalRef.current = terminal;
     return { cwd: process.cwd(), terminal, configPath: flags.config, env: process.env };
   };
@@ -63,6 +82,10 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     const options = JSON.parse(argv[1] ?? '{}') as SuperviseOptions;
     const { superviseCommand } = await import('./commands/supervise.js');
     return superviseCommand(contextFor({ color: false }), options);
+  }
+  if (argv[0] === REAP_COMMAND) {
+    const { reapCommand } = await import('./commands/reap.js');
+    return reapCommand(contextFor({ color: false }), { recordPath: argv[1] ?? '' });
   }
 
   const cli = cac('devstack');
@@ -74,21 +97,30 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .command('up [...services]', 'Start services (all, or these and their dependencies) in dependency order')
     .option('-d, --detach', 'Run in the background; return once every service is ready (exit 0) or one failed (exit 1)')
     .option('--wait', 'Like --detach, but show the output until every service is ready (for CI)')
+    .option('--timeout <duration>', 'With -d/--wait: give up (and stop what started) when not ready within this time')
+    .option('--json', 'Events as JSON lines instead of the prefixed view')
     .option('--profile <name>', 'Also start services of this profile (repeat, or comma-separate)')
     .option('--mode <mode>', 'Load .env.<mode> and .env.<mode>.local', { default: 'development' })
     .example('devstack up')
     .example('devstack up user-service -d')
     .example('devstack up --profile workers --mode test')
-    .action((services: string[], flags: GlobalFlags & { detach?: boolean; wait?: boolean; profile?: unknown; mode?: unknown }) => {
-      const options = {
-        services,
-        detach: flags.detach === true,
-        wait: flags.wait === true,
-        profiles: parseList(flags.profile),
-        mode: parseMode(flags.mode),
-      };
-      action = async () => (await import('./commands/up.js')).upCommand(contextFor(flags), options);
-    });
+    .action(
+      (
+        services: string[],
+        flags: GlobalFlags & { detach?: boolean; wait?: boolean; json?: boolean; timeout?: unknown; profile?: unknown; mode?: unknown },
+      ) => {
+        const options = {
+          services,
+          detach: flags.detach === true,
+          wait: flags.wait === true,
+          json: flags.json === true,
+          timeoutMs: parseTimeout(flags.timeout),
+          profiles: parseList(flags.profile),
+          mode: parseMode(flags.mode),
+        };
+        action = async () => (await import('./commands/up.js')).upCommand(contextFor(flags), options);
+      },
+    );
   cli
     .command('down [...services]', 'Stop the stack (or these services and their dependents), also when its supervisor died')
     .option('-v, --volumes', "Also delete the databases' data (asks first)")
@@ -102,10 +134,20 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .command('logs [...services]', 'Show service logs, merged in time order')
     .option('-f, --follow', 'Keep printing new lines until Ctrl-C or until the stack stops')
     .option('-n, --lines <count>', 'Only the last <count> lines of each service')
-    .action((services: string[], flags: GlobalFlags & { follow?: boolean; lines?: unknown }) => {
+    .option('--json', 'One JSON object per line: time, service, stream, text')
+    .action((services: string[], flags: GlobalFlags & { follow?: boolean; lines?: unknown; json?: boolean }) => {
       const lines = parseLineCount(flags.lines);
-      action = async () =>
-        (await import('./commands/logs.js')).logsCommand(contextFor(flags), { services, follow: flags.follow === true, lines });
+      const options = { services, follow: flags.follow === true, lines, json: flags.json === true };
+      action = async () => (await import('./commands/logs.js')).logsCommand(contextFor(flags), options);
+    });
+  cli
+    .command('events', "The supervisor's events: state changes, restarts with their cause, failures")
+    .option('-f, --follow', 'Keep printing new events until Ctrl-C or until the stack stops')
+    .option('--since <seq>', 'Only events after this number (to resume a stream)')
+    .option('--json', 'One JSON object per event')
+    .action((flags: GlobalFlags & { follow?: boolean; since?: unknown; json?: boolean }) => {
+      const options = { follow: flags.follow === true, since: parseSince(flags.since), json: flags.json === true };
+      action = async () => (await import('./commands/events.js')).eventsCommand(contextFor(flags), options);
     });
   cli
     .command('ps', 'Show each service: state, pid, port, uptime, restarts')
@@ -117,6 +159,16 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .command('restart <service>', 'Stop a service gracefully, start it again and wait until it is ready')
     .action((service: string, flags: GlobalFlags) => {
       action = async () => (await import('./commands/restart.js')).restartCommand(contextFor(flags), { service });
+    });
+  cli
+    .command('start <service>', 'Start a stopped service of the running stack (and what it needs), and wait until it is ready')
+    .action((service: string, flags: GlobalFlags) => {
+      action = async () => (await import('./commands/start-stop.js')).startCommand(contextFor(flags), { service });
+    });
+  cli
+    .command('stop <...services>', 'Stop services of the running stack (and their dependents); the stack keeps running')
+    .action((services: string[], flags: GlobalFlags) => {
+      action = async () => (await import('./commands/start-stop.js')).stopCommand(contextFor(flags), { services });
     });
   cli
     .command('env <service>', 'Show the environment a service gets, and where each value comes from')
@@ -157,13 +209,16 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
   return action();
 }
 
-const terminalRef = { current: createTerminal({ color: !process.argv.includes('--no-color') }) };
-installFatalHandlers((error) => terminalRef.current.err(formatInternalError(error, VERSION)));
+const terminalRef = { current: createTerminal({ color: !process.argv.includes('--no-color'), env: process.env }) };
+installFatalHandlers(
+  (error) => terminalRef.current.err(formatInternalError(error, VERSION)),
+  () => terminalRef.current.flush(2000),
+);
 let exitCode: number;
 try {
   exitCode = await run(process.argv.slice(2), terminalRef);
 } catch (error) {
-  const { terminal } = { terminal: terminalRef.current };
+  const terminal = terminalRef.current;
   if (isDevstackError(error)) {
     terminal.err(formatError(error, terminal.colors));
     if (process.env['DEVSTACK_DEBUG'] === '1') terminal.err(String(error.stack) + (error.cause ? `\ncause: ${String(error.cause)}` : ''));
@@ -172,4 +227,6 @@ try {
   }
   exitCode = 1;
 }
+// Everything written must reach the reader first; a terminal that stopped reading gets 5 s.
+await terminalRef.current.flush(5000);
 process.exit(exitCode);

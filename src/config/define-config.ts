@@ -170,6 +170,12 @@ export interface UserConfig {
   databases?: Record<string, DatabaseConfig>;
   /** Where PID files and logs go, relative to the config file's folder. Default `'logs'`. */
   logsDir?: string;
+  /**
+   * Size-based rotation of each service's log: past `maxSize` (default `'20mb'`) the file becomes
+   * `<service>.log.1` (older ones shift) and `keep` (default 3) rotated files are kept. `false` lets
+   * logs grow without limit.
+   */
+  logRotation?: false | { maxSize?: number | string; keep?: number };
 }
 
 /** Identity function that gives `services.config.ts` type checking and editor completion. */

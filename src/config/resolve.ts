@@ -8,12 +8,15 @@ import { DevstackError } from '../errors.js';
 import { findCycle, formatCycle } from '../graph/graph.js';
 import { parseDurationMs } from '../util/duration.js';
 import { parseCommandLine } from '../util/shell-words.js';
-import { LOCAL_HOST, parseTemplateRef, templateRefsIn } from './templates.js';
+import { envPrefix, LOCAL_HOST, parseTemplateRef, templateRefsIn } from './templates.js';
 import { didYouMean } from '../util/suggest.js';
 import { resolveDatabase } from './resolve-databases.js';
 import { configError } from './config-error.js';
 import type { Duration, HealthCheck, ServiceConfig, StatusMatcher, UserConfig, WatchOptions } from './define-config.js';
+import { parseSizeBytes } from '../util/size.js';
 import {
+  DEFAULT_LOG_ROTATION,
+  type LogRotation,
   DEFAULT_DEBOUNCE_MS,
   DEFAULT_PROBE_TIMING,
   DEFAULT_STOP_TIMEOUT_MS,
@@ -31,7 +34,8 @@ export interface ResolveInput {
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const RESERVED_NAMES = new Set(['devstack']);
+/** devstack's own files in the logs folder are devstack.log, devstack.pid, devstack.stderr.log… */
+const RESERVED_NAME = /^devstack(\.|$)/i;
 
 export function resolveConfig({ config, file, displayFile }: ResolveInput): ResolvedConfig {
   const root = resolvePath(file, '..');
@@ -59,6 +63,7 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
     ...serviceNames.map((name) => resolveService(name, config.services[name]!, root, displayFile, names)),
   ];
   checkDuplicatePorts(displayFile, services);
+  checkEnvPrefixes(displayFile, services);
   for (const service of services) checkTemplates(displayFile, service, services);
 
   const cycle = findCycle(services);
@@ -81,6 +86,15 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
     root,
     logsDir: resolvePath(root, config.logsDir ?? 'logs'),
     services,
+    logRotation: resolveLogRotation(config.logRotation),
+  };
+}
+
+function resolveLogRotation(rotation: UserConfig['logRotation']): LogRotation | undefined {
+  if (rotation === false) return undefined;
+  return {
+    maxBytes: rotation?.maxSize === undefined ? DEFAULT_LOG_ROTATION.maxBytes : parseSizeBytes(rotation.maxSize)!,
+    keep: rotation?.keep ?? DEFAULT_LOG_ROTATION.keep,
   };
 }
 
@@ -93,8 +107,13 @@ function checkServiceName(displayFile: string, name: string, section: 'services'
       'rename the service; its name is used for log and PID file names',
     );
   }
-  if (RESERVED_NAMES.has(name)) {
-    throw configError(displayFile, `${section}.${name}`, `"${name}" is reserved for devstack's own log`, 'rename it');
+  if (RESERVED_NAME.test(name)) {
+    throw configError(
+      displayFile,
+      `${section}.${name}`,
+      `"${name}" is reserved: devstack's own files in the logs folder are named devstack.*`,
+      'rename it',
+    );
   }
 }
 
@@ -217,6 +236,24 @@ function checkDuplicatePorts(displayFile: string, services: readonly ResolvedSer
       );
     }
     owners.set(service.port, service.name);
+  }
+}
+
+/** `a-b` and `a.b` would both be injected as A_B_URL: one would silently win. */
+function checkEnvPrefixes(displayFile: string, services: readonly ResolvedService[]): void {
+  const owners = new Map<string, string>();
+  for (const service of services) {
+    const prefix = envPrefix(service.name);
+    const owner = owners.get(prefix);
+    if (owner !== undefined) {
+      throw configError(
+        displayFile,
+        `${service.database ? 'databases' : 'services'}.${service.name}`,
+        `"${service.name}" and "${owner}" would both be injected as ${prefix}_URL and ${prefix}_PORT`,
+        'rename one of them',
+      );
+    }
+    owners.set(prefix, service.name);
   }
 }
 

@@ -101,7 +101,17 @@ export interface ResolvedConfig {
   readonly logsDir: string;
   /** Services in config order. */
   readonly services: readonly ResolvedService[];
+  /** Undefined: logs grow without limit. */
+  readonly logRotation: LogRotation | undefined;
 }
+
+export interface LogRotation {
+  readonly maxBytes: number;
+  /** Rotated files kept besides the current one. */
+  readonly keep: number;
+}
+
+export const DEFAULT_LOG_ROTATION: LogRotation = { maxBytes: 20 * 1024 * 1024, keep: 3 };
 
 export const DEFAULT_PROBE_TIMING: ProbeTimingMs = {
   startPeriodMs: 0,

@@ -5,23 +5,53 @@
  */
 import { constants } from 'node:os';
 import { z, type core } from 'zod';
-import { parseDurationMs } from '../util/duration.js';
+import { MAX_DURATION_MS, parseDurationMs } from '../util/duration.js';
+import { parseSizeBytes } from '../util/size.js';
 import type { DatabaseConfig, ServiceConfig, UserConfig } from './define-config.js';
 
+const DURATION_EXPECTED = "expected a duration such as 500, '500ms', '2s' or '1m'";
 const durationSchema = z
-  .union([z.number(), z.string()], { error: "expected a duration such as 500, '500ms', '2s' or '1m'" })
-  .refine((value) => parseDurationMs(value) !== undefined, {
-    error: "expected a duration such as 500, '500ms', '2s' or '1m'",
-  });
+  .union([z.number(), z.string()], { error: DURATION_EXPECTED })
+  .refine((value) => parseDurationMs(value) !== undefined, { error: DURATION_EXPECTED })
+  // Node's timers hold at most 2^31-1 ms: a longer one fires at once ("not ready after 3 ms").
+  .refine((value) => (parseDurationMs(value) ?? 0) <= MAX_DURATION_MS, { error: 'expected a duration of at most 24 days' });
 
-const nonEmptyString = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
+/** A NUL byte cannot be passed to a program (argv and the environment are NUL-terminated). */
+const NO_NUL = { error: 'expected text without NUL bytes' };
+const noNul = (value: string): boolean => !value.includes('\0');
+
+const nonEmptyString = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' }).refine(noNul, NO_NUL);
+
+const SIZE_EXPECTED = "expected a size such as 10485760, '512kb', '20mb' or '1gb'";
+const sizeSchema = z
+  .union([z.number(), z.string()], { error: SIZE_EXPECTED })
+  .refine((value) => parseSizeBytes(value) !== undefined && parseSizeBytes(value)! >= 1024, { error: `${SIZE_EXPECTED} (at least 1kb)` });
+
+const logRotationSchema = z.union(
+  [
+    z.literal(false),
+    z.strictObject({
+      maxSize: sizeSchema.optional(),
+      keep: z
+        .number({ error: 'expected a whole number' })
+        .int({ error: 'expected a whole number' })
+        .min(0)
+        .max(100, { error: 'expected at most 100 files' })
+        .optional(),
+    }),
+  ],
+  { error: 'expected false or { maxSize, keep }' },
+);
 
 const COMMAND_EXPECTED = 'expected a non-empty command string or argv array';
 const commandSchema = z.union(
   [
-    z.string({ error: COMMAND_EXPECTED }).refine((command) => command.trim().length > 0, { error: COMMAND_EXPECTED }),
     z
-      .array(z.string(), { error: COMMAND_EXPECTED })
+      .string({ error: COMMAND_EXPECTED })
+      .refine((command) => command.trim().length > 0, { error: COMMAND_EXPECTED })
+      .refine(noNul, NO_NUL),
+    z
+      .array(z.string().refine(noNul, NO_NUL), { error: COMMAND_EXPECTED })
       .min(1, { error: COMMAND_EXPECTED })
       .refine((argv) => argv[0] !== undefined && argv[0].trim().length > 0, { error: COMMAND_EXPECTED }),
   ],
@@ -122,9 +152,11 @@ const serviceSchema = z.strictObject(
     command: commandSchema,
     cwd: nonEmptyString.optional(),
     env: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }), {
-        error: 'expected an object of environment variables',
-      })
+      .record(
+        z.string().regex(/^[^=\0]+$/, { error: 'expected a variable name without "=" or NUL bytes' }),
+        z.union([z.string().refine(noNul, NO_NUL), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }),
+        { error: 'expected an object of environment variables' },
+      )
       .optional(),
     port: z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED }).optional(),
     profiles: z
@@ -183,6 +215,7 @@ const userConfigSchema = z.strictObject(
     services: z.record(z.string(), serviceSchema, { error: 'expected an object of services' }),
     databases: z.record(z.string(), databaseSchema, { error: 'expected an object of databases' }).optional(),
     logsDir: nonEmptyString.optional(),
+    logRotation: logRotationSchema.optional(),
   },
   { error: 'expected an object: export default defineConfig({ services: { … } })' },
 );

@@ -1,40 +1,143 @@
-/** Talks to a running supervisor over its control socket. */
-import { request } from 'node:http';
+/**
+ * The typed client of a running supervisor's control API: what the CLI, `devstack run`, the MCP
+ * server and the dashboard use to talk to it. Never throws for an expected outcome: no supervisor,
+ * another protocol version, or a failed request come back as a ControlError.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { StampedEvent } from '../supervisor/events.js';
+import { err, ok, type Result } from '../util/result.js';
+import { EVENTS_PATH, PROTOCOL_HEADER, PROTOCOL_VERSION, type Route, type Routes } from './protocol.js';
 
-export type ControlReply<T> =
-  | { readonly ok: true; readonly status: number; readonly body: T }
-  | { readonly ok: false; readonly reason: 'not-running' | 'error'; readonly message: string };
+export type ControlError =
+  | { readonly type: 'not-running' }
+  | { readonly type: 'version-mismatch'; readonly theirs: string }
+  | { readonly type: 'failed'; readonly message: string };
 
-export function callControl<T>(
+export type ControlResult<T> = Result<T, ControlError>;
+
+export interface ControlClient {
+  readonly address: string;
+  status(timeoutMs?: number): Promise<ControlResult<Routes['GET /v2/status']['response']>>;
+  start(service: string): Promise<ControlResult<Routes['POST /v2/start']['response']>>;
+  stop(services: readonly string[]): Promise<ControlResult<Routes['POST /v2/stop']['response']>>;
+  restart(service: string): Promise<ControlResult<Routes['POST /v2/restart']['response']>>;
+  shutdown(timeoutMs?: number): Promise<ControlResult<Routes['POST /v2/shutdown']['response']>>;
+  /** Kept events after `since`, then live ones while `follow` (until `signal` aborts or the stack stops). */
+  events(options: {
+    readonly since?: number;
+    readonly follow: boolean;
+    readonly signal?: AbortSignal;
+  }): Promise<ControlResult<AsyncIterable<StampedEvent>>>;
+}
+
+/** How long a request may take: a restart waits for readiness, a shutdown for every stop timeout. */
+const LONG_MS = 15 * 60_000;
+
+function versionOf(response: IncomingMessage): string | undefined {
+  const value = response.headers[PROTOCOL_HEADER];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function open(
   address: string,
-  method: 'GET' | 'POST',
+  method: string,
   path: string,
-  body?: unknown,
-  timeoutMs = 5000,
-): Promise<ControlReply<T>> {
+  body: unknown,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ControlResult<IncomingMessage>> {
   return new Promise((resolve) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const call = request(
-      { socketPath: address, method, path, timeout: timeoutMs, headers: { 'content-type': 'application/json' } },
+    const call = httpRequest(
+      { socketPath: address, method, path, timeout: timeoutMs, signal, headers: { 'content-type': 'application/json' } },
       (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          if (response.statusCode === 503) return resolve({ ok: false, reason: 'error', message: 'the supervisor is starting' });
-          try {
-            resolve({ ok: true, status: response.statusCode ?? 0, body: JSON.parse(text) as T });
-          } catch {
-            resolve({ ok: false, reason: 'error', message: `unreadable answer from the supervisor: ${text.slice(0, 80)}` });
-          }
-        });
+        const version = versionOf(response);
+        if (version !== String(PROTOCOL_VERSION)) {
+          response.resume();
+          return resolve(err({ type: 'version-mismatch', theirs: version ?? '1 or older' }));
+        }
+        resolve(ok(response));
       },
     );
-    call.on('timeout', () => call.destroy(new Error(`the supervisor did not answer within ${timeoutMs} ms`)));
+    call.on('timeout', () =>
+      call.destroy(Object.assign(new Error(`the supervisor did not answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+    );
     call.on('error', (error: NodeJS.ErrnoException) => {
       const absent = error.code === 'ECONNREFUSED' || error.code === 'ENOENT';
-      resolve({ ok: false, reason: absent ? 'not-running' : 'error', message: error.message });
+      resolve(err(absent ? { type: 'not-running' } : { type: 'failed', message: error.message }));
     });
     call.end(payload);
   });
+}
+
+async function call<R extends Route>(
+  address: string,
+  route: R,
+  body: Routes[R]['request'],
+  timeoutMs: number,
+): Promise<ControlResult<Routes[R]['response']>> {
+  const [method, path] = route.split(' ') as [string, string];
+  const opened = await open(address, method, path, body, timeoutMs);
+  if (!opened.ok) return opened;
+  const response = opened.value;
+  let text = '';
+  try {
+    for await (const chunk of response) text += String(chunk);
+  } catch (error) {
+    return err({ type: 'failed', message: `the supervisor's answer broke off: ${(error as Error).message}` });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return err({ type: 'failed', message: `unreadable answer from the supervisor: ${text.slice(0, 80)}` });
+  }
+  if ((response.statusCode ?? 500) >= 400)
+    return err({ type: 'failed', message: (parsed as { error?: string }).error ?? `status ${response.statusCode}` });
+  return ok(parsed as Routes[R]['response']);
+}
+
+async function* jsonLines(response: IncomingMessage): AsyncIterable<StampedEvent> {
+  let buffered = '';
+  try {
+    for await (const chunk of response) {
+      buffered += String(chunk);
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line !== '') yield JSON.parse(line) as StampedEvent;
+      }
+    }
+  } catch {
+    // The stream ended abruptly (the supervisor exited, or the caller aborted): that is its end.
+  }
+}
+
+export function createControlClient(address: string): ControlClient {
+  return {
+    address,
+    status: (timeoutMs = 3000) => call(address, 'GET /v2/status', undefined, timeoutMs),
+    start: (service) => call(address, 'POST /v2/start', { service }, LONG_MS),
+    stop: (services) => call(address, 'POST /v2/stop', { services }, LONG_MS),
+    restart: (service) => call(address, 'POST /v2/restart', { service }, LONG_MS),
+    shutdown: (timeoutMs = LONG_MS) => call(address, 'POST /v2/shutdown', undefined, timeoutMs),
+    async events({ since = 0, follow, signal }) {
+      const opened = await open(address, 'GET', `${EVENTS_PATH}?since=${since}${follow ? '&follow=1' : ''}`, undefined, 0, signal);
+      if (!opened.ok) return opened;
+      return ok(jsonLines(opened.value));
+    },
+  };
+}
+
+/** One line for a ControlError, for the CLI's messages. */
+export function describeControlError(error: ControlError, configFile: string): string {
+  switch (error.type) {
+    case 'not-running':
+      return `no devstack supervisor is running for ${configFile}`;
+    case 'version-mismatch':
+      return `the running supervisor speaks control protocol ${error.theirs}, this devstack speaks ${PROTOCOL_VERSION}`;
+    case 'failed':
+      return `the supervisor could not do it: ${error.message}`;
+  }
 }

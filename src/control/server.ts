@@ -1,69 +1,116 @@
-/** Serves the control API for a running supervisor (status, stop, restart). */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Supervisor } from '../supervisor/supervisor.js';
-import type { RestartRequest, StatusResponse, StopRequest } from './protocol.js';
+/**
+ * Serves the control API for a running supervisor. The handler knows only a ControlTarget (what
+ * the app layer provides: status, start/stop/restart, shutdown, the event stream), not the
+ * supervisor's internals.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RestartOutcome, StampedEvent, StartupOutcome } from '../supervisor/events.js';
+import {
+  EVENTS_PATH,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type Route,
+  type ServiceRequest,
+  type StatusResponse,
+  type StopRequest,
+} from './protocol.js';
 
-export type ListenResult =
-  { readonly ok: true; readonly server: Server } | { readonly ok: false; readonly reason: 'in-use' | 'error'; readonly message: string };
-
-export interface ControlInfo {
-  readonly runId: string;
-  readonly startedAt: string;
-  readonly configFile: string;
+export interface ControlTarget {
+  status(): StatusResponse;
+  start(service: string): Promise<StartupOutcome>;
+  stop(services: readonly string[]): Promise<readonly string[]>;
+  restart(service: string): Promise<RestartOutcome>;
+  shutdown(): Promise<void>;
+  /** Kept events after `seq`. */
+  eventsSince(seq: number): readonly StampedEvent[];
+  /** Live events (not service output); returns the unsubscribe function. */
+  subscribe(listener: (event: StampedEvent) => void): () => void;
+  /** Resolves when the supervisor is about to exit: open streams end then. */
+  readonly closing: Promise<void>;
 }
 
-/** Binds the address; `in-use` means another supervisor owns this stack. */
-export function listenControl(
-  address: string,
-  handler: (request: IncomingMessage, response: ServerResponse) => void,
-): Promise<ListenResult> {
-  return new Promise((resolve) => {
-    const server = createServer(handler);
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      resolve({ ok: false, reason: error.code === 'EADDRINUSE' ? 'in-use' : 'error', message: error.message }),
-    );
-    server.listen(address, () => {
-      server.unref(); // the supervisor's lifetime is decided by its services, not by this socket
-      resolve({ ok: true, server });
-    });
-  });
-}
+const MAX_BODY = 64 * 1024;
 
 async function readBody(request: IncomingMessage): Promise<unknown> {
   let text = '';
-  for await (const chunk of request) text += String(chunk);
+  for await (const chunk of request) {
+    text += String(chunk);
+    if (text.length > MAX_BODY) throw new Error('request body too large');
+  }
   return text === '' ? {} : JSON.parse(text);
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+  response.writeHead(status, { 'content-type': 'application/json', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
   response.end(JSON.stringify(body));
 }
 
-export function createControlHandler(supervisor: Supervisor, info: ControlInfo) {
-  return (request: IncomingMessage, response: ServerResponse): void => {
+function isServiceRequest(body: unknown): body is ServiceRequest {
+  return typeof body === 'object' && body !== null && typeof (body as ServiceRequest).service === 'string';
+}
+
+function isStopRequest(body: unknown): body is StopRequest {
+  const services = (body as StopRequest | null)?.services;
+  return Array.isArray(services) && services.every((service) => typeof service === 'string');
+}
+
+export function createControlHandler(target: ControlTarget): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
     void (async () => {
       try {
-        if (request.method === 'GET' && request.url === '/status') {
-          const status: StatusResponse = { pid: process.pid, ...info, services: supervisor.snapshot() };
-          return send(response, 200, status);
-        }
-        if (request.method === 'POST' && request.url === '/stop') {
-          const { services = [] } = (await readBody(request)) as Partial<StopRequest>;
-          await supervisor.stop(services);
-          return send(response, 200, { ok: true });
-        }
-        if (request.method === 'POST' && request.url === '/restart') {
-          const { service } = (await readBody(request)) as Partial<RestartRequest>;
-          if (typeof service !== 'string' || !supervisor.selected.includes(service)) {
-            return send(response, 404, { error: `service "${String(service)}" is not part of this run` });
+        const url = new URL(request.url ?? '/', 'http://devstack');
+        if (request.method === 'GET' && url.pathname === EVENTS_PATH) return streamEvents(target, url, response);
+        const route = `${request.method} ${url.pathname}` as Route;
+        switch (route) {
+          case 'GET /v2/status':
+            return send(response, 200, target.status());
+          case 'POST /v2/start': {
+            const body = await readBody(request);
+            if (!isServiceRequest(body)) return send(response, 400, { error: 'expected { "service": "<name>" }' });
+            return send(response, 200, await target.start(body.service));
           }
-          return send(response, 200, await supervisor.restart(service));
+          case 'POST /v2/stop': {
+            const body = await readBody(request);
+            if (!isStopRequest(body)) return send(response, 400, { error: 'expected { "services": ["<name>", …] }' });
+            return send(response, 200, { stopped: await target.stop(body.services) });
+          }
+          case 'POST /v2/restart': {
+            const body = await readBody(request);
+            if (!isServiceRequest(body)) return send(response, 400, { error: 'expected { "service": "<name>" }' });
+            return send(response, 200, await target.restart(body.service));
+          }
+          case 'POST /v2/shutdown':
+            await target.shutdown();
+            return send(response, 200, { ok: true });
+          default:
+            return send(response, 404, { error: `unknown request ${request.method} ${url.pathname}` });
         }
-        send(response, 404, { error: 'unknown request' });
       } catch (error) {
-        send(response, 500, { error: error instanceof Error ? error.message : String(error) });
+        if (!response.headersSent) send(response, 500, { error: error instanceof Error ? error.message : String(error) });
       }
     })();
   };
+}
+
+/** JSON lines: the kept events after `since`, then (with `follow=1`) each new one until either side ends. */
+function streamEvents(target: ControlTarget, url: URL, response: ServerResponse): void {
+  const since = Number(url.searchParams.get('since') ?? 0) || 0;
+  const follow = url.searchParams.get('follow') === '1';
+  response.writeHead(200, { 'content-type': 'application/x-ndjson', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
+  let last = since;
+  const write = (event: StampedEvent): void => {
+    if (event.seq <= last) return; // already sent from the history
+    last = event.seq;
+    response.write(`${JSON.stringify(event)}\n`);
+  };
+  // Subscribed before the history is read: nothing falls between the two.
+  const unsubscribe = follow ? target.subscribe(write) : undefined;
+  for (const event of target.eventsSince(since)) write(event);
+  if (!follow) return void response.end();
+  const end = (): void => {
+    unsubscribe?.();
+    if (!response.writableEnded) response.end();
+  };
+  response.once('close', end);
+  void target.closing.then(end);
 }

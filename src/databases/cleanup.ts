@@ -12,12 +12,17 @@ function databasesOf(config: ResolvedConfig, names?: readonly string[]): Resolve
   return config.services.filter((service) => service.database !== undefined && (names === undefined || names.includes(service.name)));
 }
 
-/** Removes the project's containers, if it has databases and a container engine answers. */
-export async function removeStackContainers(config: ResolvedConfig, pathVariable: string | undefined): Promise<number> {
-  const [first] = databasesOf(config);
-  if (first === undefined || !first.database!.modes.includes('container')) return 0;
+/** The label of the stack's containers, when it has databases that may run in one. */
+export function containerLabelOf(config: ResolvedConfig): string | undefined {
+  const inContainer = databasesOf(config).find((service) => service.database!.modes.includes('container'));
+  return inContainer?.database!.projectId;
+}
+
+/** Removes the containers labelled for this project, if a container engine answers. */
+export async function removeStackContainers(label: string | undefined, pathVariable: string | undefined): Promise<number> {
+  if (label === undefined) return 0;
   const runtime = await findContainerRuntime(pathVariable);
-  return runtime.ok ? removeProjectContainers(runtime.value, first.database!.projectId) : 0;
+  return runtime.ok ? removeProjectContainers(runtime.value, label) : 0;
 }
 
 /** Deletes the data folders and volumes of these databases (all when `names` is undefined); returns what was wiped. */

@@ -7,6 +7,7 @@
  */
 import type { ResolvedDatabase } from '../config/resolved.js';
 import type { ContainerRuntime } from './runtimes.js';
+import { ok, problem, type Problem, type Result } from '../util/result.js';
 import { runCommand } from './run-command.js';
 
 const CONTAINER_PORTS = { postgres: 5432, redis: 6379, mysql: 3306, mariadb: 3306 } as const;
@@ -55,20 +56,18 @@ export function containerRunArgs(database: ResolvedDatabase, name: string, image
   return args;
 }
 
-export type Ensured =
-  { readonly ok: true; readonly created: boolean } | { readonly ok: false; readonly message: string; readonly hint?: string };
+export type Ensured = Result<{ readonly created: boolean }, Problem>;
 
 /** The image, present or pulled now (at plan time, before anything starts). */
 export async function ensureImage(runtime: ContainerRuntime, image: string): Promise<Ensured> {
   const present = await runCommand(runtime.program, ['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: 30_000 });
-  if (present.ok) return { ok: true, created: false };
+  if (present.ok) return ok({ created: false });
   const pull = await runCommand(runtime.program, ['pull', image], { timeoutMs: PULL_TIMEOUT_MS });
-  if (pull.ok) return { ok: true, created: true };
-  return {
-    ok: false,
-    message: `cannot get the image ${image} (${runtime.name} pull: ${pull.problem})`,
-    hint: `make the image available (${runtime.name} pull, load or import it), or set image: to one that is`,
-  };
+  if (pull.ok) return ok({ created: true });
+  return problem(
+    `cannot get the image ${image} (${runtime.name} pull: ${pull.problem})`,
+    `make the image available (${runtime.name} pull, load or import it), or set image: to one that is`,
+  );
 }
 
 /** Creates the volume when missing (or afresh, after a failed init); `created` says whether it is new. */
@@ -79,20 +78,20 @@ export async function ensureVolume(
   log: (lines: readonly string[]) => void,
 ): Promise<Ensured> {
   const exists = (await runCommand(runtime.program, ['volume', 'inspect', database.volumeName], { timeoutMs: 30_000 })).ok;
-  if (exists && !recreate) return { ok: true, created: false };
+  if (exists && !recreate) return ok({ created: false });
   if (exists) {
     log([`devstack: the init scripts failed last time: removing volume ${database.volumeName}`]);
     const removed = await runCommand(runtime.program, ['volume', 'rm', '--force', database.volumeName], { timeoutMs: 30_000 });
-    if (!removed.ok) return { ok: false, message: `cannot remove volume ${database.volumeName}: ${removed.problem}` };
+    if (!removed.ok) return problem(`cannot remove volume ${database.volumeName}: ${removed.problem}`);
   }
   const created = await runCommand(
     runtime.program,
     ['volume', 'create', '--label', `${PROJECT_LABEL}=${database.projectId}`, database.volumeName],
     { timeoutMs: 30_000 },
   );
-  if (!created.ok) return { ok: false, message: `cannot create volume ${database.volumeName}: ${created.problem}` };
+  if (!created.ok) return problem(`cannot create volume ${database.volumeName}: ${created.problem}`);
   log([`devstack: created volume ${database.volumeName}`]);
-  return { ok: true, created: true };
+  return ok({ created: true });
 }
 
 /** Stops (gracefully: the image's stop signal, then SIGKILL after `graceSeconds`) and removes it. */

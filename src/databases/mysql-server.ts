@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedDatabase } from '../config/resolved.js';
 import type { MysqlBinaries } from './runtimes.js';
+import { problem } from '../util/result.js';
 import { chownTo, unprivilegedUser } from './run-as.js';
 import { runCommand } from './run-command.js';
 import type { PrepareInput, Prepared } from './servers.js';
@@ -45,7 +46,7 @@ export async function prepareMysql(input: PrepareInput, binaries: MysqlBinaries)
     log([...initialised.stdout.split('\n'), ...initialised.stderr.split('\n')].filter((line) => line.trim() !== ''));
     if (!initialised.ok) {
       rmSync(dataDir, { recursive: true, force: true });
-      return { ok: false, message: `initialising ${binaries.flavor} failed: ${initialised.problem}` };
+      return problem(`initialising ${binaries.flavor} failed: ${initialised.problem}`);
     }
     writeStorageState(database.dataDir, { mode: plan.mode, initialized: database.init === undefined });
   }

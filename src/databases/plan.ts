@@ -4,6 +4,7 @@
  * install (or, for an `optional` database, goes on without it).
  */
 import type { DatabaseEngine, DatabaseMode, ResolvedService } from '../config/resolved.js';
+import { err, type Result } from '../util/result.js';
 import { ensureImage } from './container.js';
 import {
   findContainerRuntime,
@@ -21,18 +22,17 @@ export type DatabasePlan =
   | { readonly mode: 'native' | 'embedded'; readonly binaries: ServerBinaries | MysqlBinaries }
   | { readonly mode: 'container'; readonly runtime: ContainerRuntime; readonly image: string };
 
-export type PlanResult =
-  { readonly ok: true; readonly plan: DatabasePlan } | { readonly ok: false; readonly tried: readonly string[]; readonly hint: string };
+export type PlanResult = Result<DatabasePlan, { readonly tried: readonly string[]; readonly hint: string }>;
 
 export async function planDatabase(service: ResolvedService, root: string, pathVariable: string | undefined): Promise<PlanResult> {
   const database = service.database!;
   const tried: string[] = [];
   for (const mode of database.modes) {
     const found = await tryMode(mode, service, root, pathVariable);
-    if (found.ok) return { ok: true, plan: found.value };
-    tried.push(found.tried);
+    if (found.ok) return found;
+    tried.push(found.error);
   }
-  return { ok: false, tried, hint: installHint(database.engine, database.modes) };
+  return err({ tried, hint: installHint(database.engine, database.modes) });
 }
 
 async function tryMode(
@@ -54,7 +54,7 @@ async function tryMode(
       return found.ok ? { ok: true, value: { mode: 'native', binaries: found.value } } : found;
     }
     case 'embedded': {
-      if (database.engine !== 'postgres') return { ok: false, tried: `embedded: there is no embedded package for ${database.engine}` };
+      if (database.engine !== 'postgres') return err(`embedded: there is no embedded package for ${database.engine}`);
       const found = findEmbeddedPostgres(root, database.version);
       return found.ok ? { ok: true, value: { mode: 'embedded', binaries: found.value } } : found;
     }
@@ -64,7 +64,7 @@ async function tryMode(
       // An engine without the image (and no registry to pull it from) cannot run it either: found
       // out now, so an optional database is skipped and `auto` can say so, instead of failing later.
       const image = await ensureImage(found.value, database.image);
-      if (!image.ok) return { ok: false, tried: `container: ${image.message}` };
+      if (!image.ok) return err(`container: ${image.error.message}`);
       return { ok: true, value: { mode: 'container', runtime: found.value, image: database.image } };
     }
   }

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CommandLine } from '../util/shell-words.js';
+import { problem } from '../util/result.js';
 import { chownTo, unprivilegedUser } from './run-as.js';
 import { runCommand } from './run-command.js';
 import type { PrepareInput, Prepared } from './servers.js';
@@ -20,11 +21,10 @@ export async function preparePostgres(input: PrepareInput, binDir: string, versi
   if (existsSync(versionFile)) {
     const dataVersion = readFileSync(versionFile, 'utf8').trim();
     if (version !== undefined && dataVersion.split('.')[0] !== version.split('.')[0]) {
-      return {
-        ok: false,
-        message: `${dataDir} holds PostgreSQL ${dataVersion} data, but the server found (${plan.mode}) is PostgreSQL ${version}`,
-        hint: `set version: '${dataVersion}' (and mode) to use the server that made it, or wipe it with "devstack down --volumes"`,
-      };
+      return problem(
+        `${dataDir} holds PostgreSQL ${dataVersion} data, but the server found (${plan.mode}) is PostgreSQL ${version}`,
+        `set version: '${dataVersion}' (and mode) to use the server that made it, or wipe it with "devstack down --volumes"`,
+      );
     }
   } else {
     rmSync(dataDir, { recursive: true, force: true });
@@ -44,7 +44,7 @@ export async function preparePostgres(input: PrepareInput, binDir: string, versi
     log([...initdb.stdout.split('\n'), ...initdb.stderr.split('\n')].filter((line) => line.trim() !== ''));
     if (!initdb.ok) {
       rmSync(dataDir, { recursive: true, force: true });
-      return { ok: false, message: `initdb failed: ${initdb.problem}` };
+      return problem(`initdb failed: ${initdb.problem}`);
     }
     writeStorageState(database.dataDir, { mode: plan.mode, initialized: database.init === undefined });
   }

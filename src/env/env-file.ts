@@ -4,11 +4,27 @@
  * and line number, never by content (it may hold a secret).
  */
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import dotenv from 'dotenv';
+import { err, ok, type Problem, type Result } from '../util/result.js';
 
-export type EnvFileResult =
-  | { readonly ok: true; readonly values: Readonly<Record<string, string>> }
-  | { readonly ok: false; readonly line: number; readonly problem: string };
+export type EnvFileResult = Result<Readonly<Record<string, string>>, { readonly line: number; readonly problem: string }>;
+
+/** A malformed line in one of the .env layers. */
+export interface EnvFileProblem {
+  /** Absolute path. */
+  readonly file: string;
+  readonly line: number;
+  readonly problem: string;
+}
+
+/** The one wording of a bad .env line, everywhere it is reported (never the line itself: it may hold a secret). */
+export function describeEnvFileProblem(found: EnvFileProblem, cwd: string): Problem {
+  return {
+    message: `${relative(cwd, found.file) || found.file}:${found.line}: malformed line (${found.problem})`,
+    hint: 'write KEY=value, quote values with spaces or # in them, and start comments with #',
+  };
+}
 
 const ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z_][\w.-]*\s*(?:=|:\s)(.*)$/;
 
@@ -21,8 +37,8 @@ export function readEnvFile(path: string): EnvFileResult | undefined {
     return undefined; // an absent layer is normal
   }
   const problem = findMalformedLine(text);
-  if (problem !== undefined) return { ok: false, ...problem };
-  return { ok: true, values: dotenv.parse(text) };
+  if (problem !== undefined) return err(problem);
+  return ok(dotenv.parse(text));
 }
 
 export function findMalformedLine(text: string): { line: number; problem: string } | undefined {
@@ -34,6 +50,7 @@ export function findMalformedLine(text: string): { line: number; problem: string
       if (line.includes(openQuote)) openQuote = undefined; // the multi-line value ends here
       continue;
     }
+    if (line.includes('\0')) return { line: index + 1, problem: 'a NUL byte' };
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
     const match = ASSIGNMENT.exec(line);
     if (!match) return { line: index + 1, problem: 'expected KEY=value' };

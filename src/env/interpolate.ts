@@ -5,10 +5,11 @@
  */
 const REFERENCE = /\\\$|\$\{([A-Za-z_][\w.-]*)(?::-([^}]*))?\}/g;
 
-export function interpolate(value: string, lookup: (name: string) => string | undefined): string {
+export function interpolate(value: string, lookup: (name: string) => string | undefined, onMissing?: (name: string) => void): string {
   return value.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
     if (match === '\\$') return '$';
     const found = lookup(name!);
+    if (found === undefined && fallback === undefined) onMissing?.(name!);
     return found === undefined || (found === '' && fallback !== undefined) ? (fallback ?? '') : found;
   });
 }

@@ -8,15 +8,20 @@ import { createServer } from 'node:net';
 import getPort from 'get-port';
 import type { ResolvedService } from '../config/resolved.js';
 import { LOCAL_HOST } from '../config/templates.js';
+import { err, ok, type Result } from '../util/result.js';
 
 export interface PortHolder {
   readonly pid: number;
   readonly command: string;
 }
 
-export type PortPlan =
-  | { readonly ok: true; readonly ports: ReadonlyMap<string, number> }
-  | { readonly ok: false; readonly service: string; readonly port: number; readonly holder: PortHolder | undefined };
+export interface PortTaken {
+  readonly service: string;
+  readonly port: number;
+  readonly holder: PortHolder | undefined;
+}
+
+export type PortPlan = Result<ReadonlyMap<string, number>, PortTaken>;
 
 export function isPortFree(port: number, host: string = LOCAL_HOST): Promise<boolean> {
   return new Promise((resolve) => {
@@ -31,8 +36,7 @@ export async function planPorts(services: readonly ResolvedService[]): Promise<P
   const fixed = services.flatMap((service) => (typeof service.port === 'number' ? [service.port] : []));
   for (const service of services) {
     if (typeof service.port !== 'number') continue;
-    if (!(await isPortFree(service.port)))
-      return { ok: false, service: service.name, port: service.port, holder: findPortHolder(service.port) };
+    if (!(await isPortFree(service.port))) return err({ service: service.name, port: service.port, holder: findPortHolder(service.port) });
     ports.set(service.name, service.port);
   }
   for (const service of services) {
@@ -40,7 +44,7 @@ export async function planPorts(services: readonly ResolvedService[]): Promise<P
     const taken = [...fixed, ...ports.values()];
     ports.set(service.name, await getPort({ host: LOCAL_HOST, exclude: taken }));
   }
-  return { ok: true, ports };
+  return ok(ports);
 }
 
 /**

@@ -12,7 +12,8 @@
 import { join, relative } from 'node:path';
 import type { ResolvedProbe, ResolvedService } from '../config/resolved.js';
 import { CONVENTIONAL_URL_VARIABLE, envPrefix, LOCAL_HOST, parseTemplateRef, serviceUrl, urlOf } from '../config/templates.js';
-import { readEnvFile } from './env-file.js';
+import { err, ok, type Result } from '../util/result.js';
+import { readEnvFile, type EnvFileProblem } from './env-file.js';
 import { interpolate } from './interpolate.js';
 
 export type EnvSource =
@@ -24,11 +25,11 @@ export type EnvSource =
 export interface ResolvedEnv {
   readonly env: Record<string, string>;
   readonly sources: Record<string, EnvSource>;
+  /** `${VAR}` references in the config's `env` values that nothing defines (they became empty). */
+  readonly unset: readonly { readonly key: string; readonly name: string }[];
 }
 
-export type EnvResult =
-  | { readonly ok: true; readonly value: ResolvedEnv }
-  | { readonly ok: false; readonly file: string; readonly line: number; readonly problem: string };
+export type EnvResult = Result<ResolvedEnv, EnvFileProblem>;
 
 export interface ServiceEnvInput {
   readonly processEnv: Readonly<Record<string, string>>;
@@ -66,9 +67,9 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
       const path = join(folder, name);
       const file = readEnvFile(path);
       if (file === undefined) continue;
-      if (!file.ok) return { ok: false, file: path, line: file.line, problem: file.problem };
+      if (!file.ok) return err({ file: path, line: file.error.line, problem: file.error.problem });
       const display = relative(root, path);
-      for (const [key, value] of Object.entries(file.values))
+      for (const [key, value] of Object.entries(file.value))
         set(
           key,
           interpolate(value, (name) => env[name]),
@@ -78,7 +79,14 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
   }
 
   const lookup = templateLookup(input, env);
-  for (const [key, value] of Object.entries(service.env)) set(key, interpolate(value, lookup), { type: 'config' });
+  const unset: { key: string; name: string }[] = [];
+  for (const [key, value] of Object.entries(service.env)) {
+    set(
+      key,
+      interpolate(value, lookup, (name) => unset.push({ key, name })),
+      { type: 'config' },
+    );
+  }
 
   const ownPort = input.ports.get(service.name);
   if (ownPort !== undefined)
@@ -103,7 +111,7 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
     set(variable, urlOf(target, input.ports.get(dependency)!), { type: 'devstack', why: `dependency ${dependency}` });
   }
   for (const [key, value] of Object.entries(input.injected)) set(key, value, { type: 'devstack', why: 'run marker' });
-  return { ok: true, value: { env, sources } };
+  return ok({ env, sources, unset });
 }
 
 /** Resolves `${port}`, `${services.x.url|port|host}` and `${VAR}` (from `env`, the layers so far). */
@@ -136,13 +144,20 @@ function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undef
   return value === undefined ? undefined : map(value);
 }
 
+export interface ExpandedProbe {
+  readonly probe: ResolvedProbe;
+  /** `${VAR}` references in the probe's target that nothing defines (they became empty). */
+  readonly unset: readonly string[];
+}
+
 /** The probe with its templates expanded against the service's final environment and ports. */
-export function expandProbe(probe: ResolvedProbe, input: ServiceEnvInput, env: Readonly<Record<string, string>>): ResolvedProbe {
+export function expandProbe(probe: ResolvedProbe, input: ServiceEnvInput, env: Readonly<Record<string, string>>): ExpandedProbe {
   const lookup = templateLookup(input, env);
-  if (probe.type === 'http') return { ...probe, url: interpolate(probe.url, lookup) };
-  if (probe.type === 'tcp' || probe.type === 'postgres' || probe.type === 'redis' || probe.type === 'mysql')
-    return { ...probe, target: interpolate(probe.target, lookup) };
-  return probe;
+  const unset: string[] = [];
+  const expand = (text: string): string => interpolate(text, lookup, (name) => unset.push(name));
+  if (probe.type === 'http') return { probe: { ...probe, url: expand(probe.url) }, unset };
+  if ('target' in probe) return { probe: { ...probe, target: expand(probe.target) }, unset };
+  return { probe, unset };
 }
 
 /** process.env without undefined values (the type Node gives it allows them). */

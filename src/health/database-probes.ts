@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import type mysql from 'mysql2/promise';
-import type { ProbeResult } from './probe.js';
+import { PROBE_OK, probeFailed, type ProbeResult } from './probe-result.js';
 
 // The drivers are loaded on first use: a stack without databases does not pay their ~15 MB each in
 // the supervisor's memory.
@@ -94,9 +94,9 @@ export async function probeSql(engine: 'postgres' | 'mysql', login: SqlLogin, ti
     const select = async (client: { query: (sql: string) => Promise<unknown> }): Promise<void> => void (await client.query('SELECT 1'));
     const timeouts = { connectMs: timeoutMs, queryMs: timeoutMs };
     await (engine === 'postgres' ? withPostgres(login, timeouts, select) : withMysql(login, timeouts, select));
-    return { ok: true };
+    return PROBE_OK;
   } catch (error) {
-    return { ok: false, message: `${engine} ${login.target}: ${describeDatabaseError(error)}` };
+    return probeFailed(`${engine} ${login.target}: ${describeDatabaseError(error)}`);
   }
 }
 
@@ -127,21 +127,14 @@ export function probeRedis(target: string, password: string | undefined, timeout
       const replies = received.split('\r\n').filter((line) => line !== '');
       const error = replies.find((line) => line.startsWith('-'));
       // "-LOADING Redis is loading the dataset in memory" while it reads its dump: not ready yet.
-      if (error !== undefined) done({ ok: false, message: `redis ${target}: ${error.slice(1)}` });
+      if (error !== undefined) done(probeFailed(`redis ${target}: ${error.slice(1)}`));
       else if (replies.length >= commands.length)
-        done(
-          replies.at(-1) === '+PONG'
-            ? { ok: true }
-            : { ok: false, message: `redis ${target}: unexpected reply ${JSON.stringify(replies.at(-1))}` },
-        );
+        done(replies.at(-1) === '+PONG' ? PROBE_OK : probeFailed(`redis ${target}: unexpected reply ${JSON.stringify(replies.at(-1))}`));
     });
-    socket.once('timeout', () => done({ ok: false, message: `redis ${target}: no answer within ${timeoutMs} ms` }));
+    socket.once('timeout', () => done(probeFailed(`redis ${target}: no answer within ${timeoutMs} ms`)));
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      done({
-        ok: false,
-        message: `redis ${target}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}`,
-      }),
+      done(probeFailed(`redis ${target}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}`)),
     );
-    socket.once('close', () => done({ ok: false, message: `redis ${target}: connection closed` }));
+    socket.once('close', () => done(probeFailed(`redis ${target}: connection closed`)));
   });
 }

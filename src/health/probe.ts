@@ -7,10 +7,12 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { ResolvedProbe } from '../config/resolved.js';
 import { probeRedis, probeSql, splitTarget } from './database-probes.js';
+import { PROBE_OK, probeFailed, type ProbeResult } from './probe-result.js';
+
+export type { ProbeFailure, ProbeResult } from './probe-result.js';
 import { withLocalBinPath } from '../util/local-bin-path.js';
 import { lastLine, runProgram } from '../util/run-program.js';
-
-export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
+import { maskUrl } from '../util/secrets.js';
 
 export type PolledProbe = Exclude<ResolvedProbe, { type: 'log' }>;
 
@@ -18,8 +20,6 @@ export interface ProbeContext {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
 }
-
-const OK: ProbeResult = { ok: true };
 
 export function runProbeOnce(probe: PolledProbe, context: ProbeContext): Promise<ProbeResult> {
   switch (probe.type) {
@@ -50,8 +50,9 @@ async function probeHttp(probe: Extract<ResolvedProbe, { type: 'http' }>): Promi
   // While the port is still closed (most attempts, during boot), a bare TCP connect says so at half
   // the CPU cost of an HTTP request; this keeps fast polling cheap for a stack booting on 2 cores.
   const { hostname, port, protocol } = new URL(probe.url);
+  const shown = maskUrl(probe.url); // a health URL may carry a password or a ?token=
   const tcp = await probeTcp(hostname.replace(/^\[|\]$/g, ''), Number(port) || (protocol === 'https:' ? 443 : 80), probe.timeoutMs);
-  if (!tcp.ok) return { ok: false, message: `GET ${probe.url}: ${tcp.message.slice(tcp.message.indexOf(': ') + 2)}` };
+  if (!tcp.ok) return probeFailed(`GET ${shown}: ${tcp.error.message.slice(tcp.error.message.indexOf(': ') + 2)}`);
   return new Promise((resolve) => {
     const request = (probe.url.startsWith('https:') ? httpsRequest : httpRequest)(
       probe.url,
@@ -61,13 +62,18 @@ async function probeHttp(probe: Extract<ResolvedProbe, { type: 'http' }>): Promi
         response.resume();
         const status = response.statusCode ?? 0;
         const expected = probe.expectStatus.some((range) => status >= range.min && status <= range.max);
-        resolve(expected ? OK : { ok: false, message: `GET ${probe.url} answered ${status}` });
+        resolve(
+          expected
+            ? PROBE_OK
+            : probeFailed(`GET ${shown} answered ${status}`, {
+                definite: `status ${status}`,
+                hint: `if ${status} means it is up, accept it: health: { http: '…', expectStatus: ['2xx', ${status}] }`,
+              }),
+        );
       },
     );
     request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: `no answer within ${probe.timeoutMs} ms` })));
-    request.on('error', (error: NodeJS.ErrnoException) =>
-      resolve({ ok: false, message: `GET ${probe.url}: ${describeNetworkError(error)}` }),
-    );
+    request.on('error', (error: NodeJS.ErrnoException) => resolve(probeFailed(`GET ${probe.url}: ${describeNetworkError(error)}`)));
     request.end();
   });
 }
@@ -77,15 +83,13 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeR
     const socket = connect({ host, port, timeout: timeoutMs });
     socket.once('connect', () => {
       socket.destroy();
-      resolve(OK);
+      resolve(PROBE_OK);
     });
     socket.once('timeout', () => {
       socket.destroy();
-      resolve({ ok: false, message: `tcp ${host}:${port}: no answer within ${timeoutMs} ms` });
+      resolve(probeFailed(`tcp ${host}:${port}: no answer within ${timeoutMs} ms`));
     });
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      resolve({ ok: false, message: `tcp ${host}:${port}: ${describeNetworkError(error)}` }),
-    );
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(probeFailed(`tcp ${host}:${port}: ${describeNetworkError(error)}`)));
   });
 }
 
@@ -95,9 +99,9 @@ async function probeCommand(probe: Extract<ResolvedProbe, { type: 'command' }>, 
   const result = await (command.type === 'shell'
     ? runProgram('/bin/sh', ['-c', command.script], options)
     : runProgram(command.file, command.args, options));
-  if (result.exitCode === 0) return OK;
+  if (result.exitCode === 0) return PROBE_OK;
   const name = command.type === 'shell' ? command.script : command.file;
-  if (result.timedOut) return { ok: false, message: `health command "${name}" did not finish within ${probe.timeoutMs} ms` };
+  if (result.timedOut) return probeFailed(`health command "${name}" did not finish within ${probe.timeoutMs} ms`);
   const stderr = lastLine(result.stderr);
   const why =
     result.spawnError !== undefined
@@ -107,5 +111,5 @@ async function probeCommand(probe: Extract<ResolvedProbe, { type: 'command' }>, 
       : result.exitCode === undefined
         ? 'was killed'
         : `exited with code ${result.exitCode}`;
-  return { ok: false, message: `health command "${name}" ${why}${stderr ? `: ${stderr}` : ''}` };
+  return probeFailed(`health command "${name}" ${why}${stderr ? `: ${stderr}` : ''}`);
 }

@@ -1,22 +1,51 @@
 /**
- * Reads the last N lines of a log file without reading the whole file (service logs grow to
- * hundreds of MB), and follows a file as it grows.
+ * Reads a service's log across its rotated files (`api.log.3` … `api.log.1`, `api.log`) as one
+ * stream: the last N lines without reading everything (logs grow to hundreds of MB), everything in
+ * chunks of constant size (linear, constant memory), and following as it grows — across a rotation
+ * too: the writer finishes a file before renaming it, so once a new file appears at the path, the
+ * old one is read to its end and the follower moves on.
  */
-import { closeSync, openSync, readSync, statSync, watch } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, statSync, watch } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { sleep } from '../util/sleep.js';
 import { LineSplitter } from '../util/line-splitter.js';
 
-export function fileSize(path: string): number {
+const CHUNK = 256 * 1024;
+
+/** The files of one log, oldest first (rotated ones by descending number, then the current one). */
+export function logFilesOf(path: string): string[] {
+  const name = basename(path);
+  let entries: string[];
   try {
-    return statSync(path).size;
+    entries = readdirSync(dirname(path));
   } catch {
-    return 0; // no file yet: an empty log
+    return [];
+  }
+  const rotated = entries
+    .map((entry) => (entry.startsWith(`${name}.`) ? Number(entry.slice(name.length + 1)) : NaN))
+    .filter((index) => Number.isInteger(index) && index > 0)
+    .sort((a, b) => b - a)
+    .map((index) => join(dirname(path), `${name}.${index}`));
+  return existsSync(path) ? [...rotated, path] : rotated;
+}
+
+/** Where the log ends now: where a follower starts after printing the history. */
+export interface LogPosition {
+  readonly ino: number;
+  readonly size: number;
+}
+
+export function logPosition(path: string): LogPosition | undefined {
+  try {
+    const stat = statSync(path);
+    return { ino: stat.ino, size: stat.size };
+  } catch {
+    return undefined;
   }
 }
 
-/** The last `count` complete lines of `path` (all lines when count is Infinity). */
-export function readLastLines(path: string, count: number): string[] {
+/** The last `count` complete lines of one file, newest last. */
+function lastLinesOfFile(path: string, count: number): string[] {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -24,65 +53,202 @@ export function readLastLines(path: string, count: number): string[] {
     return [];
   }
   try {
-    const size = statSync(path).size;
-    const chunkSize = 64 * 1024;
-    let position = size;
-    let buffered = Buffer.alloc(0);
+    let position = fstatSync(fd).size;
+    const chunks: Buffer[] = [];
     let newlines = 0;
     while (position > 0 && newlines <= count) {
-      const length = Math.min(chunkSize, position);
+      const length = Math.min(CHUNK, position);
       position -= length;
       const chunk = Buffer.alloc(length);
       readSync(fd, chunk, 0, length, position);
-      for (const byte of chunk) if (byte === 10) newlines++;
-      buffered = Buffer.concat([chunk, buffered]);
+      for (let index = chunk.indexOf(10); index !== -1; index = chunk.indexOf(10, index + 1)) newlines++;
+      chunks.push(chunk);
     }
-    const lines = buffered.toString('utf8').split('\n');
+    const lines = Buffer.concat(chunks.reverse()).toString('utf8').split('\n');
     if (lines.at(-1) === '') lines.pop();
     if (position > 0) lines.shift(); // the first line may have been cut in the middle
-    return Number.isFinite(count) ? lines.slice(-count) : lines;
+    return lines.slice(-count);
   } finally {
     closeSync(fd);
   }
 }
 
+/** The last `count` lines of a log, reaching into rotated files when the current one has fewer. */
+export function readLastLines(path: string, count: number): string[] {
+  const files = logFilesOf(path).reverse(); // newest first
+  let lines: string[] = [];
+  for (const file of files) {
+    if (lines.length >= count) break;
+    lines = [...lastLinesOfFile(file, count - lines.length), ...lines];
+  }
+  return lines;
+}
+
 /**
- * Calls `onLines` with every complete line appended to `path` after byte `fromOffset`, until
- * `signal` aborts. fs.watch wakes it early; a slow poll covers filesystems where watch is silent.
+ * Every byte of a log, oldest file first, in chunks that end at a line boundary. The consumer may
+ * return a promise (a slow terminal): reading waits for it. Memory stays at one chunk.
  */
-export async function followFile(path: string, fromOffset: number, onLines: (lines: string[]) => void, signal: AbortSignal): Promise<void> {
-  let offset = fromOffset;
+export async function readAllChunks(
+  path: string,
+  onChunk: (chunk: Buffer) => Promise<void> | undefined,
+  until?: LogPosition,
+): Promise<void> {
+  for (const file of logFilesOf(path)) {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      continue; // rotated away between listing and opening: its lines are in the next file
+    }
+    try {
+      const stat = fstatSync(fd);
+      // The current file is read up to where the history ends, so a follower continues exactly there.
+      const end = until !== undefined && stat.ino === until.ino ? until.size : stat.size;
+      let carry = Buffer.alloc(0);
+      let position = 0;
+      while (position < end) {
+        const buffer = Buffer.allocUnsafe(Math.min(CHUNK, end - position));
+        const read = readSync(fd, buffer, 0, buffer.length, position);
+        if (read === 0) break;
+        position += read;
+        const data = carry.length === 0 ? buffer.subarray(0, read) : Buffer.concat([carry, buffer.subarray(0, read)]);
+        const lastNewline = data.lastIndexOf(10);
+        if (lastNewline === -1) {
+          carry = data;
+          continue;
+        }
+        carry = Buffer.from(data.subarray(lastNewline + 1));
+        await onChunk(data.subarray(0, lastNewline + 1));
+      }
+      if (carry.length > 0) await onChunk(Buffer.concat([carry, Buffer.from('\n')]));
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Lines of a log, oldest first, in batches (for merging several services' logs in time order). */
+export async function* readLineBatches(path: string, until?: LogPosition): AsyncIterable<string[]> {
+  const batches: string[][] = [];
+  let wake: (() => void) | undefined;
+  let resume: (() => void) | undefined;
+  let done = false;
+  const reading = readAllChunks(
+    path,
+    (chunk) => {
+      const lines = chunk.toString('utf8').split('\n');
+      lines.pop();
+      batches.push(lines);
+      wake?.();
+      // Keep at most a few batches in memory: the merge consumes them one by one.
+      return batches.length > 2 ? new Promise<void>((resolve) => (resume = resolve)) : undefined;
+    },
+    until,
+  ).finally(() => {
+    done = true;
+    wake?.();
+  });
+  for (;;) {
+    const batch = batches.shift();
+    if (batch !== undefined) {
+      resume?.();
+      resume = undefined;
+      yield batch;
+      continue;
+    }
+    if (done) break;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+  await reading;
+}
+
+/**
+ * Calls `onLines` with every complete line appended to the log after `from` (its end when the
+ * history was printed), until `signal` aborts. Rotation-aware: the file it has open is read to
+ * its end before it moves to the new one at the path. fs.watch on the folder wakes it early; a
+ * slow poll covers filesystems where watch is silent.
+ */
+export async function followLog(
+  path: string,
+  from: LogPosition | undefined,
+  onLines: (lines: string[]) => void | Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  let fd: number | undefined;
+  let ino: number | undefined;
+  let offset = 0;
   const splitter = new LineSplitter();
   let wake: (() => void) | undefined;
   let watcher: ReturnType<typeof watch> | undefined;
   try {
-    watcher = watch(path, () => wake?.());
+    watcher = watch(dirname(path), () => wake?.());
   } catch {
-    watcher = undefined; // the file does not exist yet: polling picks it up
+    watcher = undefined; // the folder is gone: polling notices when it is back
   }
+  const openCurrent = (): void => {
+    try {
+      fd = openSync(path, 'r');
+      ino = fstatSync(fd).ino;
+    } catch {
+      fd = undefined;
+      ino = undefined;
+    }
+  };
+  const readToEnd = async (): Promise<boolean> => {
+    if (fd === undefined) return false;
+    let any = false;
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      const read = readSync(fd, buffer, 0, CHUNK, offset);
+      if (read === 0) return any;
+      offset += read;
+      any = true;
+      const lines = splitter.push(buffer.subarray(0, read));
+      if (lines.length > 0) await onLines(lines);
+    }
+  };
   try {
+    // Where the history stopped: the same file (go on from its size), or a file rotated since then.
+    if (from !== undefined) {
+      const earlier = logFilesOf(path).find((file) => logPosition(file)?.ino === from.ino);
+      if (earlier !== undefined && earlier !== path) {
+        fd = openSync(earlier, 'r');
+        ino = from.ino;
+        offset = from.size;
+        await readToEnd();
+        closeSync(fd);
+        fd = undefined;
+      } else if (earlier === path) {
+        openCurrent();
+        offset = from.size;
+      }
+    }
+    if (fd === undefined) {
+      openCurrent();
+      if (from === undefined || ino !== from.ino) offset = 0;
+    }
     while (!signal.aborted) {
-      const size = fileSize(path);
-      if (size < offset) offset = 0; // truncated or replaced: start over
-      if (size > offset) {
-        const handle = await open(path, 'r');
-        try {
-          const buffer = Buffer.alloc(Math.min(size - offset, 4 * 1024 * 1024));
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-          offset += bytesRead;
-          const lines = splitter.push(buffer.subarray(0, bytesRead));
-          if (lines.length > 0) onLines(lines);
-        } finally {
-          await handle.close();
-        }
+      const grew = await readToEnd();
+      if (grew) continue;
+      const now = logPosition(path);
+      if (now !== undefined && now.ino !== ino) {
+        // Rotated (or recreated): the file we had is complete; read what is left of it, then switch.
+        await readToEnd();
+        if (fd !== undefined) closeSync(fd);
+        openCurrent();
+        offset = 0;
         continue;
       }
+      if (now !== undefined && fd !== undefined && now.size < offset) offset = 0; // truncated: start over
       await new Promise<void>((resolve) => {
         wake = resolve;
         void sleep(250, signal).then(resolve);
       });
+      wake = undefined;
     }
   } finally {
     watcher?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -91,6 +91,9 @@ export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions)
   if (initial.length === 0) return { escalated: false, signalled: 0, survivors: [] };
 
   signalAll(ref, initial, options.signal);
+  // A stopped process (SIGSTOP, Ctrl-Z, a debugger) only acts on its stop signal once it runs
+  // again; SIGCONT lets it shut down gracefully instead of waiting for SIGKILL.
+  if (options.signal !== 'SIGCONT') signalAll(ref, initial, 'SIGCONT');
   // Membership is sticky: a setsid child stops being a "descendant" the moment its parent dies
   // (it is re-parented), but it is still ours to wait for and to SIGKILL.
   const tracked = new Map(initial.map((info) => [info.pid, info.startTime]));
@@ -136,6 +139,7 @@ async function stopWithoutProc(ref: ProcessTreeRef, options: StopOptions): Promi
   };
   const treeSignal = (sig: NodeJS.Signals): Promise<void> => new Promise((resolve) => treeKill(pid, sig, () => resolve()));
   signal(-pgid, options.signal);
+  signal(-pgid, 'SIGCONT'); // a stopped group acts on its stop signal only once it runs again
   await treeSignal(options.signal);
   const graceful = await pollUntil(() => !groupAlive(), Date.now() + options.timeoutMs);
   if (!graceful) {

@@ -33,7 +33,7 @@ export function servicePidPath(logsDir: string, service: string): string {
 /** Write-then-rename, so a reader never sees half a file. */
 function writeJsonAtomic(path: string, value: unknown): void {
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(value)}\n`);
+  writeFileSync(temporary, `${JSON.stringify(value)}\n`, { mode: 0o600 });
   renameSync(temporary, path);
 }
 

@@ -93,6 +93,17 @@ function readEnviron(pid: number): Buffer | undefined {
 
 const NUL = Buffer.from('\0');
 
+/** The value of one variable in a process's initial environment (undefined: unset, gone or not ours). */
+export function readEnvValue(pid: number, name: string): string | undefined {
+  const environ = readEnviron(pid);
+  if (environ === undefined) return undefined;
+  const key = Buffer.from(`\0${name}=`);
+  const start = environ.indexOf(key);
+  if (start === -1) return undefined;
+  const valueStart = start + key.length;
+  return environ.subarray(valueStart, environ.indexOf(0, valueStart)).toString('utf8');
+}
+
 function hasEntries(environ: Buffer | undefined, entries: readonly string[]): boolean {
   return environ !== undefined && entries.every((entry) => environ.includes(`\0${entry}\0`));
 }
@@ -141,6 +152,28 @@ export function createProcessSnapshot(maxAgeMs: number = 5): ProcessSnapshot {
       });
     },
   };
+}
+
+/**
+ * True once a `/bin/sh -c` leader has moved on to its command: it exec'd it (its name is no longer
+ * `sh`) or forked a child. Until then the shell may still report "not found" (exit 127); without
+ * /proc there is no way to tell, and the answer is true.
+ */
+export function shellHasStarted(pid: number): boolean {
+  if (!HAS_PROC) return true;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false; // exited: its exit code tells the rest
+  }
+  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  if (name !== 'sh' && name !== 'dash' && name !== 'bash') return true;
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim() !== '';
+  } catch {
+    return true; // no children file (an old kernel): do not hold the service back
+  }
 }
 
 /** The transitive children of `rootPid` (not including it). */

@@ -4,12 +4,14 @@
  * reaches devstack alone, which then stops services in order.
  */
 import { existsSync, statSync } from 'node:fs';
-import { spawn, type SpawnOptionsWithStdioTuple } from 'node:child_process';
+import { spawn, type ChildProcessByStdio, type SpawnOptionsWithStdioTuple } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { withLocalBinPath } from '../util/local-bin-path.js';
 import type { CommandLine } from '../util/shell-words.js';
 import { formatCommandLine } from '../util/shell-words.js';
 import { LineSplitter } from '../util/line-splitter.js';
 import { readProcInfo } from './proc-table.js';
+import { err, ok, type Result } from '../util/result.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -28,13 +30,12 @@ export interface SpawnedProcess {
   readonly outputDone: Promise<void>;
 }
 
-export type SpawnFailure = {
-  readonly type: 'spawn-failed';
+export interface SpawnFailure {
   readonly reason: 'cwd-missing' | 'command-not-found' | 'spawn-error';
   readonly message: string;
-};
+}
 
-export type SpawnResult = { readonly ok: true; readonly process: SpawnedProcess } | { readonly ok: false; readonly failure: SpawnFailure };
+export type SpawnResult = Result<SpawnedProcess, SpawnFailure>;
 
 export interface SpawnOptions {
   readonly command: CommandLine;
@@ -65,10 +66,16 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnResult> 
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
   };
-  const subprocess =
-    command.type === 'shell'
-      ? spawn('/bin/sh', ['-c', command.script], spawnOptions)
-      : spawn(command.file, [...command.args], spawnOptions);
+  let subprocess: ChildProcessByStdio<null, Readable, Readable>;
+  try {
+    subprocess =
+      command.type === 'shell'
+        ? spawn('/bin/sh', ['-c', command.script], spawnOptions)
+        : spawn(command.file, [...command.args], spawnOptions);
+  } catch (error) {
+    // Node refuses some arguments before any process exists (a NUL byte in argv or the environment).
+    return failed('spawn-error', `cannot run ${formatCommandLine(command)}: ${(error as Error).message}`);
+  }
 
   const spawned = await new Promise<{ ok: true } | { ok: false; error: NodeJS.ErrnoException }>((resolve) => {
     subprocess.once('spawn', () => resolve({ ok: true }));
@@ -92,11 +99,11 @@ export async function spawnProcess(options: SpawnOptions): Promise<SpawnResult> 
     pumpLines(subprocess.stdout, 'stdout', subprocess, options.onLines),
     pumpLines(subprocess.stderr, 'stderr', subprocess, options.onLines),
   ]).then(() => undefined);
-  return { ok: true, process: { pid, pgid: pid, startTime, exited, outputDone } };
+  return ok({ pid, pgid: pid, startTime, exited, outputDone });
 }
 
 function failed(reason: SpawnFailure['reason'], message: string): SpawnResult {
-  return { ok: false, failure: { type: 'spawn-failed', reason, message } };
+  return err({ reason, message });
 }
 
 interface Pausable {

@@ -9,11 +9,13 @@ import { createDebouncer, type Debouncer } from '../watch/debounce.js';
 import { createRestartLoopDetector, type RunWindow } from '../watch/restart-loop.js';
 import type { StackWatcher } from '../watch/stack-watcher.js';
 import type { RestartCause } from './events.js';
+import type { Clock } from '../util/clock.js';
 
 export interface FileWatchingOptions {
   /** The services of the run that have `watch`. */
   readonly services: readonly ResolvedService[];
   readonly logsDir: string;
+  readonly clock: Clock;
   readonly runWindow: (service: string) => RunWindow | undefined;
   readonly onRestart: (service: string, cause: RestartCause) => void;
   readonly onLoop: (service: string, file: string) => void;
@@ -61,7 +63,7 @@ export async function createFileWatching(options: FileWatchingOptions): Promise<
     })),
     options.logsDir,
     (service, path) => {
-      if (!paused.has(service)) debouncers.get(service)?.push({ path, at: Date.now() });
+      if (!paused.has(service)) debouncers.get(service)?.push({ path, at: options.clock.now() });
     },
   );
   return {

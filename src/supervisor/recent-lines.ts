@@ -10,7 +10,14 @@ export class RecentLines {
   #runStart = 0;
 
   push(lines: readonly string[]): void {
-    this.#lines.push(...lines);
+    // Only the last KEPT of a big chunk can matter; the rest are counted as dropped.
+    const kept = lines.length > KEPT ? lines.slice(-KEPT) : lines;
+    if (kept !== lines) {
+      // Everything kept is from the current run.
+      this.#runStart = 0;
+      this.#lines = [];
+    }
+    for (const line of kept) this.#lines.push(line);
     if (this.#lines.length > KEPT * 2) {
       const drop = this.#lines.length - KEPT;
       this.#lines.splice(0, drop);

@@ -1,22 +1,26 @@
 /**
- * The life of one service in one supervisor run.
+ * The life of one service in one supervisor run, as data: what `ps`, the control API and the
+ * events show. The runner's own state (supervisor/runner-state.ts) carries the process handles
+ * and maps onto this.
  *
- *               spawned              probe ok
- *   pending ───────────▶ starting ───────────▶ ready
- *      │                   │  │  │               │
- *      │ stop              │  │  │ task exits 0  │ exit 0 ─────▶ exited
- *      ▼                   │  │  └────────▶ exited (a task's success)
- *   stopped ◀── stopped ── │  ▼ exit / probe     │ exit ≠0 ────▶ failed ──backoff──▶ backoff
- *      ▲                   │  failed             │                                  │ timer: start again
- *      │                   ▼                     ▼                                  ▼
- *      └────────────── stopping ◀──── stop ──────┘                               pending
+ *                prepare+spawn           probe ok
+ *   pending ──────────────────▶ starting ───────────▶ ready
+ *      ▲                          │  │  │               │
+ *      │ restart                  │  │  │ task exits 0  │ exit 0 ──────▶ exited
+ *      │                          │  │  └────────▶ exited (a task's success)
+ *   stopped ◀──── stopping ◀──────┤  ▼ exit / probe     │ exit ≠ 0 ─────▶ failed ──policy──▶ backoff
+ *                    ▲            │  failed              │                                    │ timer
+ *                    └──── stop ──┴──────────────────────┘                                    ▼
+ *                                                                                          starting
  *
- * Any state may be stopped; an exit while stopping is the expected end, not a failure.
+ * Any state may be stopped; an exit while stopping is the expected end, not a failure. A restart
+ * goes stopping → starting without passing through `stopped`.
  */
 import { unreachable } from '../util/unreachable.js';
 
 export type FailureReason =
   | 'spawn-failed'
+  | 'command-not-found'
   | 'exited-during-startup'
   | 'health-timeout'
   | 'crashed'
@@ -25,110 +29,51 @@ export type FailureReason =
   | 'dependency-failed'
   | 'init-failed';
 
+/** Why a service is being stopped: a user's stop, part of a restart, or the whole stack going down. */
+export type StopIntent = 'stop' | 'restart' | 'shutdown';
+
 export type ServiceState =
-  | { readonly type: 'pending' }
-  | { readonly type: 'starting'; readonly pid: number; readonly startedAt: number }
+  /** Not started yet; `waitingOn` names the dependencies it waits for (empty: not requested). */
+  | { readonly type: 'pending'; readonly waitingOn: readonly string[] }
+  /** Being prepared or spawned (no pid yet), or spawned and not ready. */
+  | { readonly type: 'starting'; readonly pid: number | undefined; readonly startedAt: number }
   | { readonly type: 'ready'; readonly pid: number; readonly startedAt: number; readonly readyAt: number }
-  | { readonly type: 'stopping'; readonly pid: number | undefined; readonly startedAt: number | undefined }
-  | { readonly type: 'stopped' }
-  | { readonly type: 'exited'; readonly at: number }
-  | { readonly type: 'failed'; readonly reason: FailureReason; readonly message: string; readonly at: number }
+  | { readonly type: 'stopping'; readonly pid: number | undefined; readonly intent: StopIntent }
+  | { readonly type: 'stopped'; readonly intent: Exclude<StopIntent, 'restart'> }
+  /** A task that succeeded, or a service that exited with code 0 and is not restarted. */
+  | { readonly type: 'exited'; readonly at: number; readonly code: number }
+  | {
+      readonly type: 'failed';
+      readonly reason: FailureReason;
+      readonly message: string;
+      readonly at: number;
+      readonly hint?: string | undefined;
+    }
   /** Crashed; a restart is scheduled for `until` (epoch ms). */
   | { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number; readonly until: number; readonly message: string };
 
-export type ServiceEvent =
-  | { readonly type: 'spawned'; readonly pid: number; readonly at: number }
-  | { readonly type: 'ready'; readonly at: number }
-  | { readonly type: 'exit'; readonly code: number | null; readonly signal: string | null; readonly at: number }
-  | { readonly type: 'fail'; readonly reason: FailureReason; readonly message: string; readonly at: number }
-  | { readonly type: 'completed'; readonly at: number }
-  | { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number; readonly until: number }
-  | { readonly type: 'stop' }
-  | { readonly type: 'stopped' };
-
 export type StateId = ServiceState['type'];
+
+export const STATE_IDS: readonly StateId[] = ['pending', 'starting', 'ready', 'stopping', 'stopped', 'exited', 'failed', 'backoff'];
 
 export function describeExit(code: number | null, signal: string | null): string {
   return signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
 }
 
-/** Pure transition. Events that make no sense in a state leave it unchanged. */
-export function transition(state: ServiceState, event: ServiceEvent): ServiceState {
-  switch (event.type) {
-    case 'spawned':
-      return state.type === 'pending' ? { type: 'starting', pid: event.pid, startedAt: event.at } : state;
-    case 'ready':
-      return state.type === 'starting' ? { type: 'ready', pid: state.pid, startedAt: state.startedAt, readyAt: event.at } : state;
-    case 'exit':
-      return onExit(state, event);
-    case 'fail':
-      return state.type === 'pending' || state.type === 'starting' || state.type === 'ready' || state.type === 'failed'
-        ? { type: 'failed', reason: event.reason, message: event.message, at: event.at }
-        : state;
-    case 'completed':
-      return state.type === 'starting' ? { type: 'exited', at: event.at } : state;
-    case 'backoff':
-      return state.type === 'failed' || state.type === 'exited'
-        ? {
-            type: 'backoff',
-            attempt: event.attempt,
-            delayMs: event.delayMs,
-            until: event.until,
-            message: state.type === 'failed' ? state.message : 'exited with code 0',
-          }
-        : state;
-    case 'stop':
-      return onStop(state);
-    case 'stopped':
-      return state.type === 'stopping' || state.type === 'pending' || state.type === 'backoff' ? { type: 'stopped' } : state;
-    default:
-      return unreachable(event);
-  }
-}
-
-function onExit(state: ServiceState, event: Extract<ServiceEvent, { type: 'exit' }>): ServiceState {
-  const how = describeExit(event.code, event.signal);
-  switch (state.type) {
-    case 'starting':
-      return { type: 'failed', reason: 'exited-during-startup', message: `${how} before it was ready`, at: event.at };
-    case 'ready':
-      return event.code === 0 ? { type: 'exited', at: event.at } : { type: 'failed', reason: 'crashed', message: how, at: event.at };
-    case 'pending':
-    case 'stopping':
-    case 'stopped':
-    case 'exited':
-    case 'failed':
-    case 'backoff':
-      return state;
-    default:
-      return unreachable(state);
-  }
-}
-
-function onStop(state: ServiceState): ServiceState {
-  switch (state.type) {
-    case 'starting':
-    case 'ready':
-      return { type: 'stopping', pid: state.pid, startedAt: state.startedAt };
-    case 'pending':
-    case 'backoff':
-      return { type: 'stopped' };
-    case 'stopping':
-    case 'stopped':
-    case 'exited':
-    case 'failed':
-      return state;
-    default:
-      return unreachable(state);
-  }
-}
-
-/** True while a process of the service runs (or is being stopped). */
-export function hasProcess(state: ServiceState): boolean {
-  return state.type === 'starting' || state.type === 'ready' || state.type === 'stopping';
-}
-
 /** True while the service has processes, or will have again (a crash restart is scheduled). */
 export function isActive(state: ServiceState): boolean {
-  return state.type === 'starting' || state.type === 'ready' || state.type === 'stopping' || state.type === 'backoff';
+  switch (state.type) {
+    case 'starting':
+    case 'ready':
+    case 'stopping':
+    case 'backoff':
+      return true;
+    case 'pending':
+    case 'stopped':
+    case 'exited':
+    case 'failed':
+      return false;
+    default:
+      return unreachable(state);
+  }
 }

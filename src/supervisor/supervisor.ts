@@ -2,92 +2,85 @@
  * Starts services in dependency order, each the moment its own dependencies are ready (no
  * levels: independent branches never wait for each other), and stops them in reverse: a service
  * stops once everything that depends on it has stopped. Restarts — a file change, `devstack
- * restart`, a crash — go through one path per service, so they never overlap.
+ * restart`, a crash — go through one path per service, so they never overlap. Its only output is
+ * the event bus.
  */
 import { setMaxListeners } from 'node:events';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { inReverseDependencyOrder, withDependents } from '../graph/graph.js';
 import { createProcessSnapshot } from '../process/proc-table.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import { createDeferred } from '../util/deferred.js';
-import type {
-  RestartCause,
-  RestartOutcome,
-  ServiceSnapshot,
-  StartFailure,
-  StartOutcome,
-  SupervisorEvent,
-  SupervisorListener,
-} from './events.js';
-import { databaseLifecycle } from '../databases/lifecycle.js';
-import type { DatabasePlan } from '../databases/plan.js';
-import { ServiceRunner } from './service-runner.js';
-import { isActive } from './service-state.js';
+import { EventBus } from './event-bus.js';
+import type { RestartCause, RestartOutcome, ServiceSnapshot, StartupOutcome, SupervisorEvent } from './events.js';
 import { createFileWatching, type FileWatching } from './file-watching.js';
+import type { ServiceLifecycle } from './lifecycle.js';
+import { restartSet } from './restart-set.js';
+import type { RunnerContext } from './runner-context.js';
+import { ServiceRunner, type Settled } from './service-runner.js';
+import { isActive } from './service-state.js';
+import { startInOrder } from './start-in-order.js';
 
 export interface SupervisorOptions {
   readonly config: ResolvedConfig;
   readonly runId: string;
+  /** The stack's identity, carried by every process (DEVSTACK_PROJECT). */
+  readonly project: string;
   /** devstack's own environment: the lowest layer of every service's environment. */
   readonly processEnv: Readonly<Record<string, string>>;
   /** Selects .env.<mode> files. */
   readonly mode: string;
   /** Every selected service's port for the run (config/select + env/ports plan them). */
   readonly ports: ReadonlyMap<string, number>;
-  /** How each selected database runs on this machine (databases/plan.ts). */
-  readonly databasePlans?: ReadonlyMap<string, DatabasePlan>;
+  /** What runs around some services' processes (databases), by service name. */
+  readonly lifecycles?: ReadonlyMap<string, ServiceLifecycle>;
+  readonly clock?: Clock;
+  /** Masks secrets in every event but service output. */
+  readonly redact?: (event: SupervisorEvent) => SupervisorEvent;
 }
 
 export class Supervisor {
   readonly config: ResolvedConfig;
   readonly runId: string;
+  readonly events: EventBus;
+  readonly #clock: Clock;
   readonly #runners = new Map<string, ServiceRunner>();
-  readonly #listeners = new Set<SupervisorListener>();
   /** Aborted by stopAll: nothing starts or restarts after that. */
   readonly #shutdown = new AbortController();
   #selected: readonly string[] = [];
   #stopAll: Promise<void> | undefined;
   readonly #idle = createDeferred<void>();
   #startupDone = false;
-  /** Restarts in progress: a service briefly stopped for a restart does not make the run idle. */
-  #restarting = 0;
-  readonly #restartsInFlight = new Map<string, Promise<RestartOutcome>>();
+  /** Restarts in progress by service: a service briefly stopped for a restart does not make the run idle. */
+  readonly #restarting = new Map<string, Promise<RestartOutcome>>();
   /** A change that arrived during a restart: at most one more restart follows. */
   readonly #pendingChange = new Map<string, RestartCause>();
   #watching: Promise<FileWatching | undefined> | undefined;
 
   constructor(options: SupervisorOptions) {
-    // Every service waiting to start listens on this one signal: dozens of listeners are expected.
     setMaxListeners(0, this.#shutdown.signal);
     this.config = options.config;
     this.runId = options.runId;
-    const context = {
+    this.#clock = options.clock ?? systemClock;
+    this.events = new EventBus(this.#clock, options.redact);
+    const context: RunnerContext = {
       logsDir: options.config.logsDir,
       runId: options.runId,
+      project: options.project,
       processEnv: options.processEnv,
       root: options.config.root,
       mode: options.mode,
       services: options.config.services,
       ports: options.ports,
+      clock: this.#clock,
       shutdownSignal: this.#shutdown.signal,
-      settled: () => this.#checkIdle(),
-      emit: (event: SupervisorEvent) => this.#emit(event),
+      emit: (event) => this.events.emit(event),
       processes: createProcessSnapshot(),
+      changed: () => this.#checkIdle(),
     };
     for (const service of options.config.services) {
-      const plan = options.databasePlans?.get(service.name);
-      const lifecycle = plan === undefined ? undefined : databaseLifecycle(service, plan, options.config.root);
-      this.#runners.set(service.name, new ServiceRunner(service, context, lifecycle));
+      this.#runners.set(service.name, new ServiceRunner(service, context, options.lifecycles?.get(service.name)));
     }
-  }
-
-  onEvent(listener: SupervisorListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #emit(event: SupervisorEvent): void {
-    for (const listener of this.#listeners) listener(event);
-    if (event.type === 'state') this.#checkIdle();
   }
 
   #runner(name: string): ServiceRunner {
@@ -101,73 +94,88 @@ export class Supervisor {
     return this.#selected;
   }
 
+  get isShuttingDown(): boolean {
+    return this.#shutdown.signal.aborted;
+  }
+
   /** Starts these services, which must include their dependencies (config/select.ts). */
-  async start(selected: readonly string[]): Promise<StartOutcome> {
+  async start(selected: readonly string[]): Promise<StartupOutcome> {
+    const startedAt = this.#clock.now();
     this.#selected = selected;
+    void this.events.emit({ type: 'run-started', runId: this.runId, services: selected, pid: process.pid });
     // Watching starts with the services, so a change saved as soon as `up` returns is seen.
     const watching = createFileWatching({
       services: this.config.services.filter((service) => selected.includes(service.name) && service.watch !== undefined),
       logsDir: this.config.logsDir,
+      clock: this.#clock,
       runWindow: (name) => this.#runner(name).runWindow(),
       onRestart: (name, cause) => {
         // Changes saved while the stack is still starting are picked up by that start anyway.
         if (this.#startupDone && !this.#shutdown.signal.aborted) void this.#restartOnce(name, cause);
       },
-      onLoop: (name, file) => this.#emit({ type: 'restart-loop', service: name, file }),
+      onLoop: (name, file) => void this.events.emit({ type: 'restart-loop', service: name, file }),
     });
     this.#watching = watching;
-    const failure = await this.#startSet(selected);
+    const outcome = await this.startServices(selected, { failFast: true });
     await watching;
     this.#startupDone = true;
-    if (failure !== undefined) {
-      await this.stopAll();
-      return { type: 'failed', failure };
-    }
+    void this.events.emit({ type: 'startup-finished', outcome, elapsedMs: this.#clock.now() - startedAt });
+    if (outcome.type !== 'ready') await this.stopAll();
     this.#checkIdle();
-    if (this.#shutdown.signal.aborted) return { type: 'aborted' };
-    return { type: 'ready', services: selected };
+    return outcome;
   }
 
-  /** Starts `names` in dependency order; the first failure stops further starts and is returned. */
-  async #startSet(names: readonly string[]): Promise<StartFailure | undefined> {
-    const abort = new AbortController();
-    setMaxListeners(0, abort.signal);
-    const onShutdown = (): void => abort.abort();
-    this.#shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    let firstFailure: StartFailure | undefined;
-    const started = new Map<string, Promise<boolean>>();
-    const startOne = (name: string): Promise<boolean> => {
-      let promise = started.get(name);
-      if (promise === undefined) {
-        promise = (async () => {
-          const runner = this.#runner(name);
-          // A dependency outside `names` is already running (a restart of part of the stack).
-          const dependencies = runner.service.dependsOn.filter((dependency) => names.includes(dependency));
-          const dependenciesReady = await Promise.all(dependencies.map(startOne));
-          if (!dependenciesReady.every(Boolean) || abort.signal.aborted) return false;
-          const outcome = await runner.start(abort.signal);
-          if (outcome.type === 'failed' && firstFailure === undefined) {
-            firstFailure = outcome.failure;
-            abort.abort(); // nothing else starts; probes in flight give up
-          }
-          return outcome.type === 'ready';
-        })();
-        started.set(name, promise);
-      }
-      return promise;
+  /**
+   * Starts `names` (and what they need of each other) in dependency order; a dependency outside
+   * `names` must already be ready. Resolves once all are ready, or with the first failure.
+   */
+  startServices(names: readonly string[], options: { readonly failFast: boolean }): Promise<StartupOutcome> {
+    return startInOrder({
+      names,
+      services: this.config.services,
+      runner: (name) => this.#runner(name),
+      shutdown: this.#shutdown.signal,
+      failFast: options.failFast,
+    });
+  }
+
+  /** `devstack start <svc>`: the service and whatever it needs that is not running. */
+  async startService(name: string): Promise<StartupOutcome> {
+    if (this.#shutdown.signal.aborted) return { type: 'aborted', reason: 'the stack is stopping' };
+    const needed = this.#withDependencies(name).filter((candidate) => {
+      const settled = this.#settledNow(candidate);
+      return settled !== 'ready';
+    });
+    return this.startServices(needed, { failFast: false });
+  }
+
+  #withDependencies(name: string): string[] {
+    const found = new Set<string>();
+    const visit = (current: string): void => {
+      if (found.has(current)) return;
+      found.add(current);
+      for (const dependency of this.#runner(current).service.dependsOn) visit(dependency);
     };
-    try {
-      await Promise.all(names.map(startOne));
-    } finally {
-      this.#shutdown.signal.removeEventListener('abort', onShutdown);
-    }
-    return firstFailure;
+    visit(name);
+    return this.config.services.map((service) => service.name).filter((candidate) => found.has(candidate));
   }
 
-  /** Stops the named services and whatever depends on them; all services when `names` is empty. */
-  async stop(names: readonly string[]): Promise<void> {
-    if (names.length === 0) return this.stopAll();
-    await this.#stopInOrder(withDependents(this.config.services, names));
+  #settledNow(name: string): Settled | undefined {
+    const runner = this.#runner(name);
+    const { state } = runner;
+    if (state.type === 'ready' || (state.type === 'exited' && runner.service.type === 'task')) return 'ready';
+    return undefined;
+  }
+
+  /** Stops the named services and whatever depends on them (they stay stopped until started); all when empty. */
+  async stop(names: readonly string[]): Promise<readonly string[]> {
+    if (names.length === 0) {
+      await this.stopAll();
+      return this.#selected;
+    }
+    const targets = withDependents(this.config.services, names).filter((name) => this.#selected.includes(name));
+    await this.#stopInOrder(targets, 'stop');
+    return targets;
   }
 
   /** Stops everything, once: later calls share the first call's promise. */
@@ -176,19 +184,47 @@ export class Supervisor {
     this.#stopAll ??= (async () => {
       // The watcher goes first: a file written during shutdown must not restart anything.
       await (await this.#watching)?.close();
-      await this.#stopInOrder(this.config.services.map((service) => service.name));
+      await this.#stopInOrder(
+        this.config.services.map((service) => service.name),
+        'shutdown',
+      );
     })();
     return this.#stopAll;
   }
 
-  #stopInOrder(names: readonly string[]): Promise<void> {
-    return inReverseDependencyOrder(this.config.services, names, (name) => this.#runner(name).stop());
+  #stopInOrder(names: readonly string[], intent: 'stop' | 'shutdown' | 'restart'): Promise<void> {
+    return inReverseDependencyOrder(this.config.services, names, (name) => this.#runner(name).stop(intent));
   }
 
-  /** `devstack restart <name>`. */
+  /** `devstack restart <name>`: refused while its dependencies are not running. */
   restart(name: string): Promise<RestartOutcome> {
     void this.#watching?.then((watching) => watching?.resume(name)); // a restart-loop pause ends with a manual restart
     return this.#restartOnce(name, { type: 'manual' });
+  }
+
+  /** Why `name` cannot be restarted now, if it cannot. */
+  #refusal(name: string): RestartOutcome | undefined {
+    if (this.#shutdown.signal.aborted) return { type: 'aborted', reason: 'the stack is stopping' };
+    if (!this.#selected.includes(name)) return { type: 'refused', reason: `service "${name}" is not part of this run` };
+    const runner = this.#runner(name);
+    if (runner.state.type === 'pending') {
+      const waiting = runner.state.waitingOn;
+      return {
+        type: 'refused',
+        reason: `service "${name}" has not started yet${waiting.length > 0 ? ` (waiting on ${waiting.join(', ')})` : ''}`,
+        hint: waiting.length > 0 ? 'it starts once its dependencies are ready' : `start it with "devstack start ${name}"`,
+      };
+    }
+    for (const dependency of runner.service.dependsOn) {
+      if (this.#settledNow(dependency) === 'ready' || this.#restarting.has(dependency)) continue;
+      const state = this.#runner(dependency).state.type;
+      return {
+        type: 'refused',
+        reason: `cannot restart "${name}": its dependency "${dependency}" is ${state}`,
+        hint: `start it with "devstack start ${name}", which starts "${dependency}" first`,
+      };
+    }
+    return undefined;
   }
 
   /**
@@ -196,7 +232,7 @@ export class Supervisor {
    * exactly one more restart afterwards, however many changes came in.
    */
   #restartOnce(name: string, cause: RestartCause): Promise<RestartOutcome> {
-    const inFlight = this.#restartsInFlight.get(name);
+    const inFlight = this.#restarting.get(name);
     if (inFlight !== undefined) {
       if (cause.type === 'change') {
         this.#pendingChange.set(name, cause);
@@ -204,72 +240,70 @@ export class Supervisor {
       }
       return inFlight.then(() => this.#restartOnce(name, cause));
     }
-    const promise = this.#restartWithDependents(name, cause).finally(() => {
-      this.#restartsInFlight.delete(name);
-      const pending = this.#pendingChange.get(name);
-      this.#pendingChange.delete(name);
-      if (pending !== undefined && !this.#shutdown.signal.aborted) void this.#restartOnce(name, pending);
-    });
-    this.#restartsInFlight.set(name, promise);
-    return promise;
-  }
-
-  async #restartWithDependents(name: string, cause: RestartCause): Promise<RestartOutcome> {
-    this.#restarting++;
-    try {
-      const runner = this.#runner(name);
-      const dependents = runner.service.restartDependents
-        ? withDependents(this.config.services, [name]).filter(
-            (dependent) => dependent !== name && this.#selected.includes(dependent) && isActive(this.#runner(dependent).state),
-          )
-        : [];
-      this.#emit({ type: 'restarting', service: name, cause });
-      for (const dependent of dependents)
-        this.#emit({ type: 'restarting', service: dependent, cause: { type: 'dependency', service: name } });
-      await this.#stopInOrder(dependents);
-      const outcome = await runner.restart();
-      if (outcome.type === 'ready') {
-        this.#emit({ type: 'restarted', service: name, cause, readyInMs: outcome.readyInMs });
-        if (dependents.length > 0) {
-          const started = Date.now();
-          const failure = await this.#startSet(dependents);
-          if (failure === undefined) {
-            for (const dependent of dependents) {
-              this.#runner(dependent).countRestart();
-              this.#emit({
-                type: 'restarted',
-                service: dependent,
-                cause: { type: 'dependency', service: name },
-                readyInMs: Date.now() - started,
-              });
-            }
-          }
+    const refused = this.#refusal(name);
+    if (refused !== undefined) return Promise.resolve(refused);
+    const runner = this.#runner(name);
+    const targets = new Map<string, RestartCause>([[name, cause]]);
+    if (runner.service.restartDependents) {
+      for (const dependent of withDependents(this.config.services, [name])) {
+        if (dependent !== name && this.#selected.includes(dependent) && isActive(this.#runner(dependent).state)) {
+          targets.set(dependent, { type: 'dependency', service: name });
         }
       }
-      return outcome;
-    } finally {
-      this.#restarting--;
-      this.#checkIdle();
     }
+    const promise = restartSet({
+      targets,
+      services: this.config.services,
+      runner: (target) => this.#runner(target),
+      emit: (event) => void this.events.emit(event),
+      clock: this.#clock,
+      shutdown: this.#shutdown.signal,
+    })
+      .then((outcomes) => outcomes.get(name)!)
+      .finally(() => {
+        for (const target of targets.keys()) this.#restarting.delete(target);
+        this.#checkIdle();
+        const pending = this.#pendingChange.get(name);
+        this.#pendingChange.delete(name);
+        if (pending !== undefined && !this.#shutdown.signal.aborted) void this.#restartOnce(name, pending);
+      });
+    for (const target of targets.keys()) this.#restarting.set(target, promise);
+    return promise;
   }
 
   snapshot(): ServiceSnapshot[] {
     return this.#selected.map((name) => this.#runner(name).snapshot());
   }
 
-  /** Resolves when, after startup, no service has a process left (all exited, failed or stopped). */
+  /**
+   * Resolves when, after startup, nothing runs or will run again: every service exited, failed,
+   * or was stopped by the stack shutting down. A service stopped on request (`devstack stop`)
+   * keeps the supervisor up, ready to start it again.
+   */
   whenIdle(): Promise<void> {
     return this.#idle.promise;
   }
 
+  #idleCheckScheduled = false;
+
+  /**
+   * Checked on the next turn of the event loop, not at once: a crashed service is `failed` for
+   * an instant before its restart policy puts it in `backoff`, and that instant is not idleness.
+   */
   #checkIdle(): void {
-    if (!this.#startupDone || this.#restarting > 0) return;
-    const busy = [...this.#runners.values()].some((runner) => runner.isBusy());
-    if (!busy) this.#idle.resolve();
+    if (this.#idleCheckScheduled) return;
+    this.#idleCheckScheduled = true;
+    setImmediate(() => {
+      this.#idleCheckScheduled = false;
+      this.#checkIdleNow();
+    });
   }
 
-  /** Closes log files. Call after stopAll(). */
-  async close(): Promise<void> {
-    await Promise.all([...this.#runners.values()].map((runner) => runner.close()));
+  #checkIdleNow(): void {
+    if (!this.#startupDone || this.#restarting.size > 0) return;
+    const running = [...this.#runners.values()].some(
+      (runner) => runner.busy || (runner.state.type === 'stopped' && runner.state.intent === 'stop' && !this.#shutdown.signal.aborted),
+    );
+    if (!running) this.#idle.resolve();
   }
 }

@@ -1,3 +1,6 @@
+/** The longest delay a Node timer holds (2^31-1 ms, 24.8 days): longer ones fire at once. */
+export const MAX_DURATION_MS: number = 2 ** 31 - 1;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses `500`, `'500ms'`, `'2s'`, `'1.5m'` into milliseconds; undefined when malformed. */

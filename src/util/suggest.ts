@@ -16,9 +16,10 @@ export function editDistance(a: string, b: string): number {
 
 /** The candidate closest to `input`, if it is close enough to be a plausible typo. */
 export function suggestName(input: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of candidates) {
+  for (const candidate of list) {
     const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
@@ -26,7 +27,17 @@ export function suggestName(input: string, candidates: Iterable<string>): string
     }
   }
   const tolerance = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= tolerance ? best : undefined;
+  if (bestDistance <= tolerance) return best;
+  // A name with a word added or left out (`createDatabases` for `databases`, `port` for `healthPort`).
+  const lower = input.toLowerCase();
+  let contained: string | undefined;
+  for (const candidate of list) {
+    const other = candidate.toLowerCase();
+    if (other.length < 4 || lower.length < 4) continue;
+    if ((lower.includes(other) || other.includes(lower)) && (contained === undefined || candidate.length > contained.length))
+      contained = candidate;
+  }
+  return contained;
 }
 
 /** ` — did you mean "x"?` or the empty string. */

@@ -1,5 +1,5 @@
 /** Trailing-edge debounce: fires once, with everything pushed, after `delayMs` without a push. */
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 
 export interface Debouncer<T> {
   push(item: T): void;

@@ -112,7 +112,7 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     await down(p);
     // A clean shutdown (SIGINT: Postgres's fast mode), not a SIGKILL after the timeout.
     expect(p.read('logs/db.log')).toContain('database system is shut down');
-    expect(p.read('logs/devstack.log')).not.toContain('stop timeout');
+    expect(p.read('logs/devstack.log')).not.toContain('stop-escalated');
     await up(p);
     expect(visits(p)).toBe('VISITS postgres=2 redis=2');
     // Init ran once: a second run would have failed on CREATE TABLE, or doubled the row.

@@ -1,6 +1,6 @@
 // The fault matrix items not covered elsewhere (see README "Fault matrix" for where each lives):
 // a 1M-line burst through a restart, and a corpus of malformed configs through the real CLI.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, fixture, type TempProject } from '../helpers/project.js';
 import { waitFor } from '../helpers/wait.js';
@@ -12,9 +12,12 @@ afterEach(async () => {
 });
 
 describe('fault matrix', () => {
-  it('12: a 1M-line burst interrupted by a restart loses and tears no line', async () => {
+  it('12: a 1M-line burst interrupted by a restart, rotated every 10 MB, loses, repeats and tears no line', async () => {
     project = createTempProject(
-      `export default { services: { burst: { command: '${fixture('burst.js')}', health: { log: 'burst ready' }, stopTimeout: '20s' } } };`,
+      `export default {
+        logRotation: { maxSize: '10mb', keep: 50 },
+        services: { burst: { command: '${fixture('burst.js')}', health: { log: 'burst ready' }, stopTimeout: '20s' } },
+      };`,
     );
     expect((await project.run(['up', '-d'])).code).toBe(0);
     const log = project.path('logs/burst.log');
@@ -24,7 +27,13 @@ describe('fault matrix', () => {
     await waitFor(() => /END 1000000\n$/.test(readFileSync(log, 'utf8').slice(-200)), 'the second run to finish its million lines', 60_000);
     await project.run(['down']);
 
-    const lines = readFileSync(log, 'utf8').split('\n');
+    // The rotated files, oldest first, then the current one: together, the whole log.
+    const files = readdirSync(project.path('logs'))
+      .filter((name) => /^burst\.log\.\d+$/.test(name))
+      .sort((a, b) => Number(b.split('.').pop()) - Number(a.split('.').pop()));
+    expect(files.length).toBeGreaterThanOrEqual(15); // ~200 MB in 10 MB files
+    for (const file of files) expect(statSync(project.path('logs', file)).size).toBeLessThanOrEqual(10 * 1024 * 1024);
+    const lines = [...files.map((file) => project!.path('logs', file)), log].flatMap((path) => readFileSync(path, 'utf8').split('\n'));
     const padding = 'x'.repeat(90);
     const runs: number[][] = [[]];
     const ends: number[] = [];

@@ -156,7 +156,9 @@ describe('detached stack from other terminals', () => {
     };`);
     const up = await project.run(['up', '-d']);
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stdout).toMatch(/devstack: 2 service\(s\) ready \(supervisor pid \d+\)/);
+    expect(up.stdout).toMatch(
+      /devstack: 2 services ready in \d+ ms\n\n  db +http:\/\/127\.0\.0\.1:\d+\n  api +http:\/\/127\.0\.0\.1:\d+\n\n  supervisor pid \d+; stop: devstack down/,
+    );
 
     const before = JSON.parse((await project.run(['ps', '--json'])).stdout) as {
       name: string;
@@ -178,10 +180,15 @@ describe('detached stack from other terminals', () => {
 
     const logs = await project.run(['logs', 'api']);
     expect(logs.stdout.match(/^booting api/gm)).toHaveLength(2); // appended across restarts
+    // The last line of each log: what devstack last said about each, as in the foreground view.
     const merged = await project.run(['logs', '-n', '1']);
-    expect(merged.stdout.trim().split('\n')).toHaveLength(2);
-    expect(merged.stdout).toMatch(/^db +\| /m);
-    expect(merged.stdout).toMatch(/^api +\| /m);
+    expect(merged.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^devstack \| db ready in \d+ ms$/),
+      expect.stringMatching(/^devstack \| api restarted \(devstack restart\) — ready in \d+ ms$/),
+    ]);
+    const lastOutput = await project.run(['logs', '-n', '3']);
+    expect(lastOutput.stdout).toMatch(/^db +\| listening on/m);
+    expect(lastOutput.stdout).toMatch(/^api +\| listening on/m);
 
     const down = await project.run(['down']);
     expect(down.code).toBe(0);

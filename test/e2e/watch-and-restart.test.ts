@@ -104,13 +104,8 @@ describe('hot restart on file change', () => {
     expect(pid(after, 'api')).not.toBe(pid(before, 'api'));
     expect(pid(after, 'web')).not.toBe(pid(before, 'web'));
     expect(pid(after, 'other')).toBe(pid(before, 'other'));
-    const restarted = project
-      .read('logs/devstack.log')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as { message: string; service?: string; cause?: unknown })
-      .filter((entry) => entry.message === 'service restarted' && entry.service === 'web');
-    expect(restarted.map((entry) => entry.cause)).toEqual([{ type: 'dependency', service: 'api' }]);
+    const restarted = project.events().flatMap((event) => (event.type === 'restarted' && event.service === 'web' ? [event.cause] : []));
+    expect(restarted).toEqual([{ type: 'dependency', service: 'api' }]);
   });
 
   it('detects a service that rewrites its own watched files and stops the loop', async () => {
@@ -184,7 +179,7 @@ describe('one-shot tasks', () => {
     ]);
     // devstack restart runs a task again.
     expect((await project.run(['restart', 'migrate'])).code).toBe(0);
-    expect(project.read('logs/migrate.log').match(/started pid/g)).toHaveLength(2);
+    expect(project.read('logs/migrate.log').match(/started \(pid/g)).toHaveLength(2);
   });
 
   it('fails up when a task fails, with its exit code and log tail, and never starts its dependents', async () => {

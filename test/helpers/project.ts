@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { StampedEvent } from '../../src/supervisor/events.js';
 import { killAll, processesUnder } from './processes.js';
 import { waitFor } from './wait.js';
 
@@ -32,6 +33,8 @@ export interface TempProject {
   path(...parts: string[]): string;
   write(file: string, text: string): void;
   read(file: string): string;
+  /** The supervisor's events recorded in logs/devstack.log (every run), oldest first. */
+  events(): StampedEvent[];
   /** Runs the CLI to completion. */
   run(args: readonly string[], options?: { env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
   /** Starts the CLI and returns at once (foreground `up`). */
@@ -76,6 +79,11 @@ export function createTempProject(config: string): TempProject {
     path: (...parts) => join(dir, ...parts),
     write,
     read: (file) => readFileSync(join(dir, file), 'utf8'),
+    events: () =>
+      readFileSync(join(dir, 'logs', 'devstack.log'), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as StampedEvent),
     start,
     async run(args, options = {}) {
       const running = start(args, options);

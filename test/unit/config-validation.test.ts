@@ -181,7 +181,42 @@ describe('config validation messages', () => {
     [
       'reserved name',
       { services: { devstack: service() } },
-      'services.config.ts: services.devstack: "devstack" is reserved for devstack\'s own log',
+      'services.config.ts: services.devstack: "devstack" is reserved: devstack\'s own files in the logs folder are named devstack.*',
+    ],
+    [
+      "a name that shares devstack's own files",
+      { services: { 'devstack.stderr': service() } },
+      'services.config.ts: services.devstack.stderr: "devstack.stderr" is reserved: devstack\'s own files in the logs folder are named devstack.*',
+    ],
+    [
+      'two names that inject the same variables',
+      { services: { 'a-b': service({ port: 1 }), 'a.b': service({ port: 2 }) } },
+      'services.config.ts: services.a.b: "a.b" and "a-b" would both be injected as A_B_URL and A_B_PORT',
+    ],
+    [
+      'a NUL byte in an env value',
+      { services: { api: service({ env: { TOKEN: 'a\u0000b' } }) } },
+      'services.config.ts: services.api.env.TOKEN: expected text without NUL bytes, got "a\\u0000b"',
+    ],
+    [
+      'a NUL byte in an argv',
+      { services: { api: service({ command: ['node', 'x\u0000.js'] }) } },
+      'services.config.ts: services.api.command[1]: expected text without NUL bytes, got "x\\u0000.js"',
+    ],
+    [
+      'a duration past what a timer holds',
+      { services: { api: service({ health: { http: 'http://127.0.0.1:1/', readyTimeout: '1000h' } }) } },
+      'services.config.ts: services.api.health.readyTimeout: expected a duration of at most 24 days, got "1000h"',
+    ],
+    [
+      'an unknown database field that contains the right one',
+      { services: { api: service() }, databases: { db: { engine: 'postgres', createDatabases: ['x'] } } },
+      'services.config.ts: databases.db: unknown field "createDatabases" — did you mean "databases"?',
+    ],
+    [
+      'a bad log rotation size',
+      { services: { api: service() }, logRotation: { maxSize: 'big' } },
+      "services.config.ts: logRotation.maxSize: expected a size such as 10485760, '512kb', '20mb' or '1gb' (at least 1kb), got \"big\"",
     ],
     [
       'cycle spelled out',

@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../../src/config/resolved.js';
 import { validateUserConfig } from '../../src/config/schema.js';
 import { databaseUrl } from '../../src/config/templates.js';
 import { resolveServiceEnv } from '../../src/env/service-env.js';
-import { maskUrlPassword } from '../../src/env/mask.js';
+import { maskUrl as maskUrlPassword } from '../../src/util/secrets.js';
 import { isDevstackError } from '../../src/errors.js';
 
 function resolve(config: unknown): ResolvedConfig | string {
@@ -186,7 +186,7 @@ describe('database URLs', () => {
         ports,
         injected: {},
       });
-      if (!result.ok) throw new Error(result.problem);
+      if (!result.ok) throw new Error(result.error.problem);
       return result.value.env;
     };
     const one = envOf('one');

@@ -19,16 +19,17 @@ const importsOf = (text: string): string[] => [...text.matchAll(/from '(\.{1,2}\
 const ALLOWED: Record<string, string[]> = {
   cli: ['app', 'config', 'control', 'databases', 'env', 'errors', 'logs', 'process', 'supervisor', 'util', 'cli'],
   app: ['config', 'control', 'databases', 'env', 'errors', 'graph', 'logs', 'process', 'supervisor', 'util', 'app'],
-  control: ['supervisor', 'util', 'errors', 'control'],
-  supervisor: ['config', 'databases', 'env', 'graph', 'health', 'logs', 'process', 'util', 'errors', 'supervisor', 'watch'],
-  databases: ['config', 'health', 'util', 'errors', 'databases'],
+  control: ['supervisor', 'process', 'util', 'errors', 'control'],
+  // The supervisor knows no engine: database lifecycles are passed in (supervisor/lifecycle.ts).
+  supervisor: ['config', 'env', 'graph', 'health', 'process', 'util', 'errors', 'supervisor', 'watch'],
+  databases: ['config', 'health', 'util', 'errors', 'databases', 'supervisor'],
   watch: ['util', 'errors', 'watch'],
   config: ['errors', 'graph', 'util', 'config'],
   graph: ['graph'],
-  env: ['config', 'env'],
+  env: ['config', 'util', 'env'],
   health: ['config', 'util', 'errors', 'health'],
   process: ['util', 'errors', 'process'],
-  logs: ['util', 'errors', 'logs'],
+  logs: ['util', 'errors', 'logs', 'supervisor'],
   util: ['util'],
   errors: [],
   index: ['config'],
@@ -42,6 +43,14 @@ describe('module layering', () => {
     for (const specifier of importsOf(file.text)) {
       const target = layer(relative(SRC, join(SRC, file.path, '..', specifier)));
       expect(allowed, `${file.path} imports ${specifier}`).toContain(target);
+    }
+  });
+
+  it('databases and logs use only the types and pure describers of the supervisor', () => {
+    for (const file of files.filter((f) => f.path.startsWith('databases/') || f.path.startsWith('logs/'))) {
+      for (const match of file.text.matchAll(/^import (type )?[^;]*from '(\.\.\/supervisor\/[^']+)'/gm)) {
+        if (match[1] === undefined) expect(match[2], `${file.path} imports ${match[2]}`).toMatch(/describe-event\.js$/);
+      }
     }
   });
 

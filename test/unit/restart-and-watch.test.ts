@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs, decideRestart, type CrashInput } from '../../src/supervisor/restart-policy.js';
-import type { Clock } from '../../src/watch/clock.js';
+import type { Clock } from '../../src/util/clock.js';
 import { createDebouncer } from '../../src/watch/debounce.js';
 import { createIgnoreMatcher, globToRegExp, isAlwaysIgnored } from '../../src/watch/ignore.js';
 import { createRestartLoopDetector } from '../../src/watch/restart-loop.js';

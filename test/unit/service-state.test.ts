@@ -1,110 +1,159 @@
+// The runner's state machine, as a pure function: every event in every state is either a defined
+// move or reported as invalid (never silently ignored).
 import { describe, expect, it } from 'vitest';
-import { transition, type ServiceEvent, type ServiceState } from '../../src/supervisor/service-state.js';
+import { nextState, publicState, type Attempt, type Run, type RunnerEvent, type RunnerState } from '../../src/supervisor/runner-state.js';
 
-const run = (events: ServiceEvent[], from: ServiceState = { type: 'pending' }): ServiceState => events.reduce(transition, from);
+const attempt: Attempt = { abort: new AbortController(), startedAt: 1, done: Promise.resolve() };
+const fakeRun = (pid: number): Run =>
+  ({
+    process: { pid },
+    ref: { pid, pgid: pid, startTime: 1, markerEntries: [] },
+    spawnedAt: 2,
+    abort: new AbortController(),
+  }) as unknown as Run;
+const run10 = fakeRun(10);
+const done = Promise.resolve();
+const exit = (
+  code: number | null,
+  signal: string | null = null,
+  extra: Partial<Extract<RunnerEvent, { type: 'exit' }>> = {},
+): RunnerEvent => ({
+  type: 'exit',
+  code,
+  signal,
+  at: 5,
+  task: false,
+  shell: false,
+  ...extra,
+});
 
-describe('service state machine', () => {
-  it('goes pending → starting → ready', () => {
-    expect(run([{ type: 'spawned', pid: 10, at: 1 }])).toEqual({ type: 'starting', pid: 10, startedAt: 1 });
-    expect(
-      run([
-        { type: 'spawned', pid: 10, at: 1 },
-        { type: 'ready', at: 5 },
-      ]),
-    ).toEqual({ type: 'ready', pid: 10, startedAt: 1, readyAt: 5 });
+function apply(events: readonly RunnerEvent[], from: RunnerState = { type: 'pending', waitingOn: [] }): RunnerState {
+  return events.reduce((state, event) => {
+    const next = nextState(state, event);
+    if (!next.ok) throw new Error(next.problem);
+    return next.state;
+  }, from);
+}
+
+const ready = apply([
+  { type: 'prepare', attempt },
+  { type: 'spawned', run: run10 },
+  { type: 'probe-ok', at: 3 },
+]);
+
+describe('service runner state machine', () => {
+  it('goes pending → starting (no pid while preparing) → starting (pid) → ready', () => {
+    const preparing = apply([{ type: 'prepare', attempt }]);
+    expect(publicState(preparing)).toEqual({ type: 'starting', pid: undefined, startedAt: 1 });
+    expect(publicState(apply([{ type: 'spawned', run: run10 }], preparing))).toEqual({ type: 'starting', pid: 10, startedAt: 2 });
+    expect(publicState(ready)).toEqual({ type: 'ready', pid: 10, startedAt: 2, readyAt: 3 });
   });
 
-  it('fails a service that exits before it is ready', () => {
-    expect(
-      run([
-        { type: 'spawned', pid: 10, at: 1 },
-        { type: 'exit', code: 3, signal: null, at: 2 },
-      ]),
-    ).toEqual({
+  it('fails a service that exits before it is ready, once its leftovers are swept', () => {
+    const exiting = apply([{ type: 'prepare', attempt }, { type: 'spawned', run: run10 }, exit(3)]);
+    expect(exiting.type).toBe('exiting');
+    expect(publicState(exiting)).toEqual({
       type: 'failed',
       reason: 'exited-during-startup',
       message: 'exited with code 3 before it was ready',
-      at: 2,
+      at: 5,
+    });
+    expect(apply([{ type: 'swept' }], exiting)).toEqual({
+      type: 'failed',
+      reason: 'exited-during-startup',
+      message: 'exited with code 3 before it was ready',
+      at: 5,
     });
   });
 
-  it('tells a clean exit from a crash after ready', () => {
-    const ready = run([
-      { type: 'spawned', pid: 10, at: 1 },
-      { type: 'ready', at: 2 },
-    ]);
-    expect(transition(ready, { type: 'exit', code: 0, signal: null, at: 3 })).toEqual({ type: 'exited', at: 3 });
-    expect(transition(ready, { type: 'exit', code: null, signal: 'SIGSEGV', at: 3 })).toEqual({
+  it('tells a clean exit from a crash after ready, and reads 127 from a shell as "not found"', () => {
+    expect(publicState(apply([exit(0)], ready))).toEqual({ type: 'exited', at: 5, code: 0 });
+    expect(publicState(apply([exit(null, 'SIGSEGV')], ready))).toMatchObject({
       type: 'failed',
       reason: 'crashed',
       message: 'was killed by SIGSEGV',
-      at: 3,
     });
-  });
-
-  it('treats an exit while stopping as the expected end', () => {
-    const stopping = run([{ type: 'spawned', pid: 10, at: 1 }, { type: 'ready', at: 2 }, { type: 'stop' }]);
-    expect(stopping).toEqual({ type: 'stopping', pid: 10, startedAt: 1 });
-    const exited = transition(stopping, { type: 'exit', code: null, signal: 'SIGTERM', at: 3 });
-    expect(exited).toBe(stopping);
-    expect(transition(exited, { type: 'stopped' })).toEqual({ type: 'stopped' });
-  });
-
-  it('stops a pending service without a process', () => {
-    expect(run([{ type: 'stop' }])).toEqual({ type: 'stopped' });
-  });
-
-  it('records a health timeout', () => {
-    const starting = run([{ type: 'spawned', pid: 10, at: 1 }]);
-    expect(transition(starting, { type: 'fail', reason: 'health-timeout', message: 'not ready', at: 9 })).toEqual({
+    expect(publicState(apply([exit(127, null, { shell: true })], ready))).toMatchObject({
       type: 'failed',
-      reason: 'health-timeout',
-      message: 'not ready',
-      at: 9,
+      reason: 'command-not-found',
+      message: 'command not found (the shell exited with code 127)',
     });
   });
 
-  it('ignores events that make no sense in a state', () => {
-    const stopped: ServiceState = { type: 'stopped' };
-    expect(transition(stopped, { type: 'ready', at: 1 })).toBe(stopped);
-    expect(transition(stopped, { type: 'exit', code: 1, signal: null, at: 1 })).toBe(stopped);
-    const failed = run([{ type: 'fail', reason: 'spawn-failed', message: 'x', at: 1 }]);
-    expect(transition(failed, { type: 'spawned', pid: 3, at: 2 })).toBe(failed);
+  it('treats an exit while stopping as the expected end, and a restart stop as a way back to pending', () => {
+    const stopping = apply([{ type: 'stop', intent: 'stop', done }], ready);
+    expect(publicState(stopping)).toEqual({ type: 'stopping', pid: 10, intent: 'stop' });
+    expect(apply([exit(null, 'SIGTERM'), { type: 'swept' }], stopping)).toEqual({ type: 'stopped', intent: 'stop' });
+    expect(apply([{ type: 'stop', intent: 'restart', done }, { type: 'swept' }], ready)).toEqual({ type: 'pending', waitingOn: [] });
+  });
+
+  it('keeps the strongest intent of overlapping stops', () => {
+    const restarting = apply([{ type: 'stop', intent: 'restart', done }], ready);
+    expect(apply([{ type: 'stop', intent: 'shutdown', done }, { type: 'swept' }], restarting)).toEqual({
+      type: 'stopped',
+      intent: 'shutdown',
+    });
+    const shuttingDown = apply([{ type: 'stop', intent: 'shutdown', done }], ready);
+    expect(apply([{ type: 'stop', intent: 'restart', done }, { type: 'swept' }], shuttingDown)).toEqual({
+      type: 'stopped',
+      intent: 'shutdown',
+    });
+  });
+
+  it('stops a pending service without a process, and keeps a failure through shutdown', () => {
+    expect(apply([{ type: 'stop', intent: 'stop', done }])).toEqual({ type: 'stopped', intent: 'stop' });
+    const failed = apply([
+      { type: 'prepare', attempt },
+      { type: 'start-failed', reason: 'spawn-failed', message: 'x', at: 1 },
+    ]);
+    expect(apply([{ type: 'stop', intent: 'shutdown', done }], failed)).toBe(failed);
+    expect(apply([{ type: 'stop', intent: 'stop', done }], failed)).toEqual({ type: 'stopped', intent: 'stop' });
+  });
+
+  it('records a health timeout on a running process as exiting until it is swept', () => {
+    const starting = apply([
+      { type: 'prepare', attempt },
+      { type: 'spawned', run: run10 },
+    ]);
+    const timedOut = apply([{ type: 'start-failed', reason: 'health-timeout', message: 'not ready', at: 9 }], starting);
+    expect(timedOut.type).toBe('exiting');
+    expect(apply([exit(null, 'SIGTERM'), { type: 'swept' }], timedOut)).toMatchObject({ type: 'failed', reason: 'health-timeout' });
+  });
+
+  it('reports events that make no sense in a state instead of ignoring them', () => {
+    const stopped: RunnerState = { type: 'stopped', intent: 'stop' };
+    expect(nextState(stopped, { type: 'probe-ok', at: 1 })).toEqual({ ok: false, problem: 'event "probe-ok" in state "stopped"' });
+    expect(nextState(stopped, exit(1))).toEqual({ ok: false, problem: 'event "exit" in state "stopped"' });
+    expect(nextState(ready, { type: 'prepare', attempt })).toEqual({ ok: false, problem: 'event "prepare" in state "ready"' });
+    expect(nextState(ready, { type: 'swept' })).toEqual({ ok: false, problem: 'event "swept" in state "ready"' });
   });
 });
 
 describe('crash back-off and tasks', () => {
-  it('goes failed → backoff → (stop) stopped, and backoff counts as active', async () => {
-    const { isActive, hasProcess } = await import('../../src/supervisor/service-state.js');
-    const crashed = run([
-      { type: 'spawned', pid: 1, at: 1 },
-      { type: 'ready', at: 2 },
-      { type: 'exit', code: 1, signal: null, at: 3 },
-    ]);
-    const backoff = transition(crashed, { type: 'backoff', attempt: 2, delayMs: 1000, until: 1003 });
-    expect(backoff).toEqual({ type: 'backoff', attempt: 2, delayMs: 1000, until: 1003, message: 'exited with code 1' });
-    expect(isActive(backoff)).toBe(true);
-    expect(hasProcess(backoff)).toBe(false);
-    expect(transition(backoff, { type: 'stop' })).toEqual({ type: 'stopped' });
+  it('goes failed → backoff → (stop) stopped', () => {
+    const crashed = apply([exit(1), { type: 'swept' }], ready);
+    const backoff = apply([{ type: 'backoff', attempt: 2, delayMs: 1000, until: 1003, timer: 0 }], crashed);
+    expect(publicState(backoff)).toEqual({ type: 'backoff', attempt: 2, delayMs: 1000, until: 1003, message: 'exited with code 1' });
+    expect(apply([{ type: 'stop', intent: 'stop', done }], backoff)).toEqual({ type: 'stopped', intent: 'stop' });
   });
 
-  it('marks a task that exits 0 as exited, and gives up with a crash-loop failure', () => {
-    expect(
-      run([
-        { type: 'spawned', pid: 1, at: 1 },
-        { type: 'completed', at: 5 },
-      ]),
-    ).toEqual({ type: 'exited', at: 5 });
-    const failed = run([
-      { type: 'spawned', pid: 1, at: 1 },
-      { type: 'ready', at: 2 },
-      { type: 'exit', code: 1, signal: null, at: 3 },
+  it('marks a task that exits 0 as exited, a failing one as task-failed, and gives up with a crash-loop failure', () => {
+    const task = apply([
+      { type: 'prepare', attempt },
+      { type: 'spawned', run: run10 },
     ]);
-    expect(transition(failed, { type: 'fail', reason: 'crash-loop', message: 'gave up', at: 4 })).toEqual({
+    expect(publicState(apply([exit(0, null, { task: true }), { type: 'swept' }], task))).toEqual({ type: 'exited', at: 5, code: 0 });
+    expect(publicState(apply([exit(2, null, { task: true })], task))).toMatchObject({
+      type: 'failed',
+      reason: 'task-failed',
+      message: 'exited with code 2',
+    });
+    const failed = apply([exit(1), { type: 'swept' }], ready);
+    expect(apply([{ type: 'give-up', message: 'gave up', at: 6 }], failed)).toEqual({
       type: 'failed',
       reason: 'crash-loop',
       message: 'gave up',
-      at: 4,
+      at: 6,
     });
   });
 });

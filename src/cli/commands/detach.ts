@@ -1,7 +1,8 @@
 /**
  * `up -d` / `up --wait`: the supervisor runs as a detached process (its own session, so closing
- * this terminal does not touch it) and reports over an IPC channel until startup is decided;
- * then this process exits and the supervisor carries on alone.
+ * this terminal does not touch it) and reports over an IPC channel until startup is decided; then
+ * this process exits and the supervisor carries on alone. Ctrl-C (or `--timeout`) while waiting
+ * stops what was started — the stack never reported ready — and says so.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -9,20 +10,37 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLogsDir } from '../../app/state-dir.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
+import { serializeConfig } from '../../config/serialize.js';
 import { DevstackError } from '../../errors.js';
+import type { ServiceSnapshot } from '../../supervisor/events.js';
+import { formatMs } from '../../util/duration.js';
 import type { CommandContext } from '../context.js';
 import { startupFailureError } from '../render/error.js';
+import { formatReadyBanner } from '../render/ready-banner.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
-import type { ConfigMessage, SuperviseOptions, SupervisorMessage } from './supervise.js';
-import { serializeConfig } from '../../config/serialize.js';
-import type { UpOptions } from './up.js';
 import { SUPERVISE_COMMAND } from '../supervise-command.js';
+import type { ParentMessage, SuperviseOptions, SupervisorMessage } from './supervise.js';
+import { SIGNAL_NUMBERS, type UpOptions } from './up.js';
+
+/** What was still on its way when startup was given up: `api (starting), web (waiting on api)`. */
+export function describePending(services: readonly ServiceSnapshot[]): string {
+  const pending = services.filter((service) => service.state !== 'ready' && !(service.kind === 'task' && service.state === 'exited'));
+  if (pending.length === 0) return 'every service had just become ready';
+  return pending
+    .map(
+      (service) =>
+        `${service.name} (${service.state === 'pending' && service.waitingOn.length > 0 ? `waiting on ${service.waitingOn.join(', ')}` : service.state})`,
+    )
+    .join(', ');
+}
 
 export function startDetached(context: CommandContext, config: ResolvedConfig, options: UpOptions): Promise<number> {
-  ensureLogsDir(config.logsDir, relative(context.cwd, config.logsDir) || '.');
+  const displayLogs = relative(context.cwd, config.logsDir) || '.';
+  ensureLogsDir(config.logsDir, displayLogs);
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   // The supervisor's own stderr (an internal error's stack, say) goes to a file, not to a terminal it outlives.
-  const stderr = openSync(join(config.logsDir, 'devstack.stderr.log'), 'a');
+  const stderrPath = join(config.logsDir, 'devstack.stderr.log');
+  const stderr = openSync(stderrPath, 'a', 0o600);
   const supervise: SuperviseOptions = { services: options.services, profiles: options.profiles, mode: options.mode, stream: options.wait };
   const child = spawn(process.execPath, [main, SUPERVISE_COMMAND, JSON.stringify(supervise)], {
     cwd: context.cwd,
@@ -32,38 +50,78 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
   });
   closeSync(stderr);
   const { terminal } = context;
-  const render = createEventRenderer(terminal, { names: config.services.map((service) => service.name), showOutput: options.wait });
+  const render = createEventRenderer(terminal, {
+    names: config.services.map((service) => service.name),
+    showOutput: options.wait,
+    json: options.json,
+  });
+  const tell = (message: ParentMessage): void => {
+    if (child.connected) child.send(message, () => undefined);
+  };
 
   return new Promise((resolve, reject) => {
     let decided = false;
+    let interrupted: NodeJS.Signals | undefined;
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            tell({ type: 'abort', reason: 'timeout' });
+          }, options.timeoutMs);
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (interrupted !== undefined) return;
+      interrupted = signal;
+      terminal.err(terminal.colors.dim(`devstack: ${signal} received before the stack was ready: stopping what was started…`));
+      tell({ type: 'abort', reason: signal });
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
     const decide = (action: () => void): void => {
       if (decided) return;
       decided = true;
+      if (timer !== undefined) clearTimeout(timer);
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal);
       child.removeAllListeners();
-      child.disconnect?.();
+      if (child.connected) child.disconnect();
       child.unref();
       action();
     };
     child.on('message', (message: SupervisorMessage) => {
       switch (message.type) {
         case 'want-config':
-          child.send({ type: 'config', config: serializeConfig(config) } satisfies ConfigMessage);
-          return;
+          return tell({ type: 'config', config: serializeConfig(config) });
         case 'event':
-          render(message.event);
-          return;
+          return render(message.event);
         case 'started':
           return decide(() => {
-            if (message.outcome.type === 'ready') {
-              terminal.out(
-                `devstack: ${message.outcome.services.length} service(s) ready (supervisor pid ${child.pid}); logs: devstack logs -f; stop: devstack down`,
+            const { outcome } = message;
+            if (interrupted !== undefined) {
+              terminal.err(
+                `devstack: interrupted; stopped the stack, which was not ready yet (still starting: ${describePending(message.services)})`,
               );
-              resolve(0);
-            } else if (message.outcome.type === 'failed') {
-              reject(startupFailureError(message.outcome.failure));
-            } else {
-              reject(new DevstackError('STARTUP_FAILED', 'startup was interrupted (devstack down?)'));
+              return resolve(128 + (SIGNAL_NUMBERS[interrupted] ?? 0));
             }
+            if (timedOut) {
+              return reject(
+                new DevstackError(
+                  'STARTUP_FAILED',
+                  `the stack was not ready within ${formatMs(options.timeoutMs!)}: still starting: ${describePending(message.services)}`,
+                  {
+                    hint: 'everything that had started was stopped; see "devstack logs" for why, or raise --timeout',
+                  },
+                ),
+              );
+            }
+            if (outcome.type === 'ready') {
+              if (!options.json)
+                terminal.out(
+                  formatReadyBanner(message.services, terminal.colors, { stop: `supervisor pid ${child.pid}; stop: devstack down` }),
+                );
+              return resolve(0);
+            }
+            if (outcome.type === 'failed') return reject(startupFailureError(outcome.failure));
+            reject(new DevstackError('STARTUP_FAILED', `startup was interrupted: ${outcome.reason}`, { hint: 'see "devstack logs"' }));
           });
         case 'error':
           return decide(() =>
@@ -71,12 +129,16 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
           );
       }
     });
-    child.on('exit', (code) =>
+    child.on('exit', (code, signal) =>
       decide(() =>
         reject(
-          new DevstackError('STARTUP_FAILED', `the background supervisor exited (code ${code ?? 'unknown'}) before startup finished`, {
-            hint: `see ${relative(context.cwd, join(config.logsDir, 'devstack.stderr.log'))}`,
-          }),
+          new DevstackError(
+            'STARTUP_FAILED',
+            `the background supervisor ${signal === null ? `exited (code ${code ?? 'unknown'})` : `was killed by ${signal}`} before startup finished`,
+            {
+              hint: `see ${join(displayLogs, 'devstack.stderr.log')} and "devstack logs"; its guardian stops whatever it had started`,
+            },
+          ),
         ),
       ),
     );

@@ -1,9 +1,12 @@
 /** `devstack down [svc…]`: stop a foreground or background stack, or what a dead supervisor left. */
-import { stopStack, type StopReport } from '../../app/stop-stack.js';
+import { readRunRecord } from '../../app/run-record.js';
+import { stopPlanFor, stopStack, type StopReport } from '../../app/stop-stack.js';
+import { stackId } from '../../control/runtime-dir.js';
 import { databaseNames, wipeDatabaseData } from '../../databases/cleanup.js';
 import { DevstackError } from '../../errors.js';
 import { confirm } from '../confirm.js';
-import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
+import { checkServiceNames, controlClientOf, loadContextConfig, stackPathsOf, type CommandContext } from '../context.js';
+import { unreachable } from '../../util/unreachable.js';
 
 export interface DownOptions {
   readonly services: readonly string[];
@@ -32,10 +35,17 @@ export async function downCommand(context: CommandContext, options: DownOptions)
       return 1;
     }
   }
-  const report = await stopStack({ config, services: options.services, pathVariable: context.env.PATH });
+  const paths = stackPathsOf(context, config);
+  const plan = stopPlanFor(config, stackId(config.file), paths.record, readRunRecord(paths.record));
+  const report = await stopStack({
+    client: controlClientOf(context, config),
+    plan,
+    services: options.services,
+    pathVariable: context.env['PATH'],
+  });
   context.terminal.out(describeReport(report));
   if (toWipe.length > 0) {
-    const wiped = await wipeDatabaseData(config, toWipe, context.env.PATH);
+    const wiped = await wipeDatabaseData(config, toWipe, context.env['PATH']);
     context.terminal.out(`devstack: deleted the data of ${wiped.join(', ')}`);
   }
   return 0;
@@ -47,13 +57,15 @@ function describeReport(report: StopReport): string {
       return 'devstack: nothing is running';
     case 'stopped-by-supervisor':
       return report.services.length === 0 ? 'devstack: nothing was running' : `devstack: stopped ${report.services.join(', ')}`;
-    case 'stopped-from-pid-files': {
+    case 'stopped-without-supervisor': {
       const parts = [
         ...(report.killedSupervisor ? ['killed the unresponsive supervisor'] : []),
-        ...(report.services.length > 0 ? [`stopped ${report.services.join(', ')} from their PID files`] : []),
+        ...(report.services.length > 0 ? [`stopped ${report.services.join(', ')} (no supervisor was running)`] : []),
         ...(report.strays > 0 ? [`stopped ${report.strays} leftover process(es) or container(s) of the run`] : []),
       ];
       return `devstack: ${parts.join('; ')}`;
     }
+    default:
+      return unreachable(report);
   }
 }

@@ -3,15 +3,14 @@
  * the stack runs) and where each value comes from. Secrets are masked unless --reveal.
  */
 import getPort from 'get-port';
-import { callControl } from '../../control/client.js';
-import type { StatusResponse } from '../../control/protocol.js';
-import { controlSocketAddress } from '../../control/socket-address.js';
 import { LOCAL_HOST } from '../../config/templates.js';
 import { DevstackError } from '../../errors.js';
+import { describeEnvFileProblem } from '../../env/env-file.js';
+import { unreachable } from '../../util/unreachable.js';
 import { definedEnv, resolveServiceEnv, type EnvSource } from '../../env/service-env.js';
-import { maskValue } from '../../env/mask.js';
+import { maskValue } from '../../util/secrets.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
-import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
+import { checkServiceNames, controlClientOf, loadContextConfig, type CommandContext } from '../context.js';
 
 export interface EnvOptions {
   readonly service: string;
@@ -31,14 +30,16 @@ function describeSource(source: EnvSource, configFile: string): string {
       return configFile;
     case 'devstack':
       return `devstack: ${source.why}`;
+    default:
+      return unreachable(source);
   }
 }
 
 /** The running stack's ports, or the ones `up` would use (auto ports: a free one now). */
-async function currentPorts(config: ResolvedConfig): Promise<Map<string, number>> {
-  const status = await callControl<StatusResponse>(controlSocketAddress(config.logsDir), 'GET', '/status', undefined, 2000);
+async function currentPorts(context: CommandContext, config: ResolvedConfig): Promise<Map<string, number>> {
+  const status = await controlClientOf(context, config).status(2000);
   const ports = new Map<string, number>();
-  if (status.ok) for (const service of status.body.services) if (service.port !== undefined) ports.set(service.name, service.port);
+  if (status.ok) for (const service of status.value.services) if (service.port !== undefined) ports.set(service.name, service.port);
   for (const service of config.services) {
     if (ports.has(service.name) || service.port === undefined) continue;
     ports.set(service.name, service.port === 'auto' ? await getPort({ host: LOCAL_HOST }) : service.port);
@@ -56,13 +57,13 @@ export async function envCommand(context: CommandContext, options: EnvOptions): 
     mode: options.mode,
     service,
     services: config.services,
-    ports: await currentPorts(config),
+    ports: await currentPorts(context, config),
     injected: {},
   });
-  if (!resolved.ok)
-    throw new DevstackError('ENV_FILE_INVALID', `${resolved.file}:${resolved.line}: malformed line (${resolved.problem})`, {
-      hint: 'write KEY=value',
-    });
+  if (!resolved.ok) {
+    const problem = describeEnvFileProblem(resolved.error, context.cwd);
+    throw new DevstackError('ENV_FILE_INVALID', problem.message, { hint: problem.hint });
+  }
 
   const { env, sources } = resolved.value;
   const keys = Object.keys(env).sort();

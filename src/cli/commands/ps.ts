@@ -1,34 +1,42 @@
-/** `devstack ps [--json]`: the state of each service, from the supervisor or, without one, the PID files. */
-import { callControl } from '../../control/client.js';
-import type { StatusResponse } from '../../control/protocol.js';
-import { controlSocketAddress } from '../../control/socket-address.js';
-import { readServicePidFiles } from '../../process/pid-file.js';
-import { isSameProcessAlive } from '../../process/proc-table.js';
-import { loadContextConfig, type CommandContext } from '../context.js';
+/**
+ * `devstack ps [--json]`: the state of each service, from the supervisor or, without one, from
+ * the processes that carry the stack's marker (a service is alive while any of its processes is,
+ * leader or not; the PID files only add which one led).
+ */
+import { findLeftovers } from '../../app/leftovers.js';
+import { readRunRecord } from '../../app/run-record.js';
+import { stackId } from '../../control/runtime-dir.js';
+import { controlClientOf, controlError, loadContextConfig, stackPathsOf, type CommandContext } from '../context.js';
 import { formatPsTable, toPsRow, type PsRow } from '../render/ps-table.js';
 
 export async function psCommand(context: CommandContext, options: { json: boolean }): Promise<number> {
   const config = await loadContextConfig(context);
   const now = Date.now();
-  const status = await callControl<StatusResponse>(controlSocketAddress(config.logsDir), 'GET', '/status', undefined, 3000);
+  const status = await controlClientOf(context, config).status();
   let rows: PsRow[];
   let note: string;
   if (status.ok) {
-    rows = status.body.services.map((service) => toPsRow(service, now));
-    note = `supervisor pid ${status.body.pid}, up since ${status.body.startedAt}`;
+    rows = status.value.services.map((service) => toPsRow(service, now));
+    note = `supervisor pid ${status.value.pid}, up since ${status.value.startedAt}${status.value.dashboardUrl === undefined ? '' : `; dashboard ${status.value.dashboardUrl}`}`;
+  } else if (status.error.type === 'version-mismatch') {
+    throw controlError(status.error, config);
   } else {
-    // No supervisor: anything alive from the PID files is an orphan of a run that died.
-    rows = readServicePidFiles(config.logsDir)
-      .filter((record) => isSameProcessAlive(record.pid, record.startTime))
-      .map((record) => ({
-        name: record.service,
-        state: 'orphaned',
-        pid: record.pid,
-        port: record.port,
-        uptimeMs: now - Date.parse(record.startedAt),
-        restarts: 0,
-        message: 'its supervisor is gone: "devstack down" stops it',
-      }));
+    // No supervisor: whatever still runs is an orphan of a run that died.
+    const record = readRunRecord(stackPathsOf(context, config).record);
+    const leftovers = findLeftovers(
+      record?.logsDir ?? config.logsDir,
+      stackId(config.file),
+      config.services.map((service) => service.name),
+    );
+    rows = leftovers.services.map((service) => ({
+      name: service.service,
+      state: 'orphaned',
+      pid: service.pid,
+      port: service.record?.port,
+      uptimeMs: service.record === undefined ? undefined : now - Date.parse(service.record.startedAt),
+      restarts: 0,
+      message: `its supervisor is gone (${service.processes} process${service.processes === 1 ? '' : 'es'} left): "devstack down" stops it`,
+    }));
     note = rows.length === 0 ? 'nothing is running' : 'no supervisor is running';
   }
   if (options.json) {

@@ -1,33 +1,29 @@
 /** `devstack restart <svc>`: graceful stop, start, wait for ready, through the running supervisor. */
-import { callControl } from '../../control/client.js';
-import type { RestartResponse } from '../../control/protocol.js';
-import { controlSocketAddress } from '../../control/socket-address.js';
 import { DevstackError } from '../../errors.js';
 import { formatMs } from '../../util/duration.js';
-import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
+import { unreachable } from '../../util/unreachable.js';
+import { checkServiceNames, controlClientOf, controlError, loadContextConfig, type CommandContext } from '../context.js';
 import { startupFailureError } from '../render/error.js';
 
 export async function restartCommand(context: CommandContext, options: { service: string }): Promise<number> {
   const config = await loadContextConfig(context);
   checkServiceNames(config, [options.service]);
-  const reply = await callControl<RestartResponse | { error: string }>(
-    controlSocketAddress(config.logsDir),
-    'POST',
-    '/restart',
-    { service: options.service },
-    15 * 60_000,
-  );
-  if (!reply.ok) {
-    throw new DevstackError('NOT_RUNNING', `no devstack supervisor is running for ${config.displayFile}`, {
-      hint: 'start the stack with "devstack up"',
-    });
+  const reply = await controlClientOf(context, config).restart(options.service);
+  if (!reply.ok) throw controlError(reply.error, config);
+  const outcome = reply.value;
+  switch (outcome.type) {
+    case 'ready':
+      context.terminal.out(`${options.service} restarted — ready in ${formatMs(outcome.readyInMs)}`);
+      return 0;
+    case 'failed':
+      throw startupFailureError(outcome.failure);
+    case 'refused':
+      throw new DevstackError('REFUSED', outcome.reason, outcome.hint === undefined ? {} : { hint: outcome.hint });
+    case 'aborted':
+      throw new DevstackError('REFUSED', `the restart of "${options.service}" was interrupted: ${outcome.reason}`, {
+        hint: 'see "devstack ps"',
+      });
+    default:
+      return unreachable(outcome);
   }
-  const body = reply.body;
-  if ('error' in body)
-    throw new DevstackError('UNKNOWN_SERVICE', body.error, { hint: 'start it with "devstack up <service>" after "devstack down"' });
-  if (body.type === 'failed') {
-    throw startupFailureError(body.failure);
-  }
-  context.terminal.out(`${options.service} restarted — ready in ${formatMs(body.readyInMs)}`);
-  return 0;
 }

@@ -1,33 +1,37 @@
 /** The background supervisor behind `up -d` / `up --wait` (started by detach.ts, not by users). */
 import type { StackRun } from '../../app/run-stack.js';
-import { isDevstackError, type ErrorCode } from '../../errors.js';
-import type { StartOutcome, SupervisorEvent } from '../../supervisor/events.js';
 import { deserializeConfig } from '../../config/serialize.js';
+import { isDevstackError, type ErrorCode } from '../../errors.js';
+import type { ServiceSnapshot, StampedEvent, StartupOutcome } from '../../supervisor/events.js';
 import type { CommandContext } from '../context.js';
-import { startStack } from '../start-stack.js';
 import { setEmergencyStop } from '../fatal.js';
+import { startStack } from '../start-stack.js';
 
-/** The parent's first message: the config it loaded and validated. */
-export interface ConfigMessage {
-  readonly type: 'config';
-  readonly config: string;
-}
-
-/** Asks once listening, so the answer cannot arrive before there is a listener for it. */
-function receiveConfig(): Promise<ConfigMessage> {
-  const received = new Promise<ConfigMessage>((resolve) => process.once('message', (message: ConfigMessage) => resolve(message)));
-  send({ type: 'want-config' });
-  return received;
-}
+/** What the CLI sends: first the config it loaded and validated, then possibly an abort. */
+export type ParentMessage =
+  | { readonly type: 'config'; readonly config: string }
+  /** Ctrl-C or --timeout while waiting: stop what started, and report what was still pending. */
+  | { readonly type: 'abort'; readonly reason: string };
 
 export type SupervisorMessage =
   | { readonly type: 'want-config' }
-  | { readonly type: 'event'; readonly event: SupervisorEvent }
-  | { readonly type: 'started'; readonly outcome: StartOutcome }
+  | { readonly type: 'event'; readonly event: StampedEvent }
+  | { readonly type: 'started'; readonly outcome: StartupOutcome; readonly services: readonly ServiceSnapshot[] }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly hint: string | undefined };
 
 function send(message: SupervisorMessage): void {
   if (process.connected) process.send?.(message, undefined, {}, () => undefined); // the parent may have gone: fine
+}
+
+/** Asks once listening, so the answer cannot arrive before there is a listener for it. */
+function receiveConfig(): Promise<string> {
+  const received = new Promise<string>((resolve) =>
+    process.on('message', (message: ParentMessage) => {
+      if (message.type === 'config') resolve(message.config);
+    }),
+  );
+  send({ type: 'want-config' });
+  return received;
 }
 
 /** What detach.ts hands the background supervisor, as one JSON argument (the config comes over IPC). */
@@ -43,7 +47,7 @@ export async function superviseCommand(context: CommandContext, options: Supervi
   // Detached: no terminal to lose, but `devstack down` may still send SIGTERM as a fallback.
   let run: StackRun;
   try {
-    const config = deserializeConfig((await receiveConfig()).config);
+    const config = deserializeConfig(await receiveConfig());
     run = await startStack(context, config, options, (event) => {
       if (event.type !== 'output' || options.stream) send({ type: 'event', event });
     });
@@ -54,8 +58,14 @@ export async function superviseCommand(context: CommandContext, options: Supervi
   }
   setEmergencyStop(() => run.supervisor.stopAll());
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void run.supervisor.stopAll());
+  let pendingAtAbort: readonly ServiceSnapshot[] | undefined;
+  process.on('message', (message: ParentMessage) => {
+    if (message.type !== 'abort' || pendingAtAbort !== undefined) return;
+    pendingAtAbort = run.supervisor.snapshot();
+    void run.supervisor.stopAll();
+  });
   const outcome = await run.started;
-  send({ type: 'started', outcome });
+  send({ type: 'started', outcome, services: pendingAtAbort ?? run.supervisor.snapshot() });
   if (process.connected) process.disconnect();
   return run.finished;
 }

@@ -2,9 +2,11 @@
 import type { ChalkInstance } from 'chalk';
 import { DevstackError } from '../../errors.js';
 import type { StartFailure } from '../../supervisor/events.js';
+import { maskUrlsIn } from '../../util/secrets.js';
 
 export function formatError(error: DevstackError, colors: ChalkInstance): string {
-  const lines = [`${colors.red.bold('error:')} ${error.message}`];
+  // A URL in a message may carry a password or a token (a health URL, a database URL).
+  const lines = [`${colors.red.bold('error:')} ${maskUrlsIn(error.message)}`];
   if (error.details.hint !== undefined) lines.push(`${colors.yellow('hint:')} ${error.details.hint}`);
   for (const line of error.details.body ?? []) lines.push(line);
   return lines.join('\n');

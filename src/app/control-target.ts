@@ -1,0 +1,43 @@
+/** What the control API can do with one running stack: the supervisor, seen through ControlTarget. */
+import type { ControlTarget } from '../control/server.js';
+import { PROTOCOL_VERSION } from '../control/protocol.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+
+export interface RunInfo {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly configFile: string;
+  readonly startupDone: () => boolean;
+  readonly closing: Promise<void>;
+  readonly dashboardUrl?: () => string | undefined;
+  readonly proxyUrl?: () => string | undefined;
+}
+
+export function controlTargetOf(supervisor: Supervisor, info: RunInfo): ControlTarget {
+  return {
+    status: () => ({
+      protocol: PROTOCOL_VERSION,
+      pid: process.pid,
+      runId: info.runId,
+      startedAt: info.startedAt,
+      configFile: info.configFile,
+      startupDone: info.startupDone(),
+      services: supervisor.snapshot(),
+      dashboardUrl: info.dashboardUrl?.(),
+      proxyUrl: info.proxyUrl?.(),
+    }),
+    async start(service) {
+      if (!supervisor.selected.includes(service)) return { type: 'aborted', reason: `service "${service}" is not part of this run` };
+      return supervisor.startService(service);
+    },
+    stop: (services) => supervisor.stop(services.filter((service) => supervisor.selected.includes(service))),
+    restart: (service) => supervisor.restart(service),
+    shutdown: () => supervisor.stopAll(),
+    eventsSince: (seq) => supervisor.events.since(seq),
+    subscribe: (listener) =>
+      supervisor.events.subscribe((event) => {
+        if (event.type !== 'output') listener(event);
+      }),
+    closing: info.closing,
+  };
+}
