@@ -151,7 +151,8 @@ function checkEnvironments(
       const [name] = expanded.unset;
       if (name !== undefined) {
         const field = `services.${service.name}.health.${service.health.type === 'http' ? 'http' : 'tcp'}`;
-        const suggestion = didYouMean(name, ['port', ...Object.keys(env)]);
+        // The service's own port first: `${prot}` is far more often a typo of it than of some variable.
+        const suggestion = didYouMean(name, ['port']) || didYouMean(name, Object.keys(env));
         throw new DevstackError(
           'CONFIG_INVALID',
           `${config.displayFile}: ${field}: \${${name}} is not set (in devstack's environment or the .env files)${suggestion.replace(/"([^"]+)"/, '"${$1}"')}`,

@@ -157,7 +157,9 @@ export async function stopWithoutSupervisor(
         startTime: undefined,
         markerEntries: [`${RUN_ID_VAR}=${record.runId}`, `${SERVICE_VAR}=${name}`],
       });
-    const outcomes = await Promise.all(refs.map((ref) => stopProcessTree(ref, options)));
+    // One after the other: the second only finds what the first could not (an older run's processes).
+    const outcomes = [];
+    for (const ref of refs) outcomes.push(await stopProcessTree(ref, options));
     if (outcomes.some((outcome) => outcome.signalled > 0)) stopped.push(name);
     removeServicePidFile(plan.logsDir, name);
   });

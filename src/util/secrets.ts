@@ -120,7 +120,12 @@ export function maskUrl(url: string): string {
 
 /** Every URL inside a free text, masked. */
 export function maskUrlsIn(text: string): string {
-  return text.includes('://') ? text.replace(URL_IN_TEXT, maskUrl) : text;
+  if (!text.includes('://')) return text;
+  // A URL in a sentence may be followed by punctuation ("…/health?key=x: connection refused"): keep it out.
+  return text.replace(URL_IN_TEXT, (url) => {
+    const trailing = /[.,:;!?)\]]+$/.exec(url)?.[0] ?? '';
+    return maskUrl(url.slice(0, url.length - trailing.length)) + trailing;
+  });
 }
 
 /** How `devstack env` shows a variable. */

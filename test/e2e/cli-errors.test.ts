@@ -1,6 +1,7 @@
 // Bad input gets one clear line (plus a hint), exit code 1, and never a stack trace.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, fixture, type TempProject } from '../helpers/project.js';
+import { waitFor } from '../helpers/wait.js';
 
 let project: TempProject | undefined;
 afterEach(async () => {
@@ -61,12 +62,55 @@ describe('user errors', () => {
       ['up'],
       'error: service "api" failed to start: working directory does not exist: <dir>/apps/nope\n(service "api" printed nothing)\n',
     ],
+    [
+      'a misspelt template in a health URL',
+      "export default { services: { api: { command: 'x', port: 4000, health: 'http://127.0.0.1:${prot}/health' } } };",
+      ['up'],
+      'error: services.config.ts: services.api.health.http: ${prot} is not set (in devstack\'s environment or the .env files) — did you mean "${port}"?\nhint: use ${port} for the service\'s own port, or define prot in a .env file\n',
+    ],
+    [
+      'an unknown profile',
+      "export default { services: { api: { command: 'x' }, worker: { command: 'y', profiles: ['workers'] } } };",
+      ['up', '--profile', 'worker'],
+      'error: --profile worker: no service in services.config.ts has the profile "worker" — did you mean "workers"?\nhint: profiles in services.config.ts: workers\n',
+    ],
+    [
+      'a profile in a config without profiles',
+      "export default { services: { api: { command: 'x' } } };",
+      ['up', '--profile', 'nope'],
+      'error: --profile nope: no service in services.config.ts has the profile "nope"\nhint: add profiles: [...] to a service, or leave out --profile\n',
+    ],
+    [
+      'a bad --timeout',
+      VALID,
+      ['up', '-d', '--timeout', 'soon'],
+      'error: --timeout: expected a duration such as 90s or 5m, got "soon"\nhint: pass e.g. --timeout 2m\n',
+    ],
   ])('%s', async (_name, config, args, expected) => {
     project = createTempProject(config);
     const result = await project.run(args);
     expect(result.code).toBe(1);
     expect(result.stderr.replaceAll(project.dir, '<dir>')).toBe(expected);
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('says early that a health check keeps getting the same answer, and how to accept it', async () => {
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    project = createTempProject(
+      `export default { services: { locked: { command: '${fixture('http-service.js')}', port: ${port}, env: { HEALTH_STATUS: 401 }, health: { http: 'http://127.0.0.1:${port}/health', readyTimeout: '8s' } } } };`,
+    );
+    const started = Date.now();
+    const up = project.start(['up', '--wait']);
+    await waitFor(() => up.output().includes('answered 401 every time'), 'the early warning', 7000);
+    expect(Date.now() - started).toBeLessThan(7000); // before the 8 s timeout
+    expect(up.output()).toMatch(
+      new RegExp(
+        `devstack \\| locked: GET http://127\\.0\\.0\\.1:${port}/health answered 401 every time for \\d s \\(if 401 means it is up, accept it: health: \\{ http: '…', expectStatus: \\['2xx', 401\\] \\}\\)`,
+      ),
+    );
+    const result = await up.done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^hint: if 401 means it is up, accept it/m);
   });
 
   it('reports a logs folder that cannot be written', async () => {

