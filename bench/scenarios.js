@@ -27,8 +27,8 @@ const serviceScript = join(here, 'fixtures', 'ready-after.js');
 async function withSupervisor(services, scenario) {
   const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-'));
   const parsed = validateUserConfig({ services });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  const config = resolveConfig({ config: parsed.config, file: join(dir, 'services.config.ts'), displayFile: 'services.config.ts' });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
+  const config = resolveConfig({ config: parsed.value, file: join(dir, 'services.config.ts'), displayFile: 'services.config.ts' });
   ensureLogsDir(config.logsDir, 'logs');
   // The same environment the hand-written bound gives its children (it matters: on some machines
   // NODE_EXTRA_CA_CERTS alone adds ~50 ms to every Node start).

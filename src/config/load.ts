@@ -103,8 +103,8 @@ export function configFromExport(exported: unknown, file: string, displayFile: s
   }
   const parsed = validateUserConfig(exported);
   if (!parsed.ok) {
-    const problem = firstProblem(parsed.issues);
+    const problem = firstProblem(parsed.error);
     throw new DevstackError('CONFIG_INVALID', `${displayFile}: ${problem.message}`, { file: displayFile, field: problem.field });
   }
-  return resolveConfig({ config: parsed.config, file, displayFile });
+  return resolveConfig({ config: parsed.value, file, displayFile });
 }

@@ -8,7 +8,8 @@ import { DevstackError } from '../errors.js';
 import { findCycle, formatCycle } from '../graph/graph.js';
 import { parseDurationMs } from '../util/duration.js';
 import { parseCommandLine } from '../util/shell-words.js';
-import { envPrefix, LOCAL_HOST, parseTemplateRef, templateRefsIn } from './templates.js';
+import { LOCAL_HOST } from './templates.js';
+import { checkAcrossServices } from './cross-checks.js';
 import { didYouMean } from '../util/suggest.js';
 import { resolveDatabase } from './resolve-databases.js';
 import { configError } from './config-error.js';
@@ -62,16 +63,14 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
     ...databaseNames.map((name) => resolveDatabase(name, config.databases![name]!, root, displayFile)),
     ...serviceNames.map((name) => resolveService(name, config.services[name]!, root, displayFile, names)),
   ];
-  checkDuplicatePorts(displayFile, services);
-  checkEnvPrefixes(displayFile, services);
-  for (const service of services) checkTemplates(displayFile, service, services);
+  checkAcrossServices(displayFile, services);
 
   const cycle = findCycle(services);
   if (!cycle.ok) {
-    const first = cycle.cycle[0]!;
+    const first = cycle.error[0]!;
     throw new DevstackError(
       'DEPENDENCY_CYCLE',
-      `${displayFile}: services.${first}.dependsOn: dependency cycle ${formatCycle(cycle.cycle)}`,
+      `${displayFile}: services.${first}.dependsOn: dependency cycle ${formatCycle(cycle.error)}`,
       {
         file: displayFile,
         field: `services.${first}.dependsOn`,
@@ -220,82 +219,4 @@ function resolveWatch(watch: boolean | string[] | WatchOptions | undefined, cwd:
     ignore: options.ignore ?? [],
     debounceMs: options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
   };
-}
-
-function checkDuplicatePorts(displayFile: string, services: readonly ResolvedService[]): void {
-  const owners = new Map<number, string>();
-  for (const service of services) {
-    if (service.port === undefined || service.port === 'auto') continue;
-    const owner = owners.get(service.port);
-    if (owner !== undefined) {
-      throw configError(
-        displayFile,
-        `${service.database ? 'databases' : 'services'}.${service.name}.port`,
-        `port ${service.port} is already used by service "${owner}"`,
-        'give each service its own port',
-      );
-    }
-    owners.set(service.port, service.name);
-  }
-}
-
-/** `a-b` and `a.b` would both be injected as A_B_URL: one would silently win. */
-function checkEnvPrefixes(displayFile: string, services: readonly ResolvedService[]): void {
-  const owners = new Map<string, string>();
-  for (const service of services) {
-    const prefix = envPrefix(service.name);
-    const owner = owners.get(prefix);
-    if (owner !== undefined) {
-      throw configError(
-        displayFile,
-        `${service.database ? 'databases' : 'services'}.${service.name}`,
-        `"${service.name}" and "${owner}" would both be injected as ${prefix}_URL and ${prefix}_PORT`,
-        'rename one of them',
-      );
-    }
-    owners.set(prefix, service.name);
-  }
-}
-
-/** Every `${…}` in env values and health targets must name something that will exist at start. */
-function checkTemplates(displayFile: string, service: ResolvedService, services: readonly ResolvedService[]): void {
-  const fields: [string, string][] = Object.entries(service.env).map(([key, value]) => [`services.${service.name}.env.${key}`, value]);
-  const { health } = service;
-  if (health?.type === 'http') fields.push([`services.${service.name}.health.http`, health.url]);
-  if (health?.type === 'tcp') fields.push([`services.${service.name}.health.tcp`, health.target]);
-  const names = services.map((candidate) => candidate.name);
-  for (const [field, value] of fields) {
-    for (const inside of templateRefsIn(value)) {
-      const ref = parseTemplateRef(inside);
-      const template = `\${${inside}}`;
-      if (ref.type === 'invalid') throw configError(displayFile, field, ref.problem);
-      if (ref.type === 'own-port' && service.port === undefined) {
-        throw configError(
-          displayFile,
-          field,
-          `${template} needs a port, but service "${service.name}" has none`,
-          "add port: <number> or port: 'auto' to the service",
-        );
-      }
-      if (ref.type === 'service') {
-        const target = services.find((candidate) => candidate.name === ref.service);
-        if (target === undefined) {
-          throw configError(
-            displayFile,
-            field,
-            `unknown service "${ref.service}" in ${template}${didYouMean(ref.service, names)}`,
-            `known services: ${names.join(', ')}`,
-          );
-        }
-        if (target.port === undefined && ref.field !== 'host') {
-          throw configError(
-            displayFile,
-            field,
-            `${template} needs a port, but service "${ref.service}" has none`,
-            "add port: <number> or port: 'auto' to that service",
-          );
-        }
-      }
-    }
-  }
 }

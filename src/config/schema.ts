@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import { z, type core } from 'zod';
 import { MAX_DURATION_MS, parseDurationMs } from '../util/duration.js';
 import { parseSizeBytes } from '../util/size.js';
+import { err, ok, type Result } from '../util/result.js';
 import type { DatabaseConfig, ServiceConfig, UserConfig } from './define-config.js';
 
 const DURATION_EXPECTED = "expected a duration such as 500, '500ms', '2s' or '1m'";
@@ -231,10 +232,9 @@ export const CONFIG_KEYS: readonly string[] = Object.keys(userConfigSchema.shape
 export const SERVICE_KEYS: readonly string[] = Object.keys(serviceSchema.shape);
 export const DATABASE_KEYS: readonly string[] = Object.keys(databaseSchema.shape);
 
-export type ValidationResult =
-  { readonly ok: true; readonly config: UserConfig } | { readonly ok: false; readonly issues: readonly core.$ZodIssue[] };
+export type ValidationResult = Result<UserConfig, readonly core.$ZodIssue[]>;
 
 export function validateUserConfig(value: unknown): ValidationResult {
   const parsed = userConfigSchema.safeParse(value, { reportInput: true });
-  return parsed.success ? { ok: true, config: parsed.data } : { ok: false, issues: parsed.error.issues };
+  return parsed.success ? ok(parsed.data) : err(parsed.error.issues);
 }

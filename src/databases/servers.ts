@@ -5,7 +5,7 @@
  */
 import type { ResolvedDatabase } from '../config/resolved.js';
 import type { Launch } from '../supervisor/lifecycle.js';
-import { problem, type Problem, type Result } from '../util/result.js';
+import type { Problem, Result } from '../util/result.js';
 import { containerRunArgs, ensureVolume, removeContainer } from './container.js';
 import type { DatabasePlan } from './plan.js';
 import { prepareMysql } from './mysql-server.js';

@@ -2,12 +2,14 @@
  * Pure dependency-graph operations over `{ name, dependsOn }`. The graph has been checked for
  * unknown names before it gets here (config/resolve.ts); cycles are found here.
  */
+import { err, ok, type Result } from '../util/result.js';
 export interface GraphNode {
   readonly name: string;
   readonly dependsOn: readonly string[];
 }
 
-export type CycleCheck = { readonly ok: true } | { readonly ok: false; readonly cycle: readonly string[] };
+/** No cycle, or the cycle found (`a → b → a` as [a, b, a]). */
+export type CycleCheck = Result<undefined, readonly string[]>;
 
 /** Finds a cycle, returned as the full trail with the first name repeated at the end. */
 export function findCycle(nodes: readonly GraphNode[]): CycleCheck {
@@ -32,9 +34,9 @@ export function findCycle(nodes: readonly GraphNode[]): CycleCheck {
 
   for (const node of nodes) {
     const cycle = visit(node.name);
-    if (cycle) return { ok: false, cycle };
+    if (cycle) return err(cycle);
   }
-  return { ok: true };
+  return ok(undefined);
 }
 
 /** `a → b → c → a` */

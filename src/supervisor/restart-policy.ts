@@ -36,3 +36,7 @@ export function decideRestart(input: CrashInput): RestartDecision {
   const attempt = previous + 1;
   return { type: 'restart', delayMs: backoffMs(attempt), attempt };
 }
+
+export function giveUpMessage(restarts: number, last: string, maxRestarts: number): string {
+  return `crash loop: ${restarts} restarts in a row did not last a minute (last: ${last}); not restarting (maxRestarts ${maxRestarts})`;
+}

@@ -62,3 +62,38 @@ export async function restartSet(input: RestartSetInput): Promise<Map<string, Re
   }
   return outcomes;
 }
+
+export interface RefusalInput {
+  readonly name: string;
+  readonly selected: readonly string[];
+  readonly shuttingDown: boolean;
+  readonly runner: (name: string) => ServiceRunner;
+  /** A dependency being restarted right now counts as running: it will be back. */
+  readonly isRestarting: (name: string) => boolean;
+}
+
+/** Why `name` cannot be restarted now, if it cannot: the stack is stopping, it never started, a dependency is down. */
+export function restartRefusal({ name, selected, shuttingDown, runner, isRestarting }: RefusalInput): RestartOutcome | undefined {
+  if (shuttingDown) return { type: 'aborted', reason: 'the stack is stopping' };
+  if (!selected.includes(name)) return { type: 'refused', reason: `service "${name}" is not part of this run` };
+  const { state, service } = runner(name);
+  if (state.type === 'pending') {
+    const waiting = state.waitingOn;
+    return {
+      type: 'refused',
+      reason: `service "${name}" has not started yet${waiting.length > 0 ? ` (waiting on ${waiting.join(', ')})` : ''}`,
+      hint: waiting.length > 0 ? 'it starts once its dependencies are ready' : `start it with "devstack start ${name}"`,
+    };
+  }
+  for (const dependency of service.dependsOn) {
+    const dependencyRunner = runner(dependency);
+    const { type } = dependencyRunner.state;
+    if (type === 'ready' || (type === 'exited' && dependencyRunner.service.type === 'task') || isRestarting(dependency)) continue;
+    return {
+      type: 'refused',
+      reason: `cannot restart "${name}": its dependency "${dependency}" is ${type}`,
+      hint: `start it with "devstack start ${name}", which starts "${dependency}" first`,
+    };
+  }
+  return undefined;
+}

@@ -9,8 +9,9 @@
  */
 import type { ProcessTreeRef } from '../process/kill.js';
 import type { SpawnedProcess } from '../process/spawn.js';
+import { err, ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
-import { describeExit, type FailureReason, type ServiceState, type StopIntent } from './service-state.js';
+import { describeExit, type FailureReason, type StopIntent } from './service-state.js';
 
 /** One spawned process of the service. */
 export interface Run {
@@ -79,14 +80,12 @@ export type RunnerEvent =
   | { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number; readonly until: number; readonly timer: unknown }
   | { readonly type: 'give-up'; readonly message: string; readonly at: number };
 
-export type Transition = { readonly ok: true; readonly state: RunnerState } | { readonly ok: false; readonly problem: string };
+/** The next state, or what makes the event invalid in this state. */
+export type Transition = Result<RunnerState, string>;
 
-const same = (state: RunnerState): Transition => ({ ok: true, state });
-const to = (state: RunnerState): Transition => ({ ok: true, state });
-const invalid = (state: RunnerState, event: RunnerEvent): Transition => ({
-  ok: false,
-  problem: `event "${event.type}" in state "${state.type}"`,
-});
+const same = (state: RunnerState): Transition => ok(state);
+const to = (state: RunnerState): Transition => ok(state);
+const invalid = (state: RunnerState, event: RunnerEvent): Transition => err(`event "${event.type}" in state "${state.type}"`);
 
 /** A stop that is already underway keeps its strongest reason: shutdown over stop over restart. */
 const STOP_RANK: Record<StopIntent, number> = { restart: 0, stop: 1, shutdown: 2 };
@@ -251,55 +250,6 @@ function onSwept(state: RunnerState, event: RunnerEvent): Transition {
     case 'failed':
     case 'backoff':
       return invalid(state, event);
-    default:
-      return unreachable(state);
-  }
-}
-
-/** What the world sees of a runner state. */
-export function publicState(state: RunnerState): ServiceState {
-  switch (state.type) {
-    case 'pending':
-      return { type: 'pending', waitingOn: state.waitingOn };
-    case 'preparing':
-      return { type: 'starting', pid: undefined, startedAt: state.attempt.startedAt };
-    case 'starting':
-      return { type: 'starting', pid: state.run.process.pid, startedAt: state.run.spawnedAt };
-    case 'ready':
-      return { type: 'ready', pid: state.run.process.pid, startedAt: state.run.spawnedAt, readyAt: state.readyAt };
-    case 'stopping':
-      return { type: 'stopping', pid: state.run?.process.pid, intent: state.intent };
-    case 'exiting':
-      return state.outcome;
-    case 'stopped':
-      return { type: 'stopped', intent: state.intent };
-    case 'exited':
-      return { type: 'exited', at: state.at, code: state.code };
-    case 'failed':
-      return { type: 'failed', reason: state.reason, message: state.message, at: state.at, hint: state.hint };
-    case 'backoff':
-      return { type: 'backoff', attempt: state.attempt, delayMs: state.delayMs, until: state.until, message: state.message };
-    default:
-      return unreachable(state);
-  }
-}
-
-/** The run whose processes exist (or are being swept), if any. */
-export function runOf(state: RunnerState): Run | undefined {
-  switch (state.type) {
-    case 'starting':
-    case 'ready':
-    case 'exiting':
-      return state.run;
-    case 'stopping':
-      return state.run;
-    case 'pending':
-    case 'preparing':
-    case 'stopped':
-    case 'exited':
-    case 'failed':
-    case 'backoff':
-      return undefined;
     default:
       return unreachable(state);
   }

@@ -4,56 +4,29 @@
  * event. The supervisor decides when to start and stop it.
  */
 import type { ResolvedService } from '../config/resolved.js';
-import { urlOf } from '../config/templates.js';
-import { stopProcessTree } from '../process/kill.js';
-import { removeServicePidFile, writeServicePidFile } from '../process/pid-file.js';
 import type { OutputStream } from '../process/spawn.js';
 import { createDeferred } from '../util/deferred.js';
-import { formatMs } from '../util/duration.js';
-import { maskUrl } from '../util/secrets.js';
 import { settle } from '../util/settle.js';
 import { cleanLines } from '../util/terminal-text.js';
-import { unreachable } from '../util/unreachable.js';
 import type { RunWindow } from '../watch/restart-loop.js';
 import type { ServiceSnapshot, StartFailure } from './events.js';
 import type { ServiceLifecycle } from './lifecycle.js';
 import { OutputTap } from './output-tap.js';
-import { decideRestart } from './restart-policy.js';
+import { decideRestart, giveUpMessage } from './restart-policy.js';
 import type { RunnerContext } from './runner-context.js';
-import { nextState, publicState, runOf, type Attempt, type Failure, type Run, type RunnerEvent, type RunnerState } from './runner-state.js';
-import type { ServiceState, StopIntent } from './service-state.js';
-import { prepareLaunch, spawnRun, waitUntilReady, type LaunchPlan } from './start-attempt.js';
+import { publicState, runOf, runWindowOf } from './runner-view.js';
+import { nextState, type Attempt, type Failure, type Run, type RunnerEvent, type RunnerState } from './runner-state.js';
+import { settledOf, type Settled, type ServiceState, type StopIntent } from './service-state.js';
+import { becomeReady, prepareLaunch, recordRun, spawnRun, sweepRun, type LaunchPlan } from './start-attempt.js';
+import { snapshotOf } from './snapshot.js';
 
 const TAIL_LINES = 20;
 /** Output still in the pipes when a process exits is waited for this long before a failure is reported. */
 const OUTPUT_SETTLE_MS = 300;
 
-/** How a start ended, for whoever waits on it (the service's dependents among them). */
-export type Settled = 'ready' | 'failed' | 'stopped';
-
 export interface StartOptions {
   /** A failed start backs off and tries again (restarts after a change or a crash), or stays failed. */
   readonly onFailure: 'stay' | 'backoff';
-}
-
-export function settledOf(state: ServiceState, kind: ResolvedService['type']): Settled | undefined {
-  switch (state.type) {
-    case 'ready':
-      return 'ready';
-    case 'exited':
-      return kind === 'task' ? 'ready' : 'failed';
-    case 'failed':
-      return 'failed';
-    case 'stopped':
-      return 'stopped';
-    case 'pending':
-    case 'starting':
-    case 'stopping':
-    case 'backoff':
-      return undefined;
-    default:
-      return unreachable(state);
-  }
 }
 
 export class ServiceRunner {
@@ -65,6 +38,8 @@ export class ServiceRunner {
   readonly #waiters = new Set<(settled: Settled) => void>();
   /** One sweep per run, whoever asks for it (a stop, a failed start, the leader's own exit). */
   readonly #sweeps = new WeakMap<Run, Promise<void>>();
+  /** The last failure, with its log tail: still reported while the service backs off to try again. */
+  #lastFailure: StartFailure | undefined;
   #restarts = 0;
   /** Crash restarts without a stable minute in between (the back-off exponent). */
   #consecutiveCrashes = 0;
@@ -88,14 +63,23 @@ export class ServiceRunner {
   #apply(event: RunnerEvent): boolean {
     const transition = nextState(this.#state, event);
     if (!transition.ok) {
-      void this.#context.emit({ type: 'invalid-transition', service: this.service.name, problem: transition.problem });
+      void this.#context.emit({ type: 'invalid-transition', service: this.service.name, problem: transition.error });
       return false;
     }
     const before = publicState(this.#state);
-    this.#state = transition.state;
+    this.#state = transition.value;
     const after = publicState(this.#state);
     if (JSON.stringify(before) !== JSON.stringify(after)) {
       void this.#context.emit({ type: 'state', service: this.service.name, state: after, previous: before.type });
+    }
+    if (after.type === 'failed') {
+      this.#lastFailure = {
+        service: this.service.name,
+        reason: after.reason,
+        message: after.message,
+        logTail: this.#tap.tail(TAIL_LINES),
+        hint: after.hint,
+      };
     }
     const settled = settledOf(after, this.service.type);
     if (settled !== undefined) {
@@ -145,7 +129,7 @@ export class ServiceRunner {
     if (!spawned.ok) return this.#failStart(spawned.error, options, undefined);
     const run = spawned.value;
     if (attempt.abort.signal.aborted) return this.#sweep(run); // stopped while spawning: this process is not wanted
-    this.#writePidFile(run);
+    recordRun(run, this.service.name, this.#context);
     this.#apply({ type: 'spawned', run });
     void run.process.exited.then((exit) => this.#onExit(run, exit.code, exit.signal));
     if (this.service.type === 'task') return; // done when it exits (#onExit)
@@ -153,34 +137,21 @@ export class ServiceRunner {
   }
 
   async #becomeReady(run: Run, plan: LaunchPlan, options: StartOptions): Promise<void> {
-    const outcome = await waitUntilReady({
+    const stillStarting = (): boolean => this.#state.type === 'starting' && this.#state.run === run;
+    const outcome = await becomeReady({
       run,
       plan,
       service: this.service,
       context: this.#context,
+      lifecycle: this.#lifecycle,
       tap: this.#tap,
+      log: (lines) => void this.#onLines('stdout', [...lines]),
+      isCurrent: stillStarting,
       onStuck: (message, hint) => void this.#context.emit({ type: 'warning', service: this.service.name, message, hint }),
     });
-    const stillStarting = (): boolean => this.#state.type === 'starting' && this.#state.run === run;
-    switch (outcome.type) {
-      case 'ready': {
-        const port = this.#context.ports.get(this.service.name);
-        if (this.#lifecycle !== undefined && port !== undefined && stillStarting()) {
-          const log = (lines: readonly string[]): void => void this.#onLines('stdout', [...lines]);
-          const provisioned = await this.#lifecycle.afterReady({ port, env: plan.env, log });
-          if (!provisioned.ok && stillStarting()) return this.#failStart({ reason: 'init-failed', ...provisioned.error }, options, run);
-        }
-        if (stillStarting()) this.#apply({ type: 'probe-ok', at: this.#context.clock.now() });
-        return;
-      }
-      case 'timeout': {
-        const message = `not ready after ${formatMs(outcome.elapsedMs)}: ${outcome.lastFailure}`;
-        if (stillStarting()) return this.#failStart({ reason: 'health-timeout', message, hint: outcome.hint }, options, run);
-        return;
-      }
-      case 'aborted':
-        return; // exited (#onExit) or stopped (stop()) meanwhile
-    }
+    if (!stillStarting()) return; // exited (#onExit) or stopped (stop()) meanwhile
+    if (outcome.ok) this.#apply({ type: 'probe-ok', at: this.#context.clock.now() });
+    else await this.#failStart(outcome.error, options, run);
   }
 
   /** A start that did not work: a failure, its processes swept, and a back-off when asked for. */
@@ -223,8 +194,7 @@ export class ServiceRunner {
         return;
       case 'give-up': {
         const last = this.#state.type === 'failed' ? this.#state.message : 'exited';
-        const message = `crash loop: ${decision.restarts} restarts in a row did not last a minute (last: ${last}); not restarting (maxRestarts ${maxRestarts})`;
-        this.#apply({ type: 'give-up', message, at: clock.now() });
+        this.#apply({ type: 'give-up', message: giveUpMessage(decision.restarts, last, maxRestarts), at: clock.now() });
         return;
       }
       case 'restart': {
@@ -282,20 +252,11 @@ export class ServiceRunner {
     }
   }
 
-  /** Stops a run's whole process tree (once), and everything that belongs to it. */
+  /** Stops a run's whole process tree (once, whoever asks), and everything that belongs to it. */
   #sweep(run: Run): Promise<void> {
     let sweeping = this.#sweeps.get(run);
     if (sweeping === undefined) {
-      sweeping = (async () => {
-        const { stopSignal: signal, stopTimeoutMs: timeoutMs, name } = this.service;
-        const outcome = await stopProcessTree(run.ref, { signal, timeoutMs, snapshot: this.#context.processes });
-        if (outcome.escalated) void this.#context.emit({ type: 'stop-escalated', service: name, signal, timeoutMs });
-        if (outcome.survivors.length > 0) void this.#context.emit({ type: 'stop-incomplete', service: name, survivors: outcome.survivors });
-        await settle(run.process.exited, 1000);
-        await settle(run.process.outputDone, 1000);
-        await this.#lifecycle?.afterStop();
-        removeServicePidFile(this.#context.logsDir, name);
-      })();
+      sweeping = sweepRun(run, this.service, this.#context, this.#lifecycle);
       this.#sweeps.set(run, sweeping);
     }
     return sweeping;
@@ -314,67 +275,25 @@ export class ServiceRunner {
     return this.#context.emit({ type: 'output', service: this.service.name, stream: stream === 'stdout' ? 'out' : 'err', lines: clean });
   }
 
-  #writePidFile(run: Run): void {
-    const { name } = this.service;
-    const { logsDir, runId, ports } = this.#context;
-    const { pid, pgid, startTime } = run.process;
-    try {
-      const startedAt = new Date(run.spawnedAt).toISOString();
-      writeServicePidFile(logsDir, { service: name, pid, pgid, startTime, runId, startedAt, port: ports.get(name) });
-    } catch (error) {
-      // The process runs and is tracked in memory; only recovery after a supervisor crash loses
-      // this service's file (the run-marker sweep of `down` still finds it).
-      void this.#context.emit({ type: 'pid-file-failed', service: name, message: (error as Error).message });
-    }
-  }
-
   /** The current run's start and ready times, for restart-loop detection. */
   runWindow(): RunWindow | undefined {
-    const state = this.#state;
-    if (state.type === 'starting') return { startedAt: state.run.spawnedAt, readyAt: undefined };
-    if (state.type === 'ready') return { startedAt: state.run.spawnedAt, readyAt: state.readyAt };
-    return undefined;
+    return runWindowOf(this.#state);
   }
 
-  /** The failure to report for a start that did not work (with this run's last lines). */
+  /** The failure to report for a start that did not work (with that run's last lines). */
   failure(): StartFailure | undefined {
-    const state = this.state;
-    if (state.type !== 'failed') return undefined;
-    return {
-      service: this.service.name,
-      reason: state.reason,
-      message: state.message,
-      logTail: this.#tap.tail(TAIL_LINES),
-      hint: state.hint,
-    };
+    const { type } = this.state;
+    return type === 'failed' || type === 'backoff' ? this.#lastFailure : undefined;
   }
 
   snapshot(): ServiceSnapshot {
-    const { name, database, type } = this.service;
-    const state = this.state;
-    const port = this.#context.ports.get(name);
-    const running = state.type === 'starting' || state.type === 'ready' ? state : undefined;
-    const now = this.#context.clock.now();
-    const message =
-      state.type === 'failed'
-        ? state.message
-        : state.type === 'backoff'
-          ? `${state.message}; restart ${state.attempt} in ${formatMs(Math.max(0, state.until - now))}`
-          : undefined;
-    return {
-      name,
-      kind: database !== undefined ? 'database' : type,
-      state: state.type,
-      pid: running?.pid,
-      port,
-      ports: port === undefined ? {} : { main: port },
-      url: port === undefined ? undefined : maskUrl(urlOf(this.service, port)),
-      startedAt: running?.startedAt,
-      readyAt: state.type === 'ready' ? state.readyAt : undefined,
+    return snapshotOf({
+      service: this.service,
+      state: this.state,
+      port: this.#context.ports.get(this.service.name),
       restarts: this.#restarts,
-      message,
-      waitingOn: state.type === 'pending' ? state.waitingOn : [],
       mode: this.#lifecycle?.description,
-    };
+      now: this.#context.clock.now(),
+    });
   }
 }

@@ -77,3 +77,26 @@ export function isActive(state: ServiceState): boolean {
       return unreachable(state);
   }
 }
+
+/** How a start ended, for whoever waits on it (the service's dependents among them). */
+export type Settled = 'ready' | 'failed' | 'stopped';
+
+export function settledOf(state: ServiceState, kind: 'service' | 'task'): Settled | undefined {
+  switch (state.type) {
+    case 'ready':
+      return 'ready';
+    case 'exited':
+      return kind === 'task' ? 'ready' : 'failed';
+    case 'failed':
+      return 'failed';
+    case 'stopped':
+      return 'stopped';
+    case 'pending':
+    case 'starting':
+    case 'stopping':
+    case 'backoff':
+      return undefined;
+    default:
+      return unreachable(state);
+  }
+}

@@ -7,6 +7,11 @@ import type { ResolvedProbe, ResolvedService } from '../config/resolved.js';
 import { describeEnvFileProblem } from '../env/env-file.js';
 import { expandProbe, resolveServiceEnv, type ServiceEnvInput } from '../env/service-env.js';
 import { waitHealthy, type HealthOutcome } from '../health/wait-healthy.js';
+import { stopProcessTree } from '../process/kill.js';
+import { removeServicePidFile, writeServicePidFile } from '../process/pid-file.js';
+import { settle } from '../util/settle.js';
+import { formatMs } from '../util/duration.js';
+import { unreachable } from '../util/unreachable.js';
 import { shellHasStarted } from '../process/proc-table.js';
 import { markerEntries, markerEnv } from '../process/run-marker.js';
 import { spawnProcess, type OutputStream } from '../process/spawn.js';
@@ -100,8 +105,39 @@ export interface ReadinessInput {
   readonly plan: LaunchPlan;
   readonly service: ResolvedService;
   readonly context: RunnerContext;
+  readonly lifecycle: ServiceLifecycle | undefined;
   readonly tap: OutputTap;
+  readonly log: (lines: readonly string[]) => void;
+  /** False once the run was stopped or exited: then nothing more is done for it. */
+  readonly isCurrent: () => boolean;
   readonly onStuck: (message: string, hint: string | undefined) => void;
+}
+
+/**
+ * Ready means usable: the probe answers, and then what the lifecycle provisions (a database's
+ * databases and init scripts) is done. Aborted runs come back as ok too; the caller checks
+ * `isCurrent` and ignores them.
+ */
+export async function becomeReady(input: ReadinessInput): Promise<Result<undefined, StartProblem>> {
+  const outcome = await waitUntilReady(input);
+  switch (outcome.type) {
+    case 'ready': {
+      const port = input.context.ports.get(input.service.name);
+      if (input.lifecycle === undefined || port === undefined || !input.isCurrent()) return ok(undefined);
+      const provisioned = await input.lifecycle.afterReady({ port, env: input.plan.env, log: input.log });
+      return provisioned.ok ? ok(undefined) : err({ reason: 'init-failed', ...provisioned.error });
+    }
+    case 'timeout':
+      return err({
+        reason: 'health-timeout',
+        message: `not ready after ${formatMs(outcome.elapsedMs)}: ${outcome.lastFailure}`,
+        hint: outcome.hint,
+      });
+    case 'aborted':
+      return ok(undefined);
+    default:
+      return unreachable(outcome);
+  }
 }
 
 /**
@@ -109,7 +145,7 @@ export interface ReadinessInput {
  * through `/bin/sh -c` is only really started once the shell has exec'd or forked it (until then
  * it may still exit 127, "not found", and that is a failed start, not a crash).
  */
-export async function waitUntilReady({ run, plan, service, context, tap, onStuck }: ReadinessInput): Promise<HealthOutcome> {
+async function waitUntilReady({ run, plan, service, context, tap, onStuck }: ReadinessInput): Promise<HealthOutcome> {
   const now = (): number => context.clock.now();
   if (plan.probe === undefined) {
     if (service.command.type === 'shell') {
@@ -127,4 +163,42 @@ export async function waitUntilReady({ run, plan, service, context, tap, onStuck
     subscribeLines: (listener) => tap.subscribe(listener), // replays this run's lines first
     onStuck,
   });
+}
+
+/** The run's PID file, for `down` after a supervisor crash; a failure to write it is reported, not fatal. */
+export function recordRun(run: Run, service: string, context: RunnerContext): void {
+  const { pid, pgid, startTime } = run.process;
+  try {
+    const startedAt = new Date(run.spawnedAt).toISOString();
+    writeServicePidFile(context.logsDir, {
+      service,
+      pid,
+      pgid,
+      startTime,
+      runId: context.runId,
+      startedAt,
+      port: context.ports.get(service),
+    });
+  } catch (error) {
+    // The process runs and is tracked in memory; only recovery after a supervisor crash loses
+    // this service's file (the marker sweep of `down` still finds it).
+    void context.emit({ type: 'pid-file-failed', service, message: (error as Error).message });
+  }
+}
+
+/** Stops everything of a run: its tree with the service's stop signal and timeout, then what its lifecycle adds. */
+export async function sweepRun(
+  run: Run,
+  service: ResolvedService,
+  context: RunnerContext,
+  lifecycle: ServiceLifecycle | undefined,
+): Promise<void> {
+  const { stopSignal: signal, stopTimeoutMs: timeoutMs, name } = service;
+  const outcome = await stopProcessTree(run.ref, { signal, timeoutMs, snapshot: context.processes });
+  if (outcome.escalated) void context.emit({ type: 'stop-escalated', service: name, signal, timeoutMs });
+  if (outcome.survivors.length > 0) void context.emit({ type: 'stop-incomplete', service: name, survivors: outcome.survivors });
+  await settle(run.process.exited, 1000);
+  await settle(run.process.outputDone, 1000);
+  await lifecycle?.afterStop();
+  removeServicePidFile(context.logsDir, name);
 }

@@ -7,7 +7,8 @@
  */
 import type { ResolvedService } from '../config/resolved.js';
 import type { StartFailure, StartupOutcome } from './events.js';
-import type { ServiceRunner, Settled, StartOptions } from './service-runner.js';
+import type { ServiceRunner, StartOptions } from './service-runner.js';
+import type { Settled } from './service-state.js';
 
 export interface StartInOrderInput {
   readonly names: readonly string[];

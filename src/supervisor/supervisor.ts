@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { ResolvedConfig } from '../config/resolved.js';
-import { inReverseDependencyOrder, withDependents } from '../graph/graph.js';
+import { inReverseDependencyOrder, withDependencies, withDependents } from '../graph/graph.js';
 import { createProcessSnapshot } from '../process/proc-table.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createDeferred } from '../util/deferred.js';
@@ -15,10 +15,10 @@ import { EventBus } from './event-bus.js';
 import type { RestartCause, RestartOutcome, ServiceSnapshot, StartupOutcome, SupervisorEvent } from './events.js';
 import { createFileWatching, type FileWatching } from './file-watching.js';
 import type { ServiceLifecycle } from './lifecycle.js';
-import { restartSet } from './restart-set.js';
+import { restartRefusal, restartSet } from './restart-set.js';
 import type { RunnerContext } from './runner-context.js';
-import { ServiceRunner, type Settled } from './service-runner.js';
-import { isActive } from './service-state.js';
+import { ServiceRunner } from './service-runner.js';
+import { isActive, type Settled } from './service-state.js';
 import { startInOrder } from './start-in-order.js';
 
 export interface SupervisorOptions {
@@ -142,22 +142,11 @@ export class Supervisor {
   /** `devstack start <svc>`: the service and whatever it needs that is not running. */
   async startService(name: string): Promise<StartupOutcome> {
     if (this.#shutdown.signal.aborted) return { type: 'aborted', reason: 'the stack is stopping' };
-    const needed = this.#withDependencies(name).filter((candidate) => {
+    const needed = withDependencies(this.config.services, [name]).filter((candidate) => {
       const settled = this.#settledNow(candidate);
       return settled !== 'ready';
     });
     return this.startServices(needed, { failFast: false });
-  }
-
-  #withDependencies(name: string): string[] {
-    const found = new Set<string>();
-    const visit = (current: string): void => {
-      if (found.has(current)) return;
-      found.add(current);
-      for (const dependency of this.#runner(current).service.dependsOn) visit(dependency);
-    };
-    visit(name);
-    return this.config.services.map((service) => service.name).filter((candidate) => found.has(candidate));
   }
 
   #settledNow(name: string): Settled | undefined {
@@ -202,31 +191,6 @@ export class Supervisor {
     return this.#restartOnce(name, { type: 'manual' });
   }
 
-  /** Why `name` cannot be restarted now, if it cannot. */
-  #refusal(name: string): RestartOutcome | undefined {
-    if (this.#shutdown.signal.aborted) return { type: 'aborted', reason: 'the stack is stopping' };
-    if (!this.#selected.includes(name)) return { type: 'refused', reason: `service "${name}" is not part of this run` };
-    const runner = this.#runner(name);
-    if (runner.state.type === 'pending') {
-      const waiting = runner.state.waitingOn;
-      return {
-        type: 'refused',
-        reason: `service "${name}" has not started yet${waiting.length > 0 ? ` (waiting on ${waiting.join(', ')})` : ''}`,
-        hint: waiting.length > 0 ? 'it starts once its dependencies are ready' : `start it with "devstack start ${name}"`,
-      };
-    }
-    for (const dependency of runner.service.dependsOn) {
-      if (this.#settledNow(dependency) === 'ready' || this.#restarting.has(dependency)) continue;
-      const state = this.#runner(dependency).state.type;
-      return {
-        type: 'refused',
-        reason: `cannot restart "${name}": its dependency "${dependency}" is ${state}`,
-        hint: `start it with "devstack start ${name}", which starts "${dependency}" first`,
-      };
-    }
-    return undefined;
-  }
-
   /**
    * One restart at a time per service. A file change during a restart is remembered and causes
    * exactly one more restart afterwards, however many changes came in.
@@ -240,7 +204,13 @@ export class Supervisor {
       }
       return inFlight.then(() => this.#restartOnce(name, cause));
     }
-    const refused = this.#refusal(name);
+    const refused = restartRefusal({
+      name,
+      selected: this.#selected,
+      shuttingDown: this.#shutdown.signal.aborted,
+      runner: (target) => this.#runner(target),
+      isRestarting: (target) => this.#restarting.has(target),
+    });
     if (refused !== undefined) return Promise.resolve(refused);
     const runner = this.#runner(name);
     const targets = new Map<string, RestartCause>([[name, cause]]);

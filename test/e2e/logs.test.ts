@@ -190,6 +190,31 @@ describe('what devstack says, without a foreground', () => {
   });
 });
 
+describe('--json outputs', () => {
+  it('up --json: the events as JSON lines, no banner; ps --json: one object per service', async () => {
+    project = createTempProject(
+      `export default { services: { api: { command: '${fixture('forever.js')} api', health: { log: 'forever' } } } };`,
+    );
+    const up = await project.run(['up', '-d', '--json']);
+    expect(up.code).toBe(0);
+    const events = up.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number; time: number; type: string; service?: string; state?: { type: string } });
+    expect(events[0]).toMatchObject({ seq: 1, type: 'run-started', services: ['api'] });
+    expect(events.map((event) => (event.type === 'state' ? `${event.service} ${event.state!.type}` : event.type))).toEqual([
+      'run-started',
+      'api starting',
+      'api starting',
+      'api ready',
+      'startup-finished',
+    ]);
+    expect(events.every((event) => typeof event.time === 'number')).toBe(true);
+    const rows = JSON.parse((await project.run(['ps', '--json'])).stdout) as Record<string, unknown>[];
+    expect(rows).toEqual([{ name: 'api', state: 'ready', pid: expect.any(Number), uptimeMs: expect.any(Number), restarts: 0 }]);
+  });
+});
+
 describe('terminal control sequences', () => {
   it('never reach the merged view or the files; colours stay on a terminal only', async () => {
     project = createTempProject(

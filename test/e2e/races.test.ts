@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, createTempProject, fixture, freePort, type TempProject } from '../helpers/project.js';
+import { createTempProject, fixture, freePort, type TempProject } from '../helpers/project.js';
 import { isAlive, processesUnder } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -11,9 +11,9 @@ import { isDevstackError } from '../../src/errors.js';
 /** The one-line message a config produces, as `devstack` would print it. */
 function messageFor(config: unknown): string {
   const parsed = validateUserConfig(config);
-  if (!parsed.ok) return `services.config.ts: ${firstProblem(parsed.issues).message}`;
+  if (!parsed.ok) return `services.config.ts: ${firstProblem(parsed.error).message}`;
   try {
-    resolveConfig({ config: parsed.config, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
+    resolveConfig({ config: parsed.value, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
     return 'valid';
   } catch (error) {
     if (isDevstackError(error)) return error.message;
@@ -260,7 +260,7 @@ describe('config validation messages', () => {
       services: { api: service({ cwd: 'apps/api', health: 'http://127.0.0.1:3000/h', stopTimeout: '2s', watch: true }) },
     });
     if (!parsed.ok) throw new Error('expected valid');
-    const resolved = resolveConfig({ config: parsed.config, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
+    const resolved = resolveConfig({ config: parsed.value, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
     const api = resolved.services[0]!;
     expect(resolved.logsDir).toBe('/project/logs');
     expect(api.cwd).toBe('/project/apps/api');

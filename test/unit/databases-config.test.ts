@@ -11,9 +11,9 @@ import { isDevstackError } from '../../src/errors.js';
 
 function resolve(config: unknown): ResolvedConfig | string {
   const parsed = validateUserConfig(config);
-  if (!parsed.ok) return `services.config.ts: ${firstProblem(parsed.issues).message}`;
+  if (!parsed.ok) return `services.config.ts: ${firstProblem(parsed.error).message}`;
   try {
-    return resolveConfig({ config: parsed.config, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
+    return resolveConfig({ config: parsed.value, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
   } catch (error) {
     if (isDevstackError(error)) return error.message;
     throw error;

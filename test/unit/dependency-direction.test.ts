@@ -25,7 +25,7 @@ const ALLOWED: Record<string, string[]> = {
   databases: ['config', 'health', 'util', 'errors', 'databases', 'supervisor'],
   watch: ['util', 'errors', 'watch'],
   config: ['errors', 'graph', 'util', 'config'],
-  graph: ['graph'],
+  graph: ['util', 'graph'],
   env: ['config', 'util', 'env'],
   health: ['config', 'util', 'errors', 'health'],
   process: ['util', 'errors', 'process'],

@@ -20,7 +20,7 @@ const graph = [
 
 describe('dependency graph', () => {
   it('finds no cycle in a DAG', () => {
-    expect(findCycle(graph)).toEqual({ ok: true });
+    expect(findCycle(graph)).toEqual({ ok: true, value: undefined });
   });
 
   it('spells out the whole cycle', () => {
@@ -31,9 +31,9 @@ describe('dependency graph', () => {
       { name: 'c', dependsOn: ['a'] },
     ];
     const result = findCycle(cyclic);
-    expect(result).toEqual({ ok: false, cycle: ['a', 'b', 'c', 'a'] });
-    expect(formatCycle(result.ok ? [] : result.cycle)).toBe('a → b → c → a');
-    expect(findCycle([{ name: 'a', dependsOn: ['a'] }])).toEqual({ ok: false, cycle: ['a', 'a'] });
+    expect(result).toEqual({ ok: false, error: ['a', 'b', 'c', 'a'] });
+    expect(formatCycle(result.ok ? [] : result.error)).toBe('a → b → c → a');
+    expect(findCycle([{ name: 'a', dependsOn: ['a'] }])).toEqual({ ok: false, error: ['a', 'a'] });
   });
 
   it('selects a service and its transitive dependencies only', () => {

@@ -7,7 +7,7 @@ describe('config handed to the background supervisor', () => {
   it('survives JSON with its RegExp and Infinity intact', () => {
     const parsed = validateUserConfig({ services: { api: { command: 'node a.js', health: { log: /ready on \d+/i } } } });
     if (!parsed.ok) throw new Error('expected valid');
-    const config = resolveConfig({ config: parsed.config, file: '/p/services.config.ts', displayFile: 'services.config.ts' });
+    const config = resolveConfig({ config: parsed.value, file: '/p/services.config.ts', displayFile: 'services.config.ts' });
     const copy = deserializeConfig(serializeConfig(config));
     expect(copy).toEqual(config);
     const health = copy.services[0]!.health;

@@ -1,7 +1,8 @@
 // The runner's state machine, as a pure function: every event in every state is either a defined
 // move or reported as invalid (never silently ignored).
 import { describe, expect, it } from 'vitest';
-import { nextState, publicState, type Attempt, type Run, type RunnerEvent, type RunnerState } from '../../src/supervisor/runner-state.js';
+import { nextState, type Attempt, type Run, type RunnerEvent, type RunnerState } from '../../src/supervisor/runner-state.js';
+import { publicState } from '../../src/supervisor/runner-view.js';
 
 const attempt: Attempt = { abort: new AbortController(), startedAt: 1, done: Promise.resolve() };
 const fakeRun = (pid: number): Run =>
@@ -30,8 +31,8 @@ const exit = (
 function apply(events: readonly RunnerEvent[], from: RunnerState = { type: 'pending', waitingOn: [] }): RunnerState {
   return events.reduce((state, event) => {
     const next = nextState(state, event);
-    if (!next.ok) throw new Error(next.problem);
-    return next.state;
+    if (!next.ok) throw new Error(next.error);
+    return next.value;
   }, from);
 }
 
@@ -122,10 +123,10 @@ describe('service runner state machine', () => {
 
   it('reports events that make no sense in a state instead of ignoring them', () => {
     const stopped: RunnerState = { type: 'stopped', intent: 'stop' };
-    expect(nextState(stopped, { type: 'probe-ok', at: 1 })).toEqual({ ok: false, problem: 'event "probe-ok" in state "stopped"' });
-    expect(nextState(stopped, exit(1))).toEqual({ ok: false, problem: 'event "exit" in state "stopped"' });
-    expect(nextState(ready, { type: 'prepare', attempt })).toEqual({ ok: false, problem: 'event "prepare" in state "ready"' });
-    expect(nextState(ready, { type: 'swept' })).toEqual({ ok: false, problem: 'event "swept" in state "ready"' });
+    expect(nextState(stopped, { type: 'probe-ok', at: 1 })).toEqual({ ok: false, error: 'event "probe-ok" in state "stopped"' });
+    expect(nextState(stopped, exit(1))).toEqual({ ok: false, error: 'event "exit" in state "stopped"' });
+    expect(nextState(ready, { type: 'prepare', attempt })).toEqual({ ok: false, error: 'event "prepare" in state "ready"' });
+    expect(nextState(ready, { type: 'swept' })).toEqual({ ok: false, error: 'event "swept" in state "ready"' });
   });
 });
 

@@ -1,0 +1,58 @@
+// The control protocol at the seam: a CLI meeting a supervisor of another protocol version says so
+// clearly; a log probe whose line is already in the replay is ready at once (the unsubscribe
+// exists before the replay runs).
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stackId, stackPaths } from '../../src/control/runtime-dir.js';
+import { waitHealthy } from '../../src/health/wait-healthy.js';
+import { OutputTap } from '../../src/supervisor/output-tap.js';
+import { DEFAULT_PROBE_TIMING } from '../../src/config/resolved.js';
+import { createTempProject, fixture, type TempProject } from '../helpers/project.js';
+
+let project: TempProject | undefined;
+afterEach(async () => {
+  await project?.cleanup();
+  project = undefined;
+});
+
+describe('protocol versions', () => {
+  it('a supervisor speaking another protocol gets a clear message, not a misread answer', async () => {
+    project = createTempProject(`export default { services: { api: { command: '${fixture('forever.js')}' } } };`);
+    const runtime = mkdtempSync(join(tmpdir(), 'devstack-runtime-'));
+    chmodSync(runtime, 0o700);
+    const { socket } = stackPaths(runtime, stackId(project.path('services.config.ts')));
+    // An "old" supervisor: answers JSON, but without the protocol header.
+    const old = createServer((_request, response) => response.end(JSON.stringify({ services: [] })));
+    await new Promise<void>((resolve) => old.listen(socket, resolve));
+    try {
+      for (const args of [['ps'], ['restart', 'api'], ['stop', 'api']]) {
+        const result = await project.run(args, { env: { DEVSTACK_RUNTIME_DIR: runtime } });
+        expect(result.code, args.join(' ')).toBe(1);
+        expect(result.stderr).toBe(
+          'error: the running supervisor speaks control protocol 1 or older, this devstack speaks 2\nhint: stop it with "devstack down" (it works without talking to it), then start it again with this devstack\n',
+        );
+      }
+    } finally {
+      await new Promise((resolve) => old.close(resolve));
+    }
+  });
+});
+
+describe('log probes', () => {
+  it('is ready at once when the line is already in the replay of earlier output', async () => {
+    const tap = new OutputTap();
+    tap.push(['booting', 'listening on 3000']);
+    const outcome = await waitHealthy({
+      probe: { type: 'log', pattern: /listening/, ...DEFAULT_PROBE_TIMING },
+      context: { cwd: '/', env: {} },
+      signal: new AbortController().signal,
+      subscribeLines: (listener) => tap.subscribe(listener),
+      spawnedAt: Date.now(),
+      now: Date.now,
+    });
+    expect(outcome.type).toBe('ready');
+  });
+});
