@@ -5,8 +5,10 @@
  * mask: every secret value the services' environments hold.
  */
 import type { ResolvedConfig } from '../config/resolved.js';
+import type { PortPlan } from '../config/templates.js';
 import { selectServices, withoutServices } from '../config/select.js';
 import { planDatabase, type DatabasePlan } from '../databases/plan.js';
+import { planContainer, type ContainerPlan } from '../databases/container-service.js';
 import { describeEnvFileProblem } from '../env/env-file.js';
 import { planPorts } from '../env/ports.js';
 import { expandProbe, resolveServiceEnv } from '../env/service-env.js';
@@ -28,8 +30,10 @@ export interface Preflight {
   /** The config without optional databases that cannot run here. */
   readonly config: ResolvedConfig;
   readonly selected: readonly string[];
-  readonly ports: ReadonlyMap<string, number>;
+  readonly ports: PortPlan;
   readonly plans: ReadonlyMap<string, DatabasePlan>;
+  /** How each container service runs (its engine and image). */
+  readonly containers: ReadonlyMap<string, ContainerPlan>;
   /** Said before anything starts: skipped databases, unset variables. */
   readonly notices: readonly SupervisorEvent[];
   /** Values to mask wherever devstack prints (passwords, tokens). */
@@ -42,12 +46,13 @@ export async function preflight(input: PreflightInput): Promise<Preflight> {
   let selected = selectServices(config.services, input.services, input.profiles);
   const notices: SupervisorEvent[] = [];
   const plans = await planDatabases(config, selected, input.processEnv['PATH'], notices);
+  const containers = await planContainers(config, selected, input.processEnv['PATH'], notices);
   const skipped = notices.flatMap((notice) => (notice.type === 'database-skipped' ? [notice.service] : []));
   config = withoutServices(config, skipped);
   selected = selected.filter((name) => !skipped.includes(name));
   const ports = await checkPorts(config, selected);
   const secrets = checkEnvironments(config, selected, ports, input, notices);
-  return { config, selected, ports, plans, notices, secrets };
+  return { config, selected, ports, plans, containers, notices, secrets };
 }
 
 function checkProfiles(config: ResolvedConfig, profiles: readonly string[]): void {
@@ -98,12 +103,41 @@ async function planDatabases(
   return plans;
 }
 
-async function checkPorts(config: ResolvedConfig, selected: readonly string[]): Promise<ReadonlyMap<string, number>> {
+/** Each container service's engine and image; none fails `up` (or skips it, when optional). */
+async function planContainers(
+  config: ResolvedConfig,
+  selected: readonly string[],
+  pathVariable: string | undefined,
+  notices: SupervisorEvent[],
+): Promise<Map<string, ContainerPlan>> {
+  const plans = new Map<string, ContainerPlan>();
+  const containers = config.services.filter((service) => service.container !== undefined && selected.includes(service.name));
+  for (const service of containers) {
+    const result = await planContainer(service, pathVariable);
+    if (result.ok) plans.set(service.name, result.value);
+    else if (service.container!.optional)
+      notices.push({ type: 'database-skipped', service: service.name, tried: result.error.tried, hint: result.error.hint });
+    else {
+      throw new DevstackError(
+        'DATABASE_UNAVAILABLE',
+        `container "${service.name}" (${service.container!.image}) cannot run here: ${result.error.tried.join('; ')}`,
+        {
+          service: service.name,
+          hint: `${result.error.hint}; or set optional: true on containers.${service.name} in ${config.displayFile} to start without it`,
+        },
+      );
+    }
+  }
+  return plans;
+}
+
+async function checkPorts(config: ResolvedConfig, selected: readonly string[]): Promise<PortPlan> {
   const plan = await planPorts(config.services.filter((service) => selected.includes(service.name)));
   if (plan.ok) return plan.value;
-  const { service, port, holder } = plan.error;
+  const { service, port, portName, holder } = plan.error;
   const by = holder === undefined ? '' : ` by pid ${holder.pid} (${holder.command})`;
-  throw new DevstackError('PORT_IN_USE', `port ${port} of service "${service}" is already in use${by}`, {
+  const which = portName === undefined ? `port ${port}` : `port ${port} ("${portName}")`;
+  throw new DevstackError('PORT_IN_USE', `${which} of service "${service}" is already in use${by}`, {
     service,
     hint:
       holder === undefined
@@ -115,7 +149,7 @@ async function checkPorts(config: ResolvedConfig, selected: readonly string[]): 
 function checkEnvironments(
   config: ResolvedConfig,
   selected: readonly string[],
-  ports: ReadonlyMap<string, number>,
+  ports: PortPlan,
   input: PreflightInput,
   notices: SupervisorEvent[],
 ): string[] {

@@ -13,6 +13,7 @@ import { runtimeDir, stackId, stackPaths } from '../control/runtime-dir.js';
 import { createControlHandler, type ControlTarget } from '../control/server.js';
 import { containerLabelOf } from '../databases/cleanup.js';
 import { databaseLifecycle } from '../databases/lifecycle.js';
+import { containerServiceLifecycle } from '../databases/container-service.js';
 import { describePlan } from '../databases/plan.js';
 import { DevstackError } from '../errors.js';
 import { createEventLog } from '../logs/event-log.js';
@@ -82,7 +83,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   const names = stack.services.map((service) => service.name);
   const redactor = new Redactor(checked.secrets, [
     ...names,
-    ...stack.services.flatMap((service) => (service.database ? [service.database.user, service.database.engine] : [])),
+    ...stack.services.flatMap((service) => (service.database ? [service.database.user ?? '', service.database.engine] : [])),
   ]);
   const startTime = readProcInfo(process.pid)?.startTime;
   writeSupervisorPidFile(stack.logsDir, { pid: process.pid, startTime, runId, startedAt, configFile: stack.file });

@@ -55,6 +55,9 @@ export interface CommandHealthCheck extends ProbeTiming {
 
 export type HealthCheck = HttpHealthCheck | TcpHealthCheck | LogHealthCheck | CommandHealthCheck;
 
+/** A port number, `'auto'` (a free one at each `up`), or either with the scheme of its URLs. */
+export type PortSetting = number | 'auto' | { port: number | 'auto'; scheme?: string };
+
 /** Restart the service when files change (used by hot restart; accepted and validated now). */
 export interface WatchOptions {
   /** Paths to watch, relative to the service's cwd. Default: the service's cwd. */
@@ -84,6 +87,13 @@ export interface ServiceConfig {
    * and `<NAME>_URL`. `'auto'` takes a free port at `up`, kept for the whole run.
    */
   port?: number | 'auto';
+  /**
+   * Several named ports instead of `port`, e.g. `{ http: 'auto', metrics: 9100, grpc: { port: 'auto', scheme: 'grpc' } }`.
+   * The first is the main one (`PORT`, `<NAME>_URL`); each is also `PORT_<PORTNAME>` for the service,
+   * `<NAME>_<PORTNAME>_PORT` / `_URL` for its dependents, `${ports.<portname>}` and
+   * `${services.<name>.ports.<portname>}` / `.urls.<portname>` in templates. URLs use `scheme` (default `http`).
+   */
+  ports?: Record<string, PortSetting>;
   /** Leave this service out of `devstack up` unless one of these profiles is active (`--profile`). */
   profiles?: string[];
   /**
@@ -122,15 +132,25 @@ export interface ServiceConfig {
  * depend on it by name (`dependsOn: ['postgres']`) and get its URL injected.
  */
 export interface DatabaseConfig {
-  /** Which server to run. `'mysql'` and `'mariadb'` run whichever of the two is installed natively. */
-  engine: 'postgres' | 'redis' | 'mysql' | 'mariadb';
+  /**
+   * Which server to run. `'mysql'` and `'mariadb'` run whichever of the two is installed natively.
+   * `'rabbitmq'` is a broker (AMQP URL), `'mongodb'` a document database.
+   */
+  engine: 'postgres' | 'redis' | 'mysql' | 'mariadb' | 'rabbitmq' | 'mongodb';
   /**
    * Major version, e.g. `'15'`. Native mode picks the matching `/usr/lib/postgresql/<version>`;
    * container mode uses it as the image tag. Default: the newest found, or the image's default tag.
    */
   version?: string;
-  /** The port on 127.0.0.1. Default: the engine's standard port (5432, 6379, 3306); `'auto'` takes a free one at `up`. */
+  /** The port on 127.0.0.1. Default: the engine's standard port (5432, 6379, 3306, 5672, 27017); `'auto'` takes a free one at `up`. */
   port?: number | 'auto';
+  /**
+   * The engine's other named ports, e.g. RabbitMQ's `{ management: 'auto' }` (with `management: true`).
+   * Each is preflighted and injected like the main one (`<NAME>_<PORTNAME>_PORT` / `_URL`).
+   */
+  ports?: Record<string, number | 'auto'>;
+  /** RabbitMQ: also serve the management UI and HTTP API (port `management`, default 15672). */
+  management?: boolean;
   /** The database in `DATABASE_URL`, created when missing. Default: the user's name (Postgres), `'app'` (MySQL). */
   database?: string;
   /** More databases to create in the same server, e.g. one per service. Created when missing. */
@@ -163,11 +183,46 @@ export interface DatabaseConfig {
   stopTimeout?: Duration;
 }
 
+/**
+ * Infrastructure that has no native form on this machine (Kafka, Elasticsearch, MinIO…), run from
+ * an image. Ports are published on 127.0.0.1 only; the container is labelled with the project, so
+ * `down` finds it even after a supervisor crash. Containers of one stack share a network on which
+ * each is reachable by its name (`kafka:9092`).
+ */
+export interface ContainerConfig {
+  /** The image, e.g. `'bitnami/kafka:3.7'`. Pulled when missing (or built from `build`). */
+  image: string;
+  /** A folder with a Dockerfile, relative to the config file: the image is built from it when it is missing. */
+  build?: string;
+  /** Arguments that replace the image's command. */
+  command?: string[];
+  /**
+   * Named ports: `{ broker: 9092 }` publishes 9092 on 127.0.0.1 to 9092 inside; `{ broker: { port: 'auto', container: 9092 } }`
+   * takes a free host port. The first is the main one, injected like a service's.
+   */
+  ports?: Record<string, number | { port?: number | 'auto'; container: number; scheme?: string }>;
+  /** The container's environment (only these; devstack's own is not passed in). Templates as for services. */
+  env?: Record<string, string | number | boolean>;
+  /** Named volumes: `{ data: '/bitnami/kafka' }` keeps `.devstack/data/<name>/data` mounted there (`down --volumes` deletes it). */
+  volumes?: Record<string, string>;
+  /** As for services, probed from the host (`http://127.0.0.1:${port}/…`, `{ tcp: '127.0.0.1:${port}' }`). */
+  health?: string | HealthCheck;
+  dependsOn?: string[];
+  profiles?: string[];
+  /** Time after SIGTERM before the container is killed. Default `'10s'`. */
+  stopTimeout?: Duration;
+  restart?: 'no' | 'on-failure' | 'always';
+  /** When no container engine answers (or the image cannot be had), start the stack without it. */
+  optional?: boolean;
+}
+
 export interface UserConfig {
   /** The services of the stack, by name (letters, digits, `.`, `_`, `-`). */
   services: Record<string, ServiceConfig>;
-  /** Databases, by name; the names share one namespace with services. */
+  /** Databases and brokers, by name; the names share one namespace with services. */
   databases?: Record<string, DatabaseConfig>;
+  /** Infrastructure run from images, by name (same namespace). */
+  containers?: Record<string, ContainerConfig>;
   /** Where PID files and logs go, relative to the config file's folder. Default `'logs'`. */
   logsDir?: string;
   /**

@@ -4,7 +4,7 @@
  */
 import type { core } from 'zod';
 import { didYouMean } from '../util/suggest.js';
-import { CONFIG_KEYS, DATABASE_KEYS, SERVICE_KEYS } from './schema.js';
+import { CONFIG_KEYS, CONTAINER_KEYS, DATABASE_KEYS, SERVICE_KEYS } from './schema.js';
 
 type Issue = core.$ZodIssue;
 type PathSegment = PropertyKey;
@@ -41,6 +41,7 @@ const HEALTH_KEYS = ['http', 'tcp', 'log', 'command', 'expectStatus', 'startPeri
 function knownKeysAt(path: readonly PathSegment[]): readonly string[] {
   if (path.length === 0) return CONFIG_KEYS;
   if (path[0] === 'databases') return path.length === 2 ? DATABASE_KEYS : [];
+  if (path[0] === 'containers') return path.length === 2 ? CONTAINER_KEYS : path.length === 3 && path[2] === 'health' ? HEALTH_KEYS : [];
   if (path[0] !== 'services') return [];
   if (path.length === 2) return SERVICE_KEYS;
   if (path.length === 3 && path[2] === 'health') return HEALTH_KEYS;

@@ -1,27 +1,24 @@
 /**
  * Pure: `databases.<name>` → a ResolvedService that carries a ResolvedDatabase. Once resolved, a
  * database is a service like any other for the graph, `ps`, `logs`, `down` and `restart`; only
- * how it is started (databases/) and what its dependents get injected differ.
+ * how it is started (databases/) and what its dependents get injected differ. Every per-engine
+ * fact (ports, defaults, probe, image, stop signal) comes from the engine's own file.
  */
 import { createHash } from 'node:crypto';
 import { basename, join, resolve as resolvePath } from 'node:path';
-import type { DatabaseConfig } from './define-config.js';
+import { engineOf } from '../databases/engines/index.js';
+import { parseDurationMs } from '../util/duration.js';
+import { didYouMean } from '../util/suggest.js';
 import { configError } from './config-error.js';
+import type { DatabaseConfig } from './define-config.js';
 import {
   DEFAULT_DATABASE_STOP_TIMEOUT_MS,
   DEFAULT_PROBE_TIMING,
-  isMysqlFamily,
-  type DatabaseMode,
   type ResolvedDatabase,
-  type ResolvedProbe,
+  type ResolvedPort,
   type ResolvedService,
 } from './resolved.js';
-import { parseDurationMs } from '../util/duration.js';
 
-export const DEFAULT_PORTS = { postgres: 5432, redis: 6379, mysql: 3306, mariadb: 3306 } as const;
-const DEFAULT_IMAGE_TAGS = { postgres: '16', redis: '7', mysql: '8.4', mariadb: '11' } as const;
-const DEFAULT_USERS = { postgres: 'postgres', redis: '', mysql: 'root', mariadb: 'root' } as const;
-const MODE_ORDER: readonly DatabaseMode[] = ['native', 'embedded', 'container'];
 /** A container's first start initialises its volume; a cold image start can take a while. */
 const DATABASE_READY_TIMEOUT_MS = 120_000;
 
@@ -42,54 +39,58 @@ export function projectId(root: string): string {
 
 export function resolveDatabase(name: string, config: DatabaseConfig, root: string, displayFile: string): ResolvedService {
   const field = `databases.${name}`;
-  const { engine } = config;
-  if (engine === 'redis') {
-    for (const key of ['database', 'databases', 'user'] as const) {
+  const engine = engineOf(config.engine);
+  const named = engine.defaultDatabase(engine.user) !== undefined;
+  if (!named) {
+    for (const key of ['database', 'databases'] as const) {
       if (config[key] !== undefined)
-        throw configError(displayFile, `${field}.${key}`, `redis has no ${key === 'user' ? 'users' : 'named databases'}`, `remove ${key}`);
+        throw configError(displayFile, `${field}.${key}`, `${config.engine} has no named databases`, `remove ${key}`);
     }
   }
-  const user = config.user ?? DEFAULT_USERS[engine];
-  const database = engine === 'redis' ? undefined : (config.database ?? (engine === 'postgres' ? user : 'app'));
-  const databases = database === undefined ? [] : [...new Set([database, ...(config.databases ?? [])])];
-  const password = engine === 'redis' ? config.password : (config.password ?? (engine === 'postgres' ? 'postgres' : 'mysql'));
+  if (engine.user === undefined && config.user !== undefined && config.engine !== 'mongodb') {
+    throw configError(displayFile, `${field}.user`, `${config.engine} has no users`, 'remove user (a password alone protects it)');
+  }
+  if (config.management !== undefined && config.engine !== 'rabbitmq') {
+    throw configError(displayFile, `${field}.management`, `only rabbitmq has a management UI`, 'remove management');
+  }
+  if (config.mode !== undefined && config.mode !== 'auto' && !engine.modes.includes(config.mode)) {
+    const why =
+      config.mode === 'embedded' ? `${config.engine} has no embedded package` : `${config.engine} cannot run in mode '${config.mode}'`;
+    throw configError(displayFile, `${field}.mode`, why, `use 'auto' or one of ${engine.modes.map((mode) => `'${mode}'`).join(', ')}`);
+  }
+  const user = config.user ?? engine.user;
+  const database = named ? (config.database ?? engine.defaultDatabase(user)) : undefined;
   const id = projectId(root);
   const resolved: ResolvedDatabase = {
-    engine,
+    engine: config.engine,
     version: config.version,
-    // Only Postgres has an embedded package; `auto` does not mention the mode for the others.
-    modes:
-      config.mode === undefined || config.mode === 'auto'
-        ? MODE_ORDER.filter((mode) => mode !== 'embedded' || engine === 'postgres')
-        : [config.mode],
-    image: config.image ?? `${engine}:${config.version ?? DEFAULT_IMAGE_TAGS[engine]}`,
+    modes: config.mode === undefined || config.mode === 'auto' ? engine.modes : [config.mode],
+    image: config.image ?? engine.image(config.version, config),
     user,
-    password,
+    password: config.password ?? (user === undefined ? undefined : engine.password),
     database,
-    databases,
+    databases: database === undefined ? [] : [...new Set([database, ...(config.databases ?? [])])],
     init: config.init === undefined ? undefined : resolvePath(root, config.init),
     optional: config.optional ?? false,
     dataDir: join(databaseDataRoot(root), name),
     containerName: `devstack-${id}-${name}`,
     volumeName: `devstack-${id}-${name}`,
     projectId: id,
+    management: config.management ?? false,
   };
-  if (engine !== 'postgres' && config.mode === 'embedded') {
-    throw configError(displayFile, `${field}.mode`, `${engine} has no embedded package`, "use 'auto', 'native' or 'container'");
-  }
+  const ports = resolveEnginePorts(field, config, displayFile);
+  const timing = { ...DEFAULT_PROBE_TIMING, readyTimeoutMs: DATABASE_READY_TIMEOUT_MS };
   return {
     name,
     // Replaced at start by the command of the mode found then (databases/plan.ts).
-    command: { type: 'argv', file: engine, args: [] },
+    command: { type: 'argv', file: config.engine, args: [] },
     cwd: root,
     env: {},
-    port: config.port ?? DEFAULT_PORTS[engine],
+    ports,
     profiles: config.profiles ?? [],
-    health: readinessProbe(resolved),
+    health: { ...engine.probe(resolved, '127.0.0.1:${port}'), ...timing },
     dependsOn: [],
-    // Postgres: SIGINT is its "fast" shutdown (clients disconnected, clean checkpoint); SIGTERM
-    // would wait for every client to leave. Redis saves and exits on SIGTERM.
-    stopSignal: engine === 'postgres' ? 'SIGINT' : 'SIGTERM',
+    stopSignal: engine.stopSignal,
     stopTimeoutMs:
       config.stopTimeout === undefined
         ? DEFAULT_DATABASE_STOP_TIMEOUT_MS
@@ -103,11 +104,25 @@ export function resolveDatabase(name: string, config: DatabaseConfig, root: stri
   };
 }
 
-function readinessProbe(database: ResolvedDatabase): ResolvedProbe {
-  const timing = { ...DEFAULT_PROBE_TIMING, readyTimeoutMs: DATABASE_READY_TIMEOUT_MS };
-  const target = '127.0.0.1:${port}';
-  if (database.engine === 'redis') return { type: 'redis', target, password: database.password, ...timing };
-  if (isMysqlFamily(database.engine)) return { type: 'mysql', target, user: database.user, password: database.password ?? '', ...timing };
-  // The maintenance database always exists; the configured ones are created once the server is up.
-  return { type: 'postgres', target, user: database.user, password: database.password ?? '', database: 'postgres', ...timing };
+/** The engine's named ports with the config's overrides: `port` for the main one, `ports` for the others. */
+function resolveEnginePorts(field: string, config: DatabaseConfig, displayFile: string): ResolvedPort[] {
+  const declared = engineOf(config.engine).ports(config);
+  const names = Object.keys(declared);
+  for (const name of Object.keys(config.ports ?? {})) {
+    if (!names.includes(name) || name === names[0]) {
+      const others = names.slice(1);
+      throw configError(
+        displayFile,
+        `${field}.ports.${name}`,
+        name === names[0]
+          ? `the main port is set with port, not ports.${name}`
+          : `${config.engine} has no port "${name}"${didYouMean(name, others)}`,
+        others.length === 0 ? 'remove ports' : `its other ports: ${others.join(', ')}`,
+      );
+    }
+  }
+  return names.map((name, index) => {
+    const port = index === 0 ? (config.port ?? declared[name]!.default) : (config.ports?.[name] ?? declared[name]!.default);
+    return { name, port, scheme: declared[name]!.scheme, container: declared[name]!.container };
+  });
 }

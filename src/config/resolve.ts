@@ -6,26 +6,23 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { DevstackError } from '../errors.js';
 import { findCycle, formatCycle } from '../graph/graph.js';
-import { parseDurationMs } from '../util/duration.js';
 import { parseCommandLine } from '../util/shell-words.js';
-import { LOCAL_HOST } from './templates.js';
-import { checkAcrossServices } from './cross-checks.js';
-import { didYouMean } from '../util/suggest.js';
-import { resolveDatabase } from './resolve-databases.js';
-import { configError } from './config-error.js';
-import type { Duration, HealthCheck, ServiceConfig, StatusMatcher, UserConfig, WatchOptions } from './define-config.js';
 import { parseSizeBytes } from '../util/size.js';
+import { configError } from './config-error.js';
+import { checkAcrossServices } from './cross-checks.js';
+import type { ServiceConfig, UserConfig, WatchOptions } from './define-config.js';
+import { resolveContainer } from './resolve-containers.js';
+import { resolveDatabase } from './resolve-databases.js';
+import { durationMs, resolveDependsOn, resolveHealth } from './resolve-parts.js';
 import {
-  DEFAULT_LOG_ROTATION,
-  type LogRotation,
   DEFAULT_DEBOUNCE_MS,
-  DEFAULT_PROBE_TIMING,
+  DEFAULT_LOG_ROTATION,
   DEFAULT_STOP_TIMEOUT_MS,
+  type LogRotation,
   type ResolvedConfig,
-  type ResolvedProbe,
+  type ResolvedPort,
   type ResolvedService,
   type ResolvedWatch,
-  type StatusRange,
 } from './resolved.js';
 
 export interface ResolveInput {
@@ -45,22 +42,32 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
     throw configError(displayFile, 'services', 'expected at least one service, got an empty object');
   }
   const databaseNames = Object.keys(config.databases ?? {});
+  const containerNames = Object.keys(config.containers ?? {});
   for (const name of serviceNames) checkServiceName(displayFile, name, 'services');
-  for (const name of databaseNames) {
-    checkServiceName(displayFile, name, 'databases');
-    if (serviceNames.includes(name)) {
-      throw configError(
-        displayFile,
-        `databases.${name}`,
-        `"${name}" is also the name of a service`,
-        'services and databases share one set of names; rename one',
-      );
+  const seen = new Map<string, string>(serviceNames.map((name) => [name, 'service']));
+  for (const [section, names] of [
+    ['databases', databaseNames],
+    ['containers', containerNames],
+  ] as const) {
+    for (const name of names) {
+      checkServiceName(displayFile, name, section);
+      const other = seen.get(name);
+      if (other !== undefined) {
+        throw configError(
+          displayFile,
+          `${section}.${name}`,
+          `"${name}" is also the name of a ${other}`,
+          'services, databases and containers share one set of names; rename one',
+        );
+      }
+      seen.set(name, section === 'databases' ? 'database' : 'container');
     }
   }
-  // Databases first: they usually start first, and `ps` lists them in this order.
-  const names = [...databaseNames, ...serviceNames];
+  // Databases and containers first: they usually start first, and `ps` lists them in this order.
+  const names = [...databaseNames, ...containerNames, ...serviceNames];
   const services = [
     ...databaseNames.map((name) => resolveDatabase(name, config.databases![name]!, root, displayFile)),
+    ...containerNames.map((name) => resolveContainer(name, config.containers![name]!, root, displayFile, names)),
     ...serviceNames.map((name) => resolveService(name, config.services[name]!, root, displayFile, names)),
   ];
   checkAcrossServices(displayFile, services);
@@ -97,7 +104,7 @@ function resolveLogRotation(rotation: UserConfig['logRotation']): LogRotation | 
   };
 }
 
-function checkServiceName(displayFile: string, name: string, section: 'services' | 'databases'): void {
+function checkServiceName(displayFile: string, name: string, section: 'services' | 'databases' | 'containers'): void {
   if (!SERVICE_NAME.test(name)) {
     throw configError(
       displayFile,
@@ -124,20 +131,7 @@ function resolveService(
   names: readonly string[],
 ): ResolvedService {
   const field = `services.${name}`;
-  const dependsOn = service.dependsOn ?? [];
-  dependsOn.forEach((dependency, index) => {
-    const at = `${field}.dependsOn[${index}]`;
-    if (dependency === name) throw configError(displayFile, at, `service "${name}" cannot depend on itself`);
-    if (!names.includes(dependency)) {
-      throw configError(
-        displayFile,
-        at,
-        `unknown service "${dependency}"${didYouMean(dependency, names)}`,
-        `known services: ${names.join(', ')}`,
-      );
-    }
-    if (dependsOn.indexOf(dependency) !== index) throw configError(displayFile, at, `"${dependency}" is listed twice`);
-  });
+  const dependsOn = resolveDependsOn(field, name, service.dependsOn, names, displayFile);
 
   if (service.type === 'task') {
     if (service.health !== undefined)
@@ -161,7 +155,7 @@ function resolveService(
     command: parseCommandLine(service.command),
     cwd,
     env: Object.fromEntries(Object.entries(service.env ?? {}).map(([key, value]) => [key, String(value)])),
-    port: service.port,
+    ports: resolvePorts(field, service, displayFile),
     profiles: service.profiles ?? [],
     health: service.health === undefined ? undefined : resolveHealth(service.health),
     dependsOn,
@@ -175,39 +169,19 @@ function resolveService(
   };
 }
 
-function durationMs(value: Duration | undefined, fallback: number): number {
-  // The schema has already rejected malformed durations.
-  return value === undefined ? fallback : (parseDurationMs(value) ?? fallback);
-}
-
-const DEFAULT_EXPECT_STATUS: readonly StatusMatcher[] = ['2xx', '3xx'];
-
-function toStatusRange(matcher: StatusMatcher): StatusRange {
-  if (typeof matcher === 'number') return { min: matcher, max: matcher };
-  const hundreds = Number(matcher[0]) * 100;
-  return { min: hundreds, max: hundreds + 99 };
-}
-
-function resolveHealth(health: string | HealthCheck): ResolvedProbe {
-  if (typeof health === 'string') {
-    return { type: 'http', url: health, expectStatus: DEFAULT_EXPECT_STATUS.map(toStatusRange), ...DEFAULT_PROBE_TIMING };
+function resolvePorts(field: string, service: ServiceConfig, displayFile: string): ResolvedPort[] {
+  if (service.port !== undefined && service.ports !== undefined) {
+    throw configError(
+      displayFile,
+      `${field}.ports`,
+      'a service has either port or ports, not both',
+      'move the port into ports (the first one is the main port)',
+    );
   }
-  const timing = {
-    startPeriodMs: durationMs(health.startPeriod, DEFAULT_PROBE_TIMING.startPeriodMs),
-    intervalMs: durationMs(health.interval, DEFAULT_PROBE_TIMING.intervalMs),
-    timeoutMs: durationMs(health.timeout, DEFAULT_PROBE_TIMING.timeoutMs),
-    readyTimeoutMs: durationMs(health.readyTimeout, DEFAULT_PROBE_TIMING.readyTimeoutMs),
-  };
-  if ('http' in health) {
-    return { type: 'http', url: health.http, expectStatus: (health.expectStatus ?? DEFAULT_EXPECT_STATUS).map(toStatusRange), ...timing };
-  }
-  if ('tcp' in health) {
-    return { type: 'tcp', target: typeof health.tcp === 'number' ? `${LOCAL_HOST}:${health.tcp}` : health.tcp, ...timing };
-  }
-  if ('log' in health) {
-    return { type: 'log', pattern: typeof health.log === 'string' ? new RegExp(health.log) : health.log, ...timing };
-  }
-  return { type: 'command', command: parseCommandLine(health.command), ...timing };
+  if (service.port !== undefined) return [{ name: 'http', port: service.port, scheme: 'http' }];
+  return Object.entries(service.ports ?? {}).map(([name, setting]) =>
+    typeof setting === 'object' ? { name, port: setting.port, scheme: setting.scheme ?? 'http' } : { name, port: setting, scheme: 'http' },
+  );
 }
 
 function resolveWatch(watch: boolean | string[] | WatchOptions | undefined, cwd: string): ResolvedWatch | undefined {

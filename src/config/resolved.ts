@@ -10,28 +10,28 @@ export interface ProbeTimingMs {
   readonly readyTimeoutMs: number;
 }
 
-export type ResolvedProbe = ProbeTimingMs &
+/** What a readiness probe checks; ResolvedProbe adds its timing. */
+export type ProbeSpec =
   /** The URL may hold templates (`${port}`), expanded at start. */
-  (
-    | { readonly type: 'http'; readonly url: string; readonly expectStatus: readonly StatusRange[] }
-    /** `host:port`, possibly with templates (`127.0.0.1:${port}`), expanded at start. */
-    | { readonly type: 'tcp'; readonly target: string }
-    | { readonly type: 'log'; readonly pattern: RegExp }
-    | { readonly type: 'command'; readonly command: CommandLine }
-    /** Logs in and runs `SELECT 1`; `target` as for tcp. */
-    | { readonly type: 'postgres'; readonly target: string; readonly user: string; readonly password: string; readonly database: string }
-    /** Logs in and runs `SELECT 1` over the MySQL protocol. */
-    | { readonly type: 'mysql'; readonly target: string; readonly user: string; readonly password: string }
-    /** Sends PING (after AUTH when a password is set) and expects PONG. */
-    | { readonly type: 'redis'; readonly target: string; readonly password: string | undefined }
-  );
+  | { readonly type: 'http'; readonly url: string; readonly expectStatus: readonly StatusRange[] }
+  /** `host:port`, possibly with templates (`127.0.0.1:${port}`), expanded at start. */
+  | { readonly type: 'tcp'; readonly target: string }
+  | { readonly type: 'log'; readonly pattern: RegExp }
+  | { readonly type: 'command'; readonly command: CommandLine }
+  /** Logs in and runs `SELECT 1`; `target` as for tcp. */
+  | { readonly type: 'postgres'; readonly target: string; readonly user: string; readonly password: string; readonly database: string }
+  /** Logs in and runs `SELECT 1` over the MySQL protocol. */
+  | { readonly type: 'mysql'; readonly target: string; readonly user: string; readonly password: string }
+  /** Sends PING (after AUTH when a password is set) and expects PONG. */
+  | { readonly type: 'redis'; readonly target: string; readonly password: string | undefined }
+  /** Opens an AMQP 0-9-1 connection (protocol header, login, vhost) and closes it. */
+  | { readonly type: 'amqp'; readonly target: string; readonly user: string; readonly password: string; readonly vhost: string }
+  /** Sends `hello` over the MongoDB wire protocol (OP_MSG) and expects `ok: 1`. */
+  | { readonly type: 'mongodb'; readonly target: string };
 
-export type DatabaseEngine = 'postgres' | 'redis' | 'mysql' | 'mariadb';
+export type ResolvedProbe = ProbeTimingMs & ProbeSpec;
 
-/** MySQL and MariaDB speak the same protocol and are set up the same way. */
-export function isMysqlFamily(engine: DatabaseEngine): engine is 'mysql' | 'mariadb' {
-  return engine === 'mysql' || engine === 'mariadb';
-}
+export type DatabaseEngine = 'postgres' | 'redis' | 'mysql' | 'mariadb' | 'rabbitmq' | 'mongodb';
 export type DatabaseMode = 'native' | 'embedded' | 'container';
 
 export interface ResolvedDatabase {
@@ -41,12 +41,12 @@ export interface ResolvedDatabase {
   /** The modes allowed, in the order they are tried. */
   readonly modes: readonly DatabaseMode[];
   readonly image: string;
-  /** Postgres and MySQL (Redis has none). */
-  readonly user: string;
+  /** The login; undefined for engines without users (Redis, MongoDB without auth). */
+  readonly user: string | undefined;
   readonly password: string | undefined;
-  /** The database in the injected URL; undefined for Redis. */
+  /** The database in the injected URL; undefined for engines without named databases. */
   readonly database: string | undefined;
-  /** Every database to create when missing, the main one first (empty for Redis). */
+  /** Every database to create when missing, the main one first (empty without named databases). */
   readonly databases: readonly string[];
   /** Absolute path of the init folder or file. */
   readonly init: string | undefined;
@@ -58,6 +58,22 @@ export interface ResolvedDatabase {
   readonly volumeName: string;
   /** The label value every container and volume of this project carries. */
   readonly projectId: string;
+  /** RabbitMQ: serve the management UI and HTTP API too. */
+  readonly management: boolean;
+}
+
+export interface ResolvedContainer {
+  readonly image: string;
+  /** A build context (absolute); the image is built from it when it is missing. */
+  readonly build: string | undefined;
+  /** Overrides the image's command. */
+  readonly command: readonly string[] | undefined;
+  /** Named volumes as folders under .devstack/data/<service>/<name>, bind-mounted at `path`. */
+  readonly volumes: readonly { readonly name: string; readonly path: string; readonly host: string }[];
+  readonly containerName: string;
+  /** The label value every container of this project carries. */
+  readonly projectId: string;
+  readonly optional: boolean;
 }
 
 export interface ResolvedWatch {
@@ -74,7 +90,8 @@ export interface ResolvedService {
   readonly cwd: string;
   /** As written: values may hold templates, expanded at start (env/service-env.ts). */
   readonly env: Readonly<Record<string, string>>;
-  readonly port: number | 'auto' | undefined;
+  /** Named ports, the main one first (empty: the service has no port). */
+  readonly ports: readonly ResolvedPort[];
   readonly profiles: readonly string[];
   readonly health: ResolvedProbe | undefined;
   readonly dependsOn: readonly string[];
@@ -88,6 +105,23 @@ export interface ResolvedService {
   readonly maxRestarts: number;
   /** Set for a database: its `command` is only a placeholder, the real one is found at start (databases/). */
   readonly database?: ResolvedDatabase;
+  /** Set for a container service: its `command` is only a placeholder (`docker run` is built at start). */
+  readonly container?: ResolvedContainer;
+}
+
+export interface ResolvedPort {
+  /** `http` for a service's single `port`, the engine's name for a database's main port. */
+  readonly name: string;
+  readonly port: number | 'auto';
+  /** The scheme of URLs to it. */
+  readonly scheme: string;
+  /** The port inside a container (databases in container mode, container services); 0: not published. */
+  readonly container?: number | undefined;
+}
+
+/** The main port of a service, as configured. */
+export function mainPortOf(service: ResolvedService): ResolvedPort | undefined {
+  return service.ports[0];
 }
 
 export interface ResolvedConfig {

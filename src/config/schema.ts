@@ -8,7 +8,7 @@ import { z, type core } from 'zod';
 import { MAX_DURATION_MS, parseDurationMs } from '../util/duration.js';
 import { parseSizeBytes } from '../util/size.js';
 import { err, ok, type Result } from '../util/result.js';
-import type { DatabaseConfig, ServiceConfig, UserConfig } from './define-config.js';
+import type { ContainerConfig, DatabaseConfig, ServiceConfig, UserConfig } from './define-config.js';
 
 const DURATION_EXPECTED = "expected a duration such as 500, '500ms', '2s' or '1m'";
 const durationSchema = z
@@ -66,6 +66,21 @@ const portSchema = z
   .max(65535, { error: 'expected an integer port from 1 to 65535' });
 
 const PORT_EXPECTED = "expected a port number from 1 to 65535 or 'auto'";
+const portOrAuto = z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED });
+const PORT_NAME = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { error: 'expected a port name of letters, digits, "_" or "-"' });
+const portSettingSchema = z.union(
+  [
+    portOrAuto,
+    z.strictObject({
+      port: portOrAuto,
+      scheme: z
+        .string()
+        .regex(/^[a-z][a-z0-9+.-]*$/, { error: 'expected a URL scheme such as http or grpc' })
+        .optional(),
+    }),
+  ],
+  { error: "expected a port number, 'auto', or { port, scheme }" },
+);
 
 const timing = {
   startPeriod: durationSchema.optional(),
@@ -159,7 +174,8 @@ const serviceSchema = z.strictObject(
         { error: 'expected an object of environment variables' },
       )
       .optional(),
-    port: z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED }).optional(),
+    port: portOrAuto.optional(),
+    ports: z.record(PORT_NAME, portSettingSchema, { error: 'expected an object of named ports' }).optional(),
     profiles: z
       .array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), { error: 'expected an array of profile names' })
       .optional(),
@@ -186,12 +202,16 @@ const databaseNameSchema = z.string({ error: 'expected a database name' }).regex
 
 const databaseSchema = z.strictObject(
   {
-    engine: z.enum(['postgres', 'redis', 'mysql', 'mariadb'], { error: "expected 'postgres', 'redis', 'mysql' or 'mariadb'" }),
+    engine: z.enum(['postgres', 'redis', 'mysql', 'mariadb', 'rabbitmq', 'mongodb'], {
+      error: "expected 'postgres', 'redis', 'mysql', 'mariadb', 'rabbitmq' or 'mongodb'",
+    }),
     version: z
       .string({ error: "expected a version string such as '15'" })
       .regex(/^\d+(\.\d+)*$/, { error: "expected a version such as '15' or '7.2'" })
       .optional(),
-    port: z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED }).optional(),
+    port: portOrAuto.optional(),
+    ports: z.record(PORT_NAME, portOrAuto, { error: 'expected an object of named ports' }).optional(),
+    management: z.boolean({ error: 'expected true or false' }).optional(),
     database: databaseNameSchema.optional(),
     databases: z.array(databaseNameSchema, { error: 'expected an array of database names' }).optional(),
     user: z
@@ -211,10 +231,56 @@ const databaseSchema = z.strictObject(
   { error: "expected a database object such as { engine: 'postgres' }" },
 );
 
+const containerPortSchema = z.union(
+  [
+    portSchema,
+    z.strictObject({
+      port: portOrAuto.optional(),
+      container: portSchema,
+      scheme: z
+        .string()
+        .regex(/^[a-z][a-z0-9+.-]*$/, { error: 'expected a URL scheme such as http' })
+        .optional(),
+    }),
+  ],
+  { error: 'expected a port number, or { port, container, scheme }' },
+);
+
+const containerSchema = z.strictObject(
+  {
+    image: nonEmptyString.refine((image) => !/\s/.test(image), { error: 'expected an image name such as redis:7' }),
+    build: nonEmptyString.optional(),
+    command: z.array(z.string().refine(noNul, NO_NUL), { error: 'expected an array of arguments' }).optional(),
+    ports: z.record(PORT_NAME, containerPortSchema, { error: 'expected an object of named ports' }).optional(),
+    env: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name of letters, digits and "_"' }),
+        z.union([z.string().refine(noNul, NO_NUL), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }),
+        { error: 'expected an object of environment variables' },
+      )
+      .optional(),
+    volumes: z
+      .record(PORT_NAME, z.string().regex(/^\/[^:\0]*$/, { error: 'expected an absolute path in the container, such as /data' }), {
+        error: 'expected an object of volumes: { name: "/path/in/container" }',
+      })
+      .optional(),
+    health: healthSchema.optional(),
+    dependsOn: z.array(z.string({ error: 'expected a service name' }), { error: 'expected an array of service names' }).optional(),
+    profiles: z
+      .array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), { error: 'expected an array of profile names' })
+      .optional(),
+    stopTimeout: durationSchema.optional(),
+    restart: z.enum(['no', 'on-failure', 'always'], { error: "expected 'no', 'on-failure' or 'always'" }).optional(),
+    optional: z.boolean({ error: 'expected true or false' }).optional(),
+  },
+  { error: "expected a container object such as { image: 'redis:7' }" },
+);
+
 const userConfigSchema = z.strictObject(
   {
     services: z.record(z.string(), serviceSchema, { error: 'expected an object of services' }),
     databases: z.record(z.string(), databaseSchema, { error: 'expected an object of databases' }).optional(),
+    containers: z.record(z.string(), containerSchema, { error: 'expected an object of containers' }).optional(),
     logsDir: nonEmptyString.optional(),
     logRotation: logRotationSchema.optional(),
   },
@@ -227,10 +293,12 @@ type Assert<T extends true> = T;
 type SchemaMatchesServiceType = Assert<Equal<z.input<typeof serviceSchema>, ServiceConfig>>;
 type SchemaMatchesDatabaseType = Assert<Equal<z.input<typeof databaseSchema>, DatabaseConfig>>;
 type SchemaMatchesConfigType = Assert<Equal<z.input<typeof userConfigSchema>, UserConfig>>;
+type SchemaMatchesContainerType = Assert<Equal<z.input<typeof containerSchema>, ContainerConfig>>;
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(userConfigSchema.shape);
 export const SERVICE_KEYS: readonly string[] = Object.keys(serviceSchema.shape);
 export const DATABASE_KEYS: readonly string[] = Object.keys(databaseSchema.shape);
+export const CONTAINER_KEYS: readonly string[] = Object.keys(containerSchema.shape);
 
 export type ValidationResult = Result<UserConfig, readonly core.$ZodIssue[]>;
 

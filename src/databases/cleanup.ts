@@ -3,19 +3,26 @@
  * containers (left running when the supervisor was killed), and with `--volumes`, delete the
  * data of every mode.
  */
+import { rmSync } from 'node:fs';
 import type { ResolvedConfig, ResolvedService } from '../config/resolved.js';
 import { removeProjectContainers, removeVolume } from './container.js';
-import { findContainerRuntime } from './runtimes.js';
+import { findContainerRuntime } from './container-runtime.js';
 import { removeLocalStorage } from './storage.js';
 
+/** Databases and container services: what keeps data. */
 function databasesOf(config: ResolvedConfig, names?: readonly string[]): ResolvedService[] {
-  return config.services.filter((service) => service.database !== undefined && (names === undefined || names.includes(service.name)));
+  return config.services.filter(
+    (service) =>
+      (service.database !== undefined || service.container !== undefined) && (names === undefined || names.includes(service.name)),
+  );
 }
 
 /** The label of the stack's containers, when it has databases that may run in one. */
 export function containerLabelOf(config: ResolvedConfig): string | undefined {
-  const inContainer = databasesOf(config).find((service) => service.database!.modes.includes('container'));
-  return inContainer?.database!.projectId;
+  const inContainer = config.services.find(
+    (service) => service.container !== undefined || service.database?.modes.includes('container') === true,
+  );
+  return inContainer?.container?.projectId ?? inContainer?.database?.projectId;
 }
 
 /** Removes the containers labelled for this project, if a container engine answers. */
@@ -32,14 +39,19 @@ export async function wipeDatabaseData(
   pathVariable: string | undefined,
 ): Promise<string[]> {
   const databases = databasesOf(config, names);
-  const runtime = databases.some((service) => service.database!.modes.includes('container'))
+  const runtime = databases.some((service) => service.database?.modes.includes('container') === true)
     ? await findContainerRuntime(pathVariable)
     : undefined;
   const wiped: string[] = [];
   for (const service of databases) {
-    const database = service.database!;
-    removeLocalStorage(database);
-    if (runtime?.ok) await removeVolume(runtime.value, database.volumeName);
+    const { database, container } = service;
+    if (database !== undefined) {
+      removeLocalStorage(database);
+      if (runtime?.ok) await removeVolume(runtime.value, database.volumeName);
+    }
+    // A container service's volumes are folders under .devstack/data/<name>.
+    for (const volume of container?.volumes ?? []) rmSync(volume.host, { recursive: true, force: true });
+    if (container !== undefined && container.volumes.length === 0) continue;
     wiped.push(service.name);
   }
   return wiped;

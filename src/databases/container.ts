@@ -1,58 +1,54 @@
 /**
- * The container fallback, for databases only: docker or podman (same CLI), a named volume that
+ * The container fallback, for databases and container services: docker or podman (same CLI), a named volume that
  * keeps the data across `down`/`up`, the port published on 127.0.0.1 only. The container runs
  * attached (`docker run` in the foreground), so the supervisor treats the client as the service's
  * process: its output is the database's log and signals reach the database (the client proxies
  * them). A client killed with SIGKILL cannot proxy: the container is then removed by name.
  */
-import type { ResolvedDatabase } from '../config/resolved.js';
-import type { ContainerRuntime } from './runtimes.js';
+import type { ResolvedDatabase, ResolvedPort } from '../config/resolved.js';
+import { LOCAL_HOST } from '../util/local-host.js';
+import type { ContainerContract, PortNumbers } from './engine.js';
+import type { ContainerRuntime } from './container-runtime.js';
 import { ok, problem, type Problem, type Result } from '../util/result.js';
 import { runCommand } from './run-command.js';
 
-const CONTAINER_PORTS = { postgres: 5432, redis: 6379, mysql: 3306, mariadb: 3306 } as const;
-const DATA_PATHS = { postgres: '/var/lib/postgresql/data', redis: '/data', mysql: '/var/lib/mysql', mariadb: '/var/lib/mysql' } as const;
 export const PROJECT_LABEL = 'devstack.project';
-const DATABASE_LABEL = 'devstack.database';
+const SERVICE_LABEL = 'devstack.service';
 const PULL_TIMEOUT_MS = 10 * 60_000;
 
-export function containerRunArgs(database: ResolvedDatabase, name: string, image: string, port: number): string[] {
+export interface RunArgsInput {
+  readonly name: string;
+  readonly containerName: string;
+  readonly projectId: string;
+  readonly volumeName: string | undefined;
+  readonly image: string;
+  /** Host port for each named port; published on 127.0.0.1 only. */
+  readonly ports: PortNumbers;
+  /** The declared ports, for their container-side numbers (0: not published). */
+  readonly specs: readonly ResolvedPort[];
+  readonly contract: ContainerContract;
+}
+
+/** `docker run --rm` in the foreground: the client is the supervised process, its output the container's. */
+export function containerRunArgs(input: RunArgsInput): string[] {
   const args = [
     'run',
     '--rm',
     '--name',
-    database.containerName,
+    input.containerName,
     '--label',
-    `${PROJECT_LABEL}=${database.projectId}`,
+    `${PROJECT_LABEL}=${input.projectId}`,
     '--label',
-    `${DATABASE_LABEL}=${name}`,
-    '--publish',
-    `127.0.0.1:${port}:${CONTAINER_PORTS[database.engine]}`,
-    '--volume',
-    `${database.volumeName}:${DATA_PATHS[database.engine]}`,
+    `${SERVICE_LABEL}=${input.name}`,
   ];
-  if (database.engine === 'postgres') {
-    // POSTGRES_PASSWORD without a value: the client passes its own, so the password is not in argv.
-    args.push(
-      '--env',
-      `POSTGRES_USER=${database.user}`,
-      '--env',
-      'POSTGRES_PASSWORD',
-      '--env',
-      `POSTGRES_DB=${database.database ?? database.user}`,
-      image,
-    );
-  } else if (database.engine !== 'redis') {
-    // The official mysql and mariadb images both read MYSQL_*; passwords again come from the client's environment.
-    args.push('--env', 'MYSQL_ROOT_PASSWORD', '--env', `MYSQL_DATABASE=${database.database ?? 'app'}`);
-    if (database.user !== 'root') args.push('--env', `MYSQL_USER=${database.user}`, '--env', 'MYSQL_PASSWORD');
-    args.push(image);
-  } else {
-    // Connections arrive from the engine's bridge, not loopback: protected mode would refuse them.
-    // Safe here because the port is published on 127.0.0.1 only (the official image does the same).
-    args.push(image, 'redis-server', '--appendonly', 'yes', '--save', '60 1', '--protected-mode', 'no');
-    if (database.password !== undefined) args.push('--requirepass', database.password);
+  for (const spec of input.specs) {
+    const host = input.ports.get(spec.name);
+    if (host !== undefined && spec.container !== undefined && spec.container !== 0)
+      args.push('--publish', `${LOCAL_HOST}:${host}:${spec.container}`);
   }
+  if (input.volumeName !== undefined) args.push('--volume', `${input.volumeName}:${input.contract.dataPath}`);
+  for (const mount of input.contract.mounts) args.push('--volume', `${mount.host}:${mount.container}:ro`);
+  args.push(...input.contract.args, input.image, ...input.contract.command);
   return args;
 }
 

@@ -5,7 +5,6 @@
  */
 import type { ResolvedService } from '../config/resolved.js';
 import type { ServiceLifecycle } from '../supervisor/lifecycle.js';
-import { ok } from '../util/result.js';
 import { removeContainer } from './container.js';
 import { describePlan, type DatabasePlan } from './plan.js';
 import { provision } from './provision.js';
@@ -15,11 +14,9 @@ export function databaseLifecycle(service: ResolvedService, plan: DatabasePlan, 
   const database = service.database!;
   return {
     description: describePlan(plan),
-    beforeSpawn: ({ port, env, log }) => prepareServer({ name: service.name, database, plan, port, log, pathVariable: env['PATH'] }),
-    async afterReady({ port, env, log }) {
-      const outcome = await provision({ database, port, root, env, log });
-      return outcome.ok ? ok(undefined) : outcome;
-    },
+    beforeSpawn: ({ ports, env, log }) =>
+      prepareServer({ name: service.name, database, plan, ports, specs: service.ports, log, pathVariable: env['PATH'] }),
+    afterReady: ({ ports, env, log }) => provision({ database, ports, root, env, log, mode: plan.mode }),
     async afterStop() {
       if (plan.mode === 'container') await removeContainer(plan.runtime, database.containerName);
     },

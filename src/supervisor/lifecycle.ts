@@ -18,7 +18,8 @@ export interface Launch {
 }
 
 export interface StepContext {
-  readonly port: number;
+  /** The service's ports for this run: name → number, the main one first. */
+  readonly ports: ReadonlyMap<string, number>;
   /** The service's resolved environment. */
   readonly env: Readonly<Record<string, string>>;
   /** Lines for the service's log (initdb's output, volume creation…). */

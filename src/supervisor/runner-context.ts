@@ -1,5 +1,6 @@
 /** What every service runner of one supervisor run shares. */
 import type { ResolvedService } from '../config/resolved.js';
+import type { PortPlan } from '../config/templates.js';
 import type { ProcessSnapshot } from '../process/proc-table.js';
 import type { Clock } from '../util/clock.js';
 import type { SupervisorEvent } from './events.js';
@@ -15,7 +16,7 @@ export interface RunnerContext {
   /** Selects .env.<mode> files. */
   readonly mode: string;
   readonly services: readonly ResolvedService[];
-  readonly ports: ReadonlyMap<string, number>;
+  readonly ports: PortPlan;
   readonly clock: Clock;
   /** Aborted when the stack shuts down: no crash restart starts after that. */
   readonly shutdownSignal: AbortSignal;

@@ -290,7 +290,7 @@ export class ServiceRunner {
     return snapshotOf({
       service: this.service,
       state: this.state,
-      port: this.#context.ports.get(this.service.name),
+      ports: this.#context.ports.get(this.service.name),
       restarts: this.#restarts,
       mode: this.#lifecycle?.description,
       now: this.#context.clock.now(),

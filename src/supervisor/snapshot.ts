@@ -1,6 +1,6 @@
 /** Pure: what `ps` and the control API show of one service. */
 import type { ResolvedService } from '../config/resolved.js';
-import { urlOf } from '../config/templates.js';
+import { mainPort, urlOf, type ServicePorts } from '../config/templates.js';
 import { formatMs } from '../util/duration.js';
 import { maskUrl } from '../util/secrets.js';
 import type { ServiceSnapshot } from './events.js';
@@ -9,14 +9,15 @@ import type { ServiceState } from './service-state.js';
 export interface SnapshotInput {
   readonly service: ResolvedService;
   readonly state: ServiceState;
-  readonly port: number | undefined;
+  readonly ports: ServicePorts | undefined;
   readonly restarts: number;
   /** How a database runs; undefined for services. */
   readonly mode: string | undefined;
   readonly now: number;
 }
 
-export function snapshotOf({ service, state, port, restarts, mode, now }: SnapshotInput): ServiceSnapshot {
+export function snapshotOf({ service, state, ports, restarts, mode, now }: SnapshotInput): ServiceSnapshot {
+  const port = mainPort(ports);
   const running = state.type === 'starting' || state.type === 'ready' ? state : undefined;
   const message =
     state.type === 'failed'
@@ -30,8 +31,8 @@ export function snapshotOf({ service, state, port, restarts, mode, now }: Snapsh
     state: state.type,
     pid: running?.pid,
     port,
-    ports: port === undefined ? {} : { main: port },
-    url: port === undefined ? undefined : maskUrl(urlOf(service, port)),
+    ports: Object.fromEntries(ports ?? []),
+    url: mapUrl(ports === undefined ? undefined : urlOf(service, ports)),
     startedAt: running?.startedAt,
     readyAt: state.type === 'ready' ? state.readyAt : undefined,
     restarts,
@@ -39,4 +40,8 @@ export function snapshotOf({ service, state, port, restarts, mode, now }: Snapsh
     waitingOn: state.type === 'pending' ? state.waitingOn : [],
     mode,
   };
+}
+
+function mapUrl(url: string | undefined): string | undefined {
+  return url === undefined ? undefined : maskUrl(url);
 }

@@ -4,6 +4,7 @@
  * it, and wait until it is ready. Each returns a value; the runner decides what it means.
  */
 import type { ResolvedProbe, ResolvedService } from '../config/resolved.js';
+import { mainPort } from '../config/templates.js';
 import { describeEnvFileProblem } from '../env/env-file.js';
 import { expandProbe, resolveServiceEnv, type ServiceEnvInput } from '../env/service-env.js';
 import { waitHealthy, type HealthOutcome } from '../health/wait-healthy.js';
@@ -54,9 +55,9 @@ export async function prepareLaunch(
   if (!resolved.ok) return err({ reason: 'spawn-failed', ...describeEnvFileProblem(resolved.error, root) });
   let env = resolved.value.env;
   let launch: Launch = { command: service.command, runAs: undefined, env: {} };
-  const port = ports.get(service.name);
-  if (lifecycle !== undefined && port !== undefined) {
-    const prepared = await lifecycle.beforeSpawn({ port, env, log });
+  const own = ports.get(service.name);
+  if (lifecycle !== undefined && own !== undefined) {
+    const prepared = await lifecycle.beforeSpawn({ ports: own, env, log });
     if (!prepared.ok) return err({ reason: 'spawn-failed', ...prepared.error });
     launch = prepared.value;
     env = { ...env, ...launch.env };
@@ -122,9 +123,9 @@ export async function becomeReady(input: ReadinessInput): Promise<Result<undefin
   const outcome = await waitUntilReady(input);
   switch (outcome.type) {
     case 'ready': {
-      const port = input.context.ports.get(input.service.name);
-      if (input.lifecycle === undefined || port === undefined || !input.isCurrent()) return ok(undefined);
-      const provisioned = await input.lifecycle.afterReady({ port, env: input.plan.env, log: input.log });
+      const ports = input.context.ports.get(input.service.name);
+      if (input.lifecycle === undefined || ports === undefined || !input.isCurrent()) return ok(undefined);
+      const provisioned = await input.lifecycle.afterReady({ ports, env: input.plan.env, log: input.log });
       return provisioned.ok ? ok(undefined) : err({ reason: 'init-failed', ...provisioned.error });
     }
     case 'timeout':
@@ -177,7 +178,7 @@ export function recordRun(run: Run, service: string, context: RunnerContext): vo
       startTime,
       runId: context.runId,
       startedAt,
-      port: context.ports.get(service),
+      port: mainPort(context.ports.get(service)),
     });
   } catch (error) {
     // The process runs and is tracked in memory; only recovery after a supervisor crash loses

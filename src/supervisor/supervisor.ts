@@ -7,6 +7,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { ResolvedConfig } from '../config/resolved.js';
+import type { PortPlan } from '../config/templates.js';
 import { inReverseDependencyOrder, withDependencies, withDependents } from '../graph/graph.js';
 import { createProcessSnapshot } from '../process/proc-table.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -31,7 +32,7 @@ export interface SupervisorOptions {
   /** Selects .env.<mode> files. */
   readonly mode: string;
   /** Every selected service's port for the run (config/select + env/ports plan them). */
-  readonly ports: ReadonlyMap<string, number>;
+  readonly ports: PortPlan;
   /** What runs around some services' processes (databases), by service name. */
   readonly lifecycles?: ReadonlyMap<string, ServiceLifecycle>;
   readonly clock?: Clock;

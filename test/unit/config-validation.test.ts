@@ -79,7 +79,7 @@ describe('config validation messages', () => {
     [
       'unknown template field',
       { services: { db: service({ port: 1 }), api: service({ env: { DB: '${services.db.address}' } }) } },
-      'services.config.ts: services.api.env.DB: expected ${services.<name>.url}, .port or .host, got ${services.db.address}',
+      'services.config.ts: services.api.env.DB: expected ${services.<name>.url}, .port, .host, .urls.<port> or .ports.<port>, ${databases.<name>.url[.<database>]} or ${ports.<port>}, got ${services.db.address}',
     ],
     [
       '${port} without a port',
@@ -298,7 +298,7 @@ describe('loading services.config files', () => {
       "import { defineConfig } from 'devstack';\nconst port: number = 3000;\nexport default defineConfig({ services: { api: { command: 'node a.js', port } } });\n",
     );
     const config = await loadConfig({ cwd: dir });
-    expect(config.services.map((s) => [s.name, s.port])).toEqual([['api', 3000]]);
+    expect(config.services.map((s) => [s.name, s.ports[0]?.port])).toEqual([['api', 3000]]);
   });
 
   it('finds the config by walking up from a subfolder, and loads .mjs', async () => {

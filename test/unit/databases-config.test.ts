@@ -4,7 +4,15 @@ import { firstProblem } from '../../src/config/format-issues.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import type { ResolvedConfig } from '../../src/config/resolved.js';
 import { validateUserConfig } from '../../src/config/schema.js';
-import { databaseUrl } from '../../src/config/templates.js';
+import { urlOf, type PortPlan } from '../../src/config/templates.js';
+import type { ResolvedService } from '../../src/config/resolved.js';
+
+/** A run's ports: each service's main port (named as the resolved config names it). */
+function plan(config: ResolvedConfig, entries: [string, number][]): PortPlan {
+  return new Map(entries.map(([name, port]) => [name, new Map([[config.services.find((s) => s.name === name)!.ports[0]!.name, port]])]));
+}
+
+const urlAt = (service: ResolvedService, port: number): string | undefined => urlOf(service, new Map([[service.ports[0]!.name, port]]));
 import { resolveServiceEnv } from '../../src/env/service-env.js';
 import { maskUrl as maskUrlPassword } from '../../src/util/secrets.js';
 import { isDevstackError } from '../../src/errors.js';
@@ -27,7 +35,7 @@ describe('database config messages', () => {
     [
       'unknown engine',
       { databases: { db: { engine: 'postgress' } }, services: { api } },
-      "services.config.ts: databases.db.engine: expected 'postgres', 'redis', 'mysql' or 'mariadb', got \"postgress\"",
+      "services.config.ts: databases.db.engine: expected 'postgres', 'redis', 'mysql', 'mariadb', 'rabbitmq' or 'mongodb', got \"postgress\"",
     ],
     [
       'mysql embedded',
@@ -92,8 +100,8 @@ describe('resolved databases', () => {
     }) as ResolvedConfig;
     expect(config.services.map((service) => service.name)).toEqual(['db', 'cache', 'api']);
     const [db, cache] = config.services;
+    expect(db!.ports).toEqual([{ name: 'postgres', port: 5432, scheme: 'postgres', container: 5432 }]);
     expect(db).toMatchObject({
-      port: 5432,
       stopSignal: 'SIGINT',
       stopTimeoutMs: 30_000,
       health: { type: 'postgres', target: '127.0.0.1:${port}', database: 'postgres' },
@@ -109,7 +117,8 @@ describe('resolved databases', () => {
       dataDir: '/project/.devstack/data/db',
     });
     expect(db!.database!.containerName).toMatch(/^devstack-project-[0-9a-f]{8}-db$/);
-    expect(cache).toMatchObject({ port: 6379, stopSignal: 'SIGTERM', health: { type: 'redis', password: undefined } });
+    expect(cache!.ports[0]!.port).toBe(6379);
+    expect(cache).toMatchObject({ stopSignal: 'SIGTERM', health: { type: 'redis', password: undefined } });
     expect(cache!.database).toMatchObject({ engine: 'redis', database: undefined, databases: [], image: 'redis:7' });
   });
 
@@ -119,17 +128,18 @@ describe('resolved databases', () => {
       services: { api: { ...api, dependsOn: ['maria'] } },
     }) as ResolvedConfig;
     const [my, maria] = config.services;
-    expect(my).toMatchObject({ port: 3306, stopSignal: 'SIGTERM', health: { type: 'mysql', user: 'root', password: 'mysql' } });
+    expect(my!.ports[0]!.port).toBe(3306);
+    expect(my).toMatchObject({ stopSignal: 'SIGTERM', health: { type: 'mysql', user: 'root', password: 'mysql' } });
     expect(my!.database).toMatchObject({ user: 'root', database: 'app', databases: ['app'], image: 'mysql:8.4' });
     expect(maria!.database!.image).toBe('mariadb:11');
-    expect(databaseUrl(maria!.database!, 3307)).toBe('mysql://root:pw@127.0.0.1:3307/app');
+    expect(urlAt(maria!, 3307)).toBe('mysql://root:pw@127.0.0.1:3307/app');
     const env = resolveServiceEnv({
       processEnv: {},
       root: '/nonexistent',
       mode: 'development',
       service: config.services[2]!,
       services: config.services,
-      ports: new Map([['maria', 3307]]),
+      ports: plan(config, [['maria', 3307]]),
       injected: {},
     });
     expect(env.ok && env.value.env.DATABASE_URL).toBe('mysql://root:pw@127.0.0.1:3307/app');
@@ -153,10 +163,10 @@ describe('database URLs', () => {
       },
       services: { api },
     }) as ResolvedConfig;
-    const url = databaseUrl(config.services[0]!.database!, 5555);
+    const url = urlAt(config.services[0]!, 5555)!;
     expect(url).toBe('postgres://app:p%40ss%3Aw%2Frd@127.0.0.1:5555/shop');
     expect(maskUrlPassword(url)).toBe('postgres://app:****@127.0.0.1:5555/shop');
-    expect(databaseUrl(config.services[1]!.database!, 6000)).toBe('redis://:pw@127.0.0.1:6000');
+    expect(urlAt(config.services[1]!, 6000)).toBe('redis://:pw@127.0.0.1:6000');
   });
 
   it('injects <NAME>_URL for each database, and DATABASE_URL / REDIS_URL only when unambiguous', () => {
@@ -171,7 +181,7 @@ describe('database URLs', () => {
         two: { ...api, dependsOn: ['main', 'analytics'] },
       },
     }) as ResolvedConfig;
-    const ports = new Map([
+    const ports = plan(config, [
       ['main', 5001],
       ['analytics', 5002],
       ['cache', 6001],

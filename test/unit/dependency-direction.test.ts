@@ -24,9 +24,10 @@ const ALLOWED: Record<string, string[]> = {
   supervisor: ['config', 'env', 'graph', 'health', 'process', 'util', 'errors', 'supervisor', 'watch'],
   databases: ['config', 'health', 'util', 'errors', 'databases', 'supervisor'],
   watch: ['util', 'errors', 'watch'],
-  config: ['errors', 'graph', 'util', 'config'],
+  // The per-engine facts (ports, defaults, URLs) live with each engine, in databases/engines/.
+  config: ['errors', 'graph', 'util', 'config', 'databases'],
   graph: ['util', 'graph'],
-  env: ['config', 'util', 'env'],
+  env: ['config', 'util', 'env', 'databases'],
   health: ['config', 'util', 'errors', 'health'],
   process: ['util', 'errors', 'process'],
   logs: ['util', 'errors', 'logs', 'supervisor'],
@@ -43,6 +44,14 @@ describe('module layering', () => {
     for (const specifier of importsOf(file.text)) {
       const target = layer(relative(SRC, join(SRC, file.path, '..', specifier)));
       expect(allowed, `${file.path} imports ${specifier}`).toContain(target);
+    }
+  });
+
+  it('config and env reach into databases/ only for the engine table', () => {
+    for (const file of files.filter((f) => f.path.startsWith('config/') || f.path.startsWith('env/'))) {
+      for (const specifier of importsOf(file.text).filter((s) => s.includes('/databases/'))) {
+        expect(specifier, `${file.path} imports ${specifier}`).toMatch(/\/databases\/engines\/index\.js$/);
+      }
     }
   });
 

@@ -3,7 +3,7 @@
  * the stack runs) and where each value comes from. Secrets are masked unless --reveal.
  */
 import getPort from 'get-port';
-import { LOCAL_HOST } from '../../config/templates.js';
+import { LOCAL_HOST, type PortPlan } from '../../config/templates.js';
 import { DevstackError } from '../../errors.js';
 import { describeEnvFileProblem } from '../../env/env-file.js';
 import { unreachable } from '../../util/unreachable.js';
@@ -36,15 +36,17 @@ function describeSource(source: EnvSource, configFile: string): string {
 }
 
 /** The running stack's ports, or the ones `up` would use (auto ports: a free one now). */
-async function currentPorts(context: CommandContext, config: ResolvedConfig): Promise<Map<string, number>> {
+async function currentPorts(context: CommandContext, config: ResolvedConfig): Promise<PortPlan> {
   const status = await controlClientOf(context, config).status(2000);
-  const ports = new Map<string, number>();
-  if (status.ok) for (const service of status.value.services) if (service.port !== undefined) ports.set(service.name, service.port);
+  const plan = new Map<string, Map<string, number>>();
+  if (status.ok) for (const service of status.value.services) plan.set(service.name, new Map(Object.entries(service.ports)));
   for (const service of config.services) {
-    if (ports.has(service.name) || service.port === undefined) continue;
-    ports.set(service.name, service.port === 'auto' ? await getPort({ host: LOCAL_HOST }) : service.port);
+    if (plan.has(service.name)) continue;
+    const ports = new Map<string, number>();
+    for (const entry of service.ports) ports.set(entry.name, entry.port === 'auto' ? await getPort({ host: LOCAL_HOST }) : entry.port);
+    plan.set(service.name, ports);
   }
-  return ports;
+  return plan;
 }
 
 export async function envCommand(context: CommandContext, options: EnvOptions): Promise<number> {
