@@ -10,6 +10,10 @@ RUNTIME="${CONTAINER_RUNTIME:-docker}"
 POSTGRES_IMAGE=devstack-test/postgres:15
 REDIS_IMAGE=devstack-test/redis:7
 MARIADB_IMAGE=devstack-test/mariadb:10.11
+RABBITMQ_IMAGE=devstack-test/rabbitmq:3
+# A generic image for container services: a shell and a tiny TCP/HTTP server (busybox-free: Debian's
+# `nc` is not in the base system, so it is Node's own binary with a one-file server).
+SERVICE_IMAGE=devstack-test/echo:1
 
 have_image() { "$RUNTIME" image inspect "$1" >/dev/null 2>&1; }
 
@@ -127,9 +131,80 @@ SH
   rm -rf "$root"
 }
 
+build_rabbitmq() {
+  local root; root=$(mktemp -d)
+  base_rootfs "$root" rabbitmq /var/lib/rabbitmq
+  copy_with_libs "$root" /usr/bin/env /usr/bin/dirname /usr/bin/basename /usr/bin/readlink /usr/bin/realpath /usr/bin/expr /bin/date /usr/bin/printf /bin/sed /bin/grep /bin/df
+  mkdir -p "$root/usr/lib"
+  cp -a /usr/lib/erlang "$root/usr/lib/" && cp -a /usr/lib/rabbitmq "$root/usr/lib/"
+  ln -s ../lib/erlang/bin/erl "$root/usr/bin/erl"
+  # Every program and native library of Erlang/OTP, with what they load.
+  while IFS= read -r -d '' elf; do copy_with_libs "$root" "$elf"; done < <(find /usr/lib/erlang -type f \( -perm -u+x -o -name '*.so' \) -print0)
+  mkdir -p "$root/var/lib/rabbitmq" && chown 999:999 "$root/var/lib/rabbitmq"
+  cat > "$root/docker-entrypoint.sh" <<'SH'
+#!/bin/sh
+# Like the official image: RABBITMQ_DEFAULT_USER / RABBITMQ_DEFAULT_PASS on first start, listening on
+# every address of the container (the port is published on 127.0.0.1 only), logs on the console.
+set -e
+cat > /tmp/rabbitmq.conf <<CONF
+default_user = ${RABBITMQ_DEFAULT_USER:-guest}
+default_pass = ${RABBITMQ_DEFAULT_PASS:-guest}
+loopback_users = none
+log.console = true
+log.file = false
+CONF
+export HOME=/var/lib/rabbitmq RABBITMQ_CONFIG_FILE=/tmp/rabbitmq.conf RABBITMQ_MNESIA_BASE=/var/lib/rabbitmq/mnesia
+export RABBITMQ_LOG_BASE=/tmp RABBITMQ_ENABLED_PLUGINS_FILE=/tmp/enabled_plugins RABBITMQ_CONF_ENV_FILE=/tmp/rabbitmq-env.conf
+echo '[].' > /tmp/enabled_plugins
+exec /usr/lib/rabbitmq/bin/rabbitmq-server
+SH
+  chmod 755 "$root/docker-entrypoint.sh"
+  tar --numeric-owner -C "$root" -c . | "$RUNTIME" import \
+    --change 'USER rabbitmq' \
+    --change 'ENV PATH=/usr/lib/erlang/bin:/usr/bin:/bin' \
+    --change 'EXPOSE 5672' \
+    --change 'ENTRYPOINT ["/docker-entrypoint.sh"]' \
+    - "$RABBITMQ_IMAGE" >/dev/null
+  rm -rf "$root"
+}
+
+build_service() {
+  local root; root=$(mktemp -d)
+  base_rootfs "$root" app /app
+  copy_with_libs "$root" "$(readlink -f "$(command -v node)")"
+  mkdir -p "$root/usr/local/bin" "$root/app" "$root/data"
+  cp -L "$(readlink -f "$(command -v node)")" "$root/usr/local/bin/node"
+  chown 999:999 "$root/data"
+  cat > "$root/app/server.js" <<'JS'
+// Answers /health, echoes its environment's GREETING, counts visits in /data/visits (a volume).
+const { createServer } = require('node:http');
+const { readFileSync, writeFileSync } = require('node:fs');
+const port = Number(process.env.LISTEN_PORT ?? 8080);
+createServer((request, response) => {
+  if (request.url === '/health') return response.end('ok');
+  let visits = 0;
+  try { visits = Number(readFileSync('/data/visits', 'utf8')); } catch {}
+  writeFileSync('/data/visits', String(visits + 1));
+  response.end(`${process.env.GREETING ?? 'hello'} visits=${visits + 1}`);
+}).listen(port, '0.0.0.0', () => console.log(`echo listening on ${port}`));
+process.on('SIGTERM', () => { console.log('echo got SIGTERM'); process.exit(0); });
+JS
+  tar --numeric-owner -C "$root" -c . | "$RUNTIME" import \
+    --change 'USER app' \
+    --change 'WORKDIR /app' \
+    --change 'EXPOSE 8080' \
+    --change 'CMD ["/usr/local/bin/node", "/app/server.js"]' \
+    - "$SERVICE_IMAGE" >/dev/null
+  rm -rf "$root"
+}
+
 have_image "$POSTGRES_IMAGE" || build_postgres
 have_image "$REDIS_IMAGE" || build_redis
 if command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; then
   have_image "$MARIADB_IMAGE" || build_mariadb
 fi
-echo "test images: $POSTGRES_IMAGE, $REDIS_IMAGE, $MARIADB_IMAGE"
+if [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+  have_image "$RABBITMQ_IMAGE" || build_rabbitmq
+fi
+have_image "$SERVICE_IMAGE" || build_service
+echo "test images: $POSTGRES_IMAGE, $REDIS_IMAGE, $MARIADB_IMAGE, $RABBITMQ_IMAGE, $SERVICE_IMAGE"

@@ -11,7 +11,7 @@ import { createControlClient } from '../control/client.js';
 import { listenControl } from '../control/listen.js';
 import { runtimeDir, stackId, stackPaths } from '../control/runtime-dir.js';
 import { createControlHandler, type ControlTarget } from '../control/server.js';
-import { containerLabelOf } from '../databases/cleanup.js';
+import { containerLabelOf, removeStackContainers } from '../databases/cleanup.js';
 import { databaseLifecycle } from '../databases/lifecycle.js';
 import { containerServiceLifecycle } from '../databases/container-service.js';
 import { describePlan } from '../databases/plan.js';
@@ -101,15 +101,9 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   const guardian = startGuardian({ recordPath: paths.record, cwd: stack.root, logsDir: stack.logsDir, env: reaperEnv(options.processEnv) });
 
   const lifecycles = new Map<string, ServiceLifecycle>();
-  for (const [name, plan] of checked.plans)
-    lifecycles.set(
-      name,
-      databaseLifecycle(
-        stack.services.find((service) => service.name === name)!,
-        plan,
-        stack.root,
-      ),
-    );
+  const serviceNamed = (name: string): ResolvedConfig['services'][number] => stack.services.find((service) => service.name === name)!;
+  for (const [name, plan] of checked.plans) lifecycles.set(name, databaseLifecycle(serviceNamed(name), plan, stack.root));
+  for (const [name, plan] of checked.containers) lifecycles.set(name, containerServiceLifecycle(serviceNamed(name), plan));
   const supervisor = new Supervisor({
     config: stack,
     runId,
@@ -149,6 +143,8 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     const outcome = await started;
     if (outcome.type === 'ready') await supervisor.whenIdle();
     await supervisor.stopAll();
+    // Whatever container a crashed `docker run` left, and the stack's network.
+    if (checked.containers.size > 0) await removeStackContainers(containerLabelOf(stack), options.processEnv['PATH']);
     const failed = outcome.type === 'failed' || supervisor.snapshot().some((service) => service.state === 'failed');
     const exitCode = failed ? 1 : 0;
     void supervisor.events.emit({ type: 'run-finished', exitCode });

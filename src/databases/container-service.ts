@@ -6,7 +6,7 @@
  * is only what the config gives it (devstack's own environment stays out), passed as `--env NAME`
  * so no value shows in a `ps`. Volumes are folders under .devstack/data/<name>.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import type { ResolvedService } from '../config/resolved.js';
 import type { ServiceLifecycle } from '../supervisor/lifecycle.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -72,7 +72,13 @@ export function containerServiceLifecycle(service: ResolvedService, plan: Contai
       await ensureNetwork(plan.runtime, network, container.projectId);
       const volumeArgs: string[] = [];
       for (const volume of container.volumes) {
-        mkdirSync(volume.host, { recursive: true });
+        // Writable for the image's user, whatever its uid (bitnami images run as 1001, others as
+        // 999…): a bind mount keeps the host folder's owner. It lives inside the project's
+        // .devstack/data, which the project's own permissions guard.
+        if (!existsSync(volume.host)) {
+          mkdirSync(volume.host, { recursive: true });
+          chmodSync(volume.host, 0o777);
+        }
         volumeArgs.push('--volume', `${volume.host}:${volume.path}`);
       }
       // Only the configured variables, with their templates resolved; values travel in the client's environment.

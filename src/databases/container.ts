@@ -102,7 +102,14 @@ export async function removeProjectContainers(runtime: ContainerRuntime, project
     timeoutMs: 30_000,
   });
   const ids = listed.ok ? listed.stdout.split('\n').filter((id) => id.trim() !== '') : [];
-  for (const id of ids) await removeContainer(runtime, id);
+  await Promise.all(ids.map((id) => removeContainer(runtime, id)));
+  // The stack's network goes with its last container (it is recreated at the next up).
+  const networks = await runCommand(runtime.program, ['network', 'ls', '--quiet', '--filter', `label=${PROJECT_LABEL}=${projectId}`], {
+    timeoutMs: 30_000,
+  });
+  for (const id of networks.ok ? networks.stdout.split('\n').filter((line) => line.trim() !== '') : []) {
+    await runCommand(runtime.program, ['network', 'rm', id], { timeoutMs: 30_000 });
+  }
   return ids.length;
 }
 

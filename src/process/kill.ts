@@ -90,10 +90,6 @@ export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions)
   const initial = membersOf(ref, snapshot.list(), marked);
   if (initial.length === 0) return { escalated: false, signalled: 0, survivors: [] };
 
-  signalAll(ref, initial, options.signal);
-  // A stopped process (SIGSTOP, Ctrl-Z, a debugger) only acts on its stop signal once it runs
-  // again; SIGCONT lets it shut down gracefully instead of waiting for SIGKILL.
-  if (options.signal !== 'SIGCONT') signalAll(ref, initial, 'SIGCONT');
   // Membership is sticky: a setsid child stops being a "descendant" the moment its parent dies
   // (it is re-parented), but it is still ours to wait for and to SIGKILL.
   const tracked = new Map(initial.map((info) => [info.pid, info.startTime]));
@@ -104,7 +100,22 @@ export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions)
     const memberPids = new Set(members.map((info) => info.pid));
     return [...members, ...table.filter((info) => !memberPids.has(info.pid) && tracked.get(info.pid) === info.startTime)];
   };
-  const graceful = await pollUntil(() => remaining().length === 0, Date.now() + options.timeoutMs);
+  const deadline = Date.now() + options.timeoutMs;
+  // The service's own group first: it may still need its helpers (an epmd, a child it manages
+  // itself) while it shuts down; what left the group gets the signal once the group is gone, or
+  // at the latest when the grace period ends.
+  const inGroup = (info: ProcInfo): boolean => ref.pgid !== undefined && info.pgid === ref.pgid;
+  if (initial.some(inGroup)) {
+    signalAll(ref, initial.filter(inGroup), options.signal);
+    // A stopped process (SIGSTOP, Ctrl-Z, a debugger) only acts on its stop signal once it runs
+    // again; SIGCONT lets it shut down gracefully instead of waiting for SIGKILL.
+    if (options.signal !== 'SIGCONT') signalAll(ref, initial.filter(inGroup), 'SIGCONT');
+    await pollUntil(() => !remaining().some(inGroup), deadline);
+  }
+  const outside = remaining().filter((info) => !inGroup(info));
+  signalAll(ref, outside, options.signal);
+  if (options.signal !== 'SIGCONT') signalAll(ref, outside, 'SIGCONT');
+  const graceful = await pollUntil(() => remaining().length === 0, deadline);
   let escalated = false;
   if (!graceful) {
     escalated = true;

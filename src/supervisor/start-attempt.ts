@@ -56,6 +56,10 @@ export async function prepareLaunch(
   let env = resolved.value.env;
   let launch: Launch = { command: service.command, runAs: undefined, env: {} };
   const own = ports.get(service.name);
+  // A database's or container's command is a placeholder until its lifecycle says how to run it.
+  if (lifecycle === undefined && (service.database !== undefined || service.container !== undefined)) {
+    return err({ reason: 'spawn-failed', message: 'internal: no way to run it was planned (please report this)' });
+  }
   if (lifecycle !== undefined && own !== undefined) {
     const prepared = await lifecycle.beforeSpawn({ ports: own, env, log });
     if (!prepared.ok) return err({ reason: 'spawn-failed', ...prepared.error });
