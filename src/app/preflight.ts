@@ -15,6 +15,10 @@ import { expandProbe, resolveServiceEnv } from '../env/service-env.js';
 import { DevstackError } from '../errors.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
 import { secretValuesOf } from '../util/secrets.js';
+import { formatCommandLine } from '../util/shell-words.js';
+import { packageScriptOf, selfWatcherIn } from '../config/self-watching.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { didYouMean } from '../util/suggest.js';
 
 export interface PreflightInput {
@@ -52,7 +56,41 @@ export async function preflight(input: PreflightInput): Promise<Preflight> {
   selected = selected.filter((name) => !skipped.includes(name));
   const ports = await checkPorts(config, selected);
   const secrets = checkEnvironments(config, selected, ports, input, notices);
+  warnAboutSelfWatchers(config, selected, notices);
   return { config, selected, ports, plans, containers, notices, secrets };
+}
+
+/** The command line a service really runs: through `npm run <script>` (and scripts calling scripts), up to three levels. */
+function effectiveCommand(service: ResolvedConfig['services'][number]): string {
+  let line = formatCommandLine(service.command);
+  for (let depth = 0; depth < 3; depth++) {
+    const script = packageScriptOf(line);
+    if (script === undefined) return line;
+    let scripts: Record<string, string> = {};
+    try {
+      scripts = (JSON.parse(readFileSync(join(service.cwd, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+    } catch {
+      return line; // no package.json to look in: judge the command as written
+    }
+    const next = scripts[script];
+    if (next === undefined) return line;
+    line = next;
+  }
+  return line;
+}
+
+/** A service watched by devstack whose own tool also restarts it on changes: one save, two restarts. */
+function warnAboutSelfWatchers(config: ResolvedConfig, selected: readonly string[], notices: SupervisorEvent[]): void {
+  for (const service of config.services.filter((candidate) => candidate.watch !== undefined && selected.includes(candidate.name))) {
+    const tool = selfWatcherIn(effectiveCommand(service));
+    if (tool === undefined) continue;
+    notices.push({
+      type: 'warning',
+      service: service.name,
+      message: `its command runs ${tool}, which restarts it on changes by itself; with devstack's watch too, each change restarts it twice`,
+      hint: `remove watch from services.${service.name} (devstack still restarts it after a crash), or run it without ${tool}'s own watching`,
+    });
+  }
 }
 
 function checkProfiles(config: ResolvedConfig, profiles: readonly string[]): void {

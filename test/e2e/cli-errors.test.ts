@@ -1,4 +1,5 @@
 // Bad input gets one clear line (plus a hint), exit code 1, and never a stack trace.
+import { chmodSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, fixture, type TempProject } from '../helpers/project.js';
 import { waitFor } from '../helpers/wait.js';
@@ -111,6 +112,19 @@ describe('user errors', () => {
     const result = await up.done;
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^hint: if 401 means it is up, accept it/m);
+  });
+
+  it('warns once that a watched service restarts itself (nodemon through an npm script)', async () => {
+    project = createTempProject(`export default { services: { api: { command: 'npm run dev', watch: true, health: { log: 'forever' } } } };`);
+    project.write('package.json', JSON.stringify({ scripts: { dev: 'npm run start:dev', 'start:dev': `nodemon --help >/dev/null; ${fixture('forever.js')}` } }));
+    project.write('node_modules/.bin/nodemon', '#!/bin/sh\nexit 0\n');
+    chmodSync(project.path('node_modules/.bin/nodemon'), 0o755);
+    const up = await project.run(['up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout.match(/runs nodemon/g)).toHaveLength(1);
+    expect(up.stdout).toContain(
+      "devstack | api: its command runs nodemon, which restarts it on changes by itself; with devstack's watch too, each change restarts it twice (remove watch from services.api (devstack still restarts it after a crash), or run it without nodemon's own watching)",
+    );
   });
 
   it('reports a logs folder that cannot be written', async () => {

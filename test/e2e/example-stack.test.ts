@@ -1,6 +1,6 @@
-// The README's run command on the repository's own example stack: five services, Postgres and
-// Redis, a dependency chain four deep, real HTTP calls and data that survives down/up, and nothing
-// left after `down`.
+// The README's run command on the repository's own example stack: six services, Postgres, Redis
+// and RabbitMQ, a dependency chain four deep, real HTTP calls, an event over AMQP, data that
+// survives down/up, and nothing left after `down`.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BIN, REPO_ROOT } from '../helpers/project.js';
@@ -44,6 +44,11 @@ describe('example stack', () => {
       expect(created.status).toBe(201);
       expect((await orders()).totalCents).toBe(before.totalCents + 28900);
       expect((await orders()).views).toBeGreaterThan(before.views);
+      // The new order was announced over RabbitMQ: notification-service consumed it, the page shows it.
+      const { id } = (await created.json()) as { id: number };
+      const notified = async (): Promise<boolean> => (await (await fetch('http://127.0.0.1:4100/')).text()).includes(`order ${id}: 1 × mn-03 for Ada Lovelace`);
+      for (let i = 0; i < 50 && !(await notified()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await notified()).toBe(true);
       expect((await devstack(['down'])).code).toBe(0);
       const again = await devstack(['up', '--wait']);
       expect(again.code, again.stdout + again.stderr).toBe(0);

