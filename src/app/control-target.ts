@@ -2,6 +2,7 @@
 import type { ControlTarget } from '../control/server.js';
 import { PROTOCOL_VERSION } from '../control/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { logEntries } from '../logs/log-entries.js';
 
 export interface RunInfo {
   readonly runId: string;
@@ -37,6 +38,15 @@ export function controlTargetOf(supervisor: Supervisor, info: RunInfo): ControlT
     subscribe: (listener) =>
       supervisor.events.subscribe((event) => {
         if (event.type !== 'output') listener(event);
+      }),
+    logs: (request, signal) =>
+      logEntries({
+        logsDir: supervisor.config.logsDir,
+        services: request.services?.filter((service) => supervisor.selected.includes(service)) ?? supervisor.selected,
+        lines: request.lines ?? Infinity,
+        since: request.since,
+        follow: request.follow,
+        signal,
       }),
     closing: info.closing,
   };

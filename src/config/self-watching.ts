@@ -28,7 +28,9 @@ export function selfWatcherIn(commandLine: string): string | undefined {
 
 /** `npm run dev`, `npm start`, `yarn dev`, `pnpm run dev` → the script's name; undefined otherwise. */
 export function packageScriptOf(commandLine: string): string | undefined {
-  const match = /^\s*(?:npm\s+(?:run(?:-script)?\s+(\S+)|(start|test))|yarn\s+(?:run\s+)?(\S+)|pnpm\s+(?:run\s+)?(\S+))\s*$/.exec(commandLine);
+  const match = /^\s*(?:npm\s+(?:run(?:-script)?\s+(\S+)|(start|test))|yarn\s+(?:run\s+)?(\S+)|pnpm\s+(?:run\s+)?(\S+))\s*$/.exec(
+    commandLine,
+  );
   if (match === null) return undefined;
   const name = match[1] ?? match[2] ?? match[3] ?? match[4];
   return name === undefined || name.startsWith('-') ? undefined : name;

@@ -6,7 +6,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { StampedEvent } from '../supervisor/events.js';
 import { err, ok, type Result } from '../util/result.js';
-import { EVENTS_PATH, PROTOCOL_HEADER, PROTOCOL_VERSION, type Route, type Routes } from './protocol.js';
+import type { LogEntry } from '../logs/log-entries.js';
+import { EVENTS_PATH, LOGS_PATH, PROTOCOL_HEADER, PROTOCOL_VERSION, type LogsRequest, type Route, type Routes } from './protocol.js';
 
 export type ControlError =
   | { readonly type: 'not-running' }
@@ -22,6 +23,8 @@ export interface ControlClient {
   stop(services: readonly string[]): Promise<ControlResult<Routes['POST /v2/stop']['response']>>;
   restart(service: string): Promise<ControlResult<Routes['POST /v2/restart']['response']>>;
   shutdown(timeoutMs?: number): Promise<ControlResult<Routes['POST /v2/shutdown']['response']>>;
+  /** Log entries (history merged in time order, then new lines while `follow`). */
+  logs(request: LogsRequest & { readonly signal?: AbortSignal }): Promise<ControlResult<AsyncIterable<LogEntry>>>;
   /** Kept events after `since`, then live ones while `follow` (until `signal` aborts or the stack stops). */
   events(options: {
     readonly since?: number;
@@ -97,7 +100,7 @@ async function call<R extends Route>(
   return ok(parsed as Routes[R]['response']);
 }
 
-async function* jsonLines(response: IncomingMessage): AsyncIterable<StampedEvent> {
+async function* jsonLines<T = StampedEvent>(response: IncomingMessage): AsyncIterable<T> {
   let buffered = '';
   try {
     for await (const chunk of response) {
@@ -106,7 +109,7 @@ async function* jsonLines(response: IncomingMessage): AsyncIterable<StampedEvent
       while ((newline = buffered.indexOf('\n')) !== -1) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        if (line !== '') yield JSON.parse(line) as StampedEvent;
+        if (line !== '') yield JSON.parse(line) as T;
       }
     }
   } catch {
@@ -122,6 +125,16 @@ export function createControlClient(address: string): ControlClient {
     stop: (services) => call(address, 'POST /v2/stop', { services }, LONG_MS),
     restart: (service) => call(address, 'POST /v2/restart', { service }, LONG_MS),
     shutdown: (timeoutMs = LONG_MS) => call(address, 'POST /v2/shutdown', undefined, timeoutMs),
+    async logs({ services, lines, since, follow, signal }) {
+      const query = new URLSearchParams();
+      if (services !== undefined) query.set('services', services.join(','));
+      if (lines !== undefined && Number.isFinite(lines)) query.set('lines', String(lines));
+      if (since !== undefined) query.set('since', since);
+      if (follow) query.set('follow', '1');
+      const opened = await open(address, 'GET', `${LOGS_PATH}?${query.toString()}`, undefined, 0, signal);
+      if (!opened.ok) return opened;
+      return ok(jsonLines<LogEntry>(opened.value));
+    },
     async events({ since = 0, follow, signal }) {
       const opened = await open(address, 'GET', `${EVENTS_PATH}?since=${since}${follow ? '&follow=1' : ''}`, undefined, 0, signal);
       if (!opened.ok) return opened;

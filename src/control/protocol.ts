@@ -55,6 +55,20 @@ export interface Routes {
 
 export type Route = keyof Routes;
 
+/**
+ * `GET /v2/logs?services=a,b&lines=<n>&since=<ISO time>&follow=1`: JSON lines of LogEntry, the
+ * history merged in time order, then new lines while following. No `services`: every service.
+ */
+export const LOGS_PATH = '/v2/logs';
+
+export interface LogsRequest {
+  readonly services?: readonly string[] | undefined;
+  /** The last N lines of each service; all when undefined. */
+  readonly lines?: number | undefined;
+  readonly since?: string | undefined;
+  readonly follow: boolean;
+}
+
 /** `GET /v2/events?since=<seq>&follow=1`: kept events after `since`, then live ones while following. */
 export const EVENTS_PATH = '/v2/events';
 export type EventLine = StampedEvent;

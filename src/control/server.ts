@@ -5,8 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RestartOutcome, StampedEvent, StartupOutcome } from '../supervisor/events.js';
+import type { LogEntry } from '../logs/log-entries.js';
 import {
   EVENTS_PATH,
+  LOGS_PATH,
+  type LogsRequest,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   type Route,
@@ -25,6 +28,8 @@ export interface ControlTarget {
   eventsSince(seq: number): readonly StampedEvent[];
   /** Live events (not service output); returns the unsubscribe function. */
   subscribe(listener: (event: StampedEvent) => void): () => void;
+  /** Log entries: the history, then (when following) new lines until `signal` aborts. */
+  logs(request: LogsRequest, signal: AbortSignal): AsyncIterable<readonly LogEntry[]>;
   /** Resolves when the supervisor is about to exit: open streams end then. */
   readonly closing: Promise<void>;
 }
@@ -60,6 +65,7 @@ export function createControlHandler(target: ControlTarget): (request: IncomingM
       try {
         const url = new URL(request.url ?? '/', 'http://devstack');
         if (request.method === 'GET' && url.pathname === EVENTS_PATH) return streamEvents(target, url, response);
+        if (request.method === 'GET' && url.pathname === LOGS_PATH) return await streamLogs(target, url, response);
         const route = `${request.method} ${url.pathname}` as Route;
         switch (route) {
           case 'GET /v2/status':
@@ -90,6 +96,29 @@ export function createControlHandler(target: ControlTarget): (request: IncomingM
       }
     })();
   };
+}
+
+async function streamLogs(target: ControlTarget, url: URL, response: ServerResponse): Promise<void> {
+  const services = url.searchParams.get('services');
+  const lines = url.searchParams.get('lines');
+  const request: LogsRequest = {
+    services: services === null || services === '' ? undefined : services.split(','),
+    lines: lines === null ? undefined : Math.max(0, Number(lines) || 0),
+    since: url.searchParams.get('since') ?? undefined,
+    follow: url.searchParams.get('follow') === '1',
+  };
+  const stop = new AbortController();
+  response.once('close', () => stop.abort());
+  void target.closing.then(() => stop.abort());
+  response.writeHead(200, { 'content-type': 'application/x-ndjson', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
+  for await (const batch of target.logs(request, stop.signal)) {
+    if (batch.length === 0) continue;
+    const ok = response.write(`${batch.map((entry) => JSON.stringify(entry)).join('\n')}\n`);
+    // A slow reader slows the reading of the files down, not the supervisor's memory up.
+    if (!ok) await new Promise((resolve) => response.once('drain', resolve));
+    if (stop.signal.aborted) break;
+  }
+  if (!response.writableEnded) response.end();
 }
 
 /** JSON lines: the kept events after `since`, then (with `follow=1`) each new one until either side ends. */

@@ -115,8 +115,13 @@ describe('user errors', () => {
   });
 
   it('warns once that a watched service restarts itself (nodemon through an npm script)', async () => {
-    project = createTempProject(`export default { services: { api: { command: 'npm run dev', watch: true, health: { log: 'forever' } } } };`);
-    project.write('package.json', JSON.stringify({ scripts: { dev: 'npm run start:dev', 'start:dev': `nodemon --help >/dev/null; ${fixture('forever.js')}` } }));
+    project = createTempProject(
+      `export default { services: { api: { command: 'npm run dev', watch: true, health: { log: 'forever' } } } };`,
+    );
+    project.write(
+      'package.json',
+      JSON.stringify({ scripts: { dev: 'npm run start:dev', 'start:dev': `nodemon --help >/dev/null; ${fixture('forever.js')}` } }),
+    );
     project.write('node_modules/.bin/nodemon', '#!/bin/sh\nexit 0\n');
     chmodSync(project.path('node_modules/.bin/nodemon'), 0o755);
     const up = await project.run(['up', '-d']);

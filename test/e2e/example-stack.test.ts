@@ -46,7 +46,8 @@ describe('example stack', () => {
       expect((await orders()).views).toBeGreaterThan(before.views);
       // The new order was announced over RabbitMQ: notification-service consumed it, the page shows it.
       const { id } = (await created.json()) as { id: number };
-      const notified = async (): Promise<boolean> => (await (await fetch('http://127.0.0.1:4100/')).text()).includes(`order ${id}: 1 × mn-03 for Ada Lovelace`);
+      const notified = async (): Promise<boolean> =>
+        (await (await fetch('http://127.0.0.1:4100/')).text()).includes(`order ${id}: 1 × mn-03 for Ada Lovelace`);
       for (let i = 0; i < 50 && !(await notified()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await notified()).toBe(true);
       expect((await devstack(['down'])).code).toBe(0);

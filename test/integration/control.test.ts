@@ -6,7 +6,8 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stackId, stackPaths } from '../../src/control/runtime-dir.js';
+import { runtimeDir, stackId, stackPaths } from '../../src/control/runtime-dir.js';
+import { createControlClient } from '../../src/control/client.js';
 import { waitHealthy } from '../../src/health/wait-healthy.js';
 import { OutputTap } from '../../src/supervisor/output-tap.js';
 import { DEFAULT_PROBE_TIMING } from '../../src/config/resolved.js';
@@ -54,5 +55,41 @@ describe('log probes', () => {
       now: Date.now,
     });
     expect(outcome.type).toBe('ready');
+  });
+});
+
+describe('the typed client against a running stack', () => {
+  it('reads status, streams logs (history, then following) and events, and restarts a service', async () => {
+    project = createTempProject(
+      `export default { services: { api: { command: '${fixture('forever.js')} api', health: { log: 'forever' } }, web: { command: '${fixture('forever.js')} web', dependsOn: ['api'] } } };`,
+    );
+    expect((await project.run(['up', '-d'])).code).toBe(0);
+    const client = createControlClient(stackPaths(runtimeDir(undefined), stackId(project.path('services.config.ts'))).socket);
+    const status = await client.status();
+    expect(status.ok && status.value.services.map((service) => [service.name, service.state])).toEqual([
+      ['api', 'ready'],
+      ['web', 'ready'],
+    ]);
+    const history = await client.logs({ services: ['api'], lines: 5, follow: false });
+    if (!history.ok) throw new Error(JSON.stringify(history.error));
+    const lines: { service: string; stream: string; text: string }[] = [];
+    for await (const entry of history.value) lines.push(entry);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ service: 'api', stream: 'out', text: expect.stringMatching(/^forever pid=\d+ api$/) }),
+    );
+
+    const stop = new AbortController();
+    const following = await client.logs({ follow: true, lines: 0, signal: stop.signal });
+    const events = await client.events({ follow: true, signal: stop.signal });
+    if (!following.ok || !events.ok) throw new Error('no stream');
+    const restarted = client.restart('api');
+    const seen: string[] = [];
+    for await (const entry of following.value) {
+      seen.push(`${entry.service} ${entry.text}`);
+      if (seen.some((line) => /^api forever pid=\d+ api$/.test(line))) break;
+    }
+    expect(await restarted).toMatchObject({ ok: true, value: { type: 'ready' } });
+    for await (const event of events.value) if (event.type === 'restarted') break;
+    stop.abort();
   });
 });

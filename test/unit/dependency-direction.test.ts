@@ -19,7 +19,7 @@ const importsOf = (text: string): string[] => [...text.matchAll(/from '(\.{1,2}\
 const ALLOWED: Record<string, string[]> = {
   cli: ['app', 'config', 'control', 'databases', 'env', 'errors', 'logs', 'process', 'supervisor', 'util', 'cli'],
   app: ['config', 'control', 'databases', 'env', 'errors', 'graph', 'logs', 'process', 'supervisor', 'util', 'app'],
-  control: ['supervisor', 'process', 'util', 'errors', 'control'],
+  control: ['supervisor', 'process', 'util', 'errors', 'control', 'logs'],
   // The supervisor knows no engine: database lifecycles are passed in (supervisor/lifecycle.ts).
   supervisor: ['config', 'env', 'graph', 'health', 'process', 'util', 'errors', 'supervisor', 'watch'],
   databases: ['config', 'health', 'util', 'errors', 'databases', 'supervisor'],

@@ -14,7 +14,8 @@ const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) console.log('REDIS_URL is not set: view counts are off (install redis-server, or start docker, and run devstack up again)');
 
 const amqpUrl = process.env.AMQP_URL;
-if (!amqpUrl) console.log('AMQP_URL is not set: new orders are not announced (install rabbitmq-server, or start docker, and run devstack up again)');
+if (!amqpUrl)
+  console.log('AMQP_URL is not set: new orders are not announced (install rabbitmq-server, or start docker, and run devstack up again)');
 const publishing = amqpUrl
   ? amqp.connect(amqpUrl).then(async (connection) => {
       const channel = await connection.createConfirmChannel();
