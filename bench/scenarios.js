@@ -32,9 +32,8 @@ async function withSupervisor(services, scenario) {
   ensureLogsDir(config.logsDir, 'logs');
   // The same environment the hand-written bound gives its children (it matters: on some machines
   // NODE_EXTRA_CA_CERTS alone adds ~50 ms to every Node start).
-  const ports = new Map(
-    config.services.filter((service) => typeof service.port === 'number').map((service) => [service.name, service.port]),
-  );
+  // Fixed ports only here: each service's port plan is its ports by name (the main one first).
+  const ports = new Map(config.services.map((service) => [service.name, new Map(service.ports.map((port) => [port.name, port.port]))]));
   const supervisor = new Supervisor({
     config,
     runId: `bench-${Date.now()}`,

@@ -23,8 +23,10 @@ import { didYouMean } from '../util/suggest.js';
 
 export interface PreflightInput {
   readonly config: ResolvedConfig;
+  /** Services to start (with their dependencies); empty for all (but those of inactive profiles). */
   readonly services: readonly string[];
   readonly profiles: readonly string[];
+  /** Selects .env.<mode> files. */
   readonly mode: string;
   readonly processEnv: Readonly<Record<string, string>>;
   readonly cwd: string;

@@ -28,19 +28,11 @@ import { Redactor } from '../util/secrets.js';
 import { controlTargetOf } from './control-target.js';
 import { startGuardian } from './guardian.js';
 import { findLeftovers, hasLeftovers, removeStalePidFiles } from './leftovers.js';
-import { preflight } from './preflight.js';
+import { preflight, type PreflightInput } from './preflight.js';
 import { recordedServices, removeRunRecord, writeRunRecord } from './run-record.js';
 import { ensureLogsDir } from './state-dir.js';
 
-export interface RunStackOptions {
-  readonly config: ResolvedConfig;
-  /** Services to start (with their dependencies); empty for all (but those of inactive profiles). */
-  readonly services: readonly string[];
-  readonly profiles: readonly string[];
-  /** Selects .env.<mode> files. */
-  readonly mode: string;
-  readonly processEnv: Readonly<Record<string, string>>;
-  readonly cwd: string;
+export interface RunStackOptions extends PreflightInput {
   readonly onEvent?: SupervisorListener;
 }
 

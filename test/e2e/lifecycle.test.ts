@@ -1,6 +1,6 @@
 // The built `devstack` bin on real processes: start order, readiness, failures, detached mode.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTempProject, fixture, freePort, type TempProject } from '../helpers/project.js';
+import { type TempProject, createTempProject, fixture, freePort, httpService } from '../helpers/project.js';
 import { isAlive } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -19,11 +19,6 @@ function timeOf(project: TempProject, service: string, marker: string): number {
   const at = line && /at=(\d+)/.exec(line);
   if (!at) throw new Error(`no "${marker}" line in ${service}.log:\n${project.read(`logs/${service}.log`)}`);
   return Number(at[1]);
-}
-
-async function httpService(name: string, extra: string = ''): Promise<string> {
-  const port = await freePort();
-  return `'${name}': { command: '${fixture('http-service.js')}', port: ${port}, health: 'http://127.0.0.1:${port}/health'${extra} },`;
 }
 
 describe('devstack up', () => {

@@ -2,7 +2,7 @@
 // real processes.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTempProject, fixture, FIXTURES, type TempProject } from '../helpers/project.js';
+import { FIXTURES, type PsRow, type TempProject, createTempProject, fixture } from '../helpers/project.js';
 import { isAlive } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -12,17 +12,9 @@ afterEach(async () => {
   project = undefined;
 });
 
-interface Row {
-  name: string;
-  state: string;
-  pid?: number;
-  restarts: number;
-  message?: string;
-}
+type Row = PsRow;
 
-async function ps(p: TempProject): Promise<Row[]> {
-  return JSON.parse((await p.run(['ps', '--json'])).stdout) as Row[];
-}
+const ps = (p: TempProject): Promise<Row[]> => p.ps();
 
 async function row(p: TempProject, name: string): Promise<Row> {
   return (await ps(p)).find((candidate) => candidate.name === name)!;

@@ -28,6 +28,22 @@ export interface RunningCli {
   readonly done: Promise<CliResult>;
 }
 
+export interface PsRow {
+  readonly name: string;
+  readonly state: string;
+  readonly pid?: number;
+  readonly port?: number;
+  readonly restarts: number;
+  readonly message?: string;
+  readonly mode?: string;
+}
+
+/** An HTTP fixture service on a free port, ready when /health answers, as a config entry. */
+export async function httpService(name: string, extra = ''): Promise<string> {
+  const port = await freePort();
+  return `'${name}': { command: '${fixture('http-service.js')}', port: ${port}, health: 'http://127.0.0.1:${port}/health'${extra} },`;
+}
+
 export interface TempProject {
   readonly dir: string;
   path(...parts: string[]): string;
@@ -35,6 +51,8 @@ export interface TempProject {
   read(file: string): string;
   /** The supervisor's events recorded in logs/devstack.log (every run), oldest first. */
   events(): StampedEvent[];
+  /** `devstack ps --json`, parsed. */
+  ps(): Promise<PsRow[]>;
   /** The running supervisor's pid, from logs/devstack.pid. */
   supervisorPid(): number;
   /** The guardian's pid (the `sh` waiting on the supervisor), if one is running. */
@@ -83,6 +101,9 @@ export function createTempProject(config: string): TempProject {
     path: (...parts) => join(dir, ...parts),
     write,
     read: (file) => readFileSync(join(dir, file), 'utf8'),
+    async ps() {
+      return JSON.parse((await start(['ps', '--json']).done).stdout) as PsRow[];
+    },
     supervisorPid: () => (JSON.parse(readFileSync(join(dir, 'logs', 'devstack.pid'), 'utf8')) as { pid: number }).pid,
     guardianPid: () => processesUnder(dir).find((found) => found.command.includes('devstack-guardian'))?.pid,
     events: () =>

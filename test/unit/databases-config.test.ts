@@ -1,9 +1,7 @@
 // Databases in services.config.ts: validation messages, defaults, and what dependents get injected.
 import { describe, expect, it } from 'vitest';
-import { firstProblem } from '../../src/config/format-issues.js';
-import { resolveConfig } from '../../src/config/resolve.js';
+import { environmentOf, resolveOrMessage } from '../helpers/config.js';
 import type { ResolvedConfig } from '../../src/config/resolved.js';
-import { validateUserConfig } from '../../src/config/schema.js';
 import { urlOf, type PortPlan } from '../../src/config/templates.js';
 import type { ResolvedService } from '../../src/config/resolved.js';
 
@@ -13,20 +11,9 @@ function plan(config: ResolvedConfig, entries: [string, number][]): PortPlan {
 }
 
 const urlAt = (service: ResolvedService, port: number): string | undefined => urlOf(service, new Map([[service.ports[0]!.name, port]]));
-import { resolveServiceEnv } from '../../src/env/service-env.js';
 import { maskUrl as maskUrlPassword } from '../../src/util/secrets.js';
-import { isDevstackError } from '../../src/errors.js';
 
-function resolve(config: unknown): ResolvedConfig | string {
-  const parsed = validateUserConfig(config);
-  if (!parsed.ok) return `services.config.ts: ${firstProblem(parsed.error).message}`;
-  try {
-    return resolveConfig({ config: parsed.value, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
-  } catch (error) {
-    if (isDevstackError(error)) return error.message;
-    throw error;
-  }
-}
+const resolve = resolveOrMessage;
 
 const api = { command: 'node api.js' };
 
@@ -133,16 +120,7 @@ describe('resolved databases', () => {
     expect(my!.database).toMatchObject({ user: 'root', database: 'app', databases: ['app'], image: 'mysql:8.4' });
     expect(maria!.database!.image).toBe('mariadb:11');
     expect(urlAt(maria!, 3307)).toBe('mysql://root:pw@127.0.0.1:3307/app');
-    const env = resolveServiceEnv({
-      processEnv: {},
-      root: '/nonexistent',
-      mode: 'development',
-      service: config.services[2]!,
-      services: config.services,
-      ports: plan(config, [['maria', 3307]]),
-      injected: {},
-    });
-    expect(env.ok && env.value.env.DATABASE_URL).toBe('mysql://root:pw@127.0.0.1:3307/app');
+    expect(environmentOf(config, 'api', plan(config, [['maria', 3307]])).DATABASE_URL).toBe('mysql://root:pw@127.0.0.1:3307/app');
   });
 
   it('one mode when asked for one, the image tag from the version', () => {
@@ -186,19 +164,7 @@ describe('database URLs', () => {
       ['analytics', 5002],
       ['cache', 6001],
     ]);
-    const envOf = (name: string): Record<string, string> => {
-      const result = resolveServiceEnv({
-        processEnv: {},
-        root: '/nonexistent',
-        mode: 'development',
-        service: config.services.find((s) => s.name === name)!,
-        services: config.services,
-        ports,
-        injected: {},
-      });
-      if (!result.ok) throw new Error(result.error.problem);
-      return result.value.env;
-    };
+    const envOf = (name: string): Record<string, string> => environmentOf(config, name, ports);
     const one = envOf('one');
     expect(one).toMatchObject({
       MAIN_URL: 'postgres://postgres:postgres@127.0.0.1:5001/postgres',

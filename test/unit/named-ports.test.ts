@@ -1,38 +1,13 @@
 // Named ports: what a service and its dependents get injected, what templates resolve to (from the
 // host, and from inside a container of the stack), and the config errors around them.
 import { describe, expect, it } from 'vitest';
-import { firstProblem } from '../../src/config/format-issues.js';
-import { resolveConfig } from '../../src/config/resolve.js';
+import { environmentOf, resolveOrMessage } from '../helpers/config.js';
 import type { ResolvedConfig } from '../../src/config/resolved.js';
-import { validateUserConfig } from '../../src/config/schema.js';
 import type { PortPlan } from '../../src/config/templates.js';
-import { resolveServiceEnv } from '../../src/env/service-env.js';
-import { isDevstackError } from '../../src/errors.js';
 
-function resolve(config: unknown): ResolvedConfig | string {
-  const parsed = validateUserConfig(config);
-  if (!parsed.ok) return `services.config.ts: ${firstProblem(parsed.error).message}`;
-  try {
-    return resolveConfig({ config: parsed.value, file: '/project/services.config.ts', displayFile: 'services.config.ts' });
-  } catch (error) {
-    if (isDevstackError(error)) return error.message;
-    throw error;
-  }
-}
+const resolve = resolveOrMessage;
 
-function envOf(config: ResolvedConfig, name: string, ports: PortPlan): Record<string, string> {
-  const result = resolveServiceEnv({
-    processEnv: {},
-    root: '/nonexistent',
-    mode: 'development',
-    service: config.services.find((s) => s.name === name)!,
-    services: config.services,
-    ports,
-    injected: {},
-  });
-  if (!result.ok) throw new Error(result.error.problem);
-  return result.value.env;
-}
+const envOf = environmentOf;
 
 describe('named ports', () => {
   const config = resolve({
