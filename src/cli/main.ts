@@ -20,7 +20,7 @@ import { parseDurationMs } from '../util/duration.js';
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 // Commands load lazily: `devstack ps` need not load the file watcher, and the background
 // supervisor neither the TypeScript loader nor the validator.
-const COMMANDS = ['up', 'down', 'logs', 'ps', 'restart', 'start', 'stop', 'env', 'events'];
+const COMMANDS = ['up', 'down', 'run', 'logs', 'ps', 'restart', 'start', 'stop', 'env', 'events'];
 
 interface GlobalFlags {
   readonly config?: string;
@@ -131,6 +131,31 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
       action = async () => (await import('./commands/down.js')).downCommand(contextFor(flags), options);
     });
   cli
+    .command('run [...command]', 'Start the stack, wait until it is ready, run a command with its URLs, stop the stack; exit with its code')
+    .option('--with <services>', 'Only these services and their dependencies (comma-separate, or repeat)')
+    .option('--keep', 'Leave the stack running afterwards')
+    .option('--timeout <duration>', 'Give up (and stop what started) when the stack is not ready within this time')
+    .option('--profile <name>', 'As for up')
+    .option('--mode <mode>', 'As for up', { default: 'development' })
+    .example('devstack run -- npm test')
+    .example('devstack run --with api,postgres --timeout 2m -- npx vitest run')
+    .action(
+      (
+        command: string[],
+        flags: GlobalFlags & { '--'?: string[]; with?: unknown; keep?: boolean; timeout?: unknown; profile?: unknown; mode?: unknown },
+      ) => {
+        const options = {
+          command: [...command, ...(flags['--'] ?? [])],
+          with: parseList(flags.with),
+          keep: flags.keep === true,
+          timeoutMs: parseTimeout(flags.timeout),
+          profiles: parseList(flags.profile),
+          mode: parseMode(flags.mode),
+        };
+        action = async () => (await import('./commands/run.js')).runCommand(contextFor(flags), options);
+      },
+    );
+  cli
     .command('logs [...services]', 'Show service logs, merged in time order')
     .option('-f, --follow', 'Keep printing new lines until Ctrl-C or until the stack stops')
     .option('-n, --lines <count>', 'Only the last <count> lines of each service')
@@ -200,7 +225,11 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     // cac's own parse errors: unknown options, missing arguments.
     const message = error instanceof Error ? error.message : String(error);
     const command = cli.matchedCommandName ?? '';
-    throw usage(message.replace(/`/g, '"').replace(/\.$/, ''), `run "devstack ${command ? `${command} ` : ''}--help"`);
+    const hint =
+      command === 'run'
+        ? 'put the command after "--": devstack run -- npm test --coverage'
+        : `run "devstack ${command ? `${command} ` : ''}--help"`;
+    throw usage(message.replace(/`/g, '"').replace(/\.$/, ''), hint);
   }
   if (action === undefined) {
     if (argv.length === 0) cli.outputHelp();

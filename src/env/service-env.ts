@@ -97,11 +97,7 @@ export function resolveServiceEnv(input: ServiceEnvInput): EnvResult {
 
 type Setter = (key: string, value: string, source: EnvSource) => void;
 
-/**
- * PORT (and PORT_<NAME> for each of several named ports); for each direct dependency with ports,
- * <DEP>_URL and <DEP>_PORT (and <DEP>_<PORTNAME>_URL / _PORT when it has several); DATABASE_URL,
- * REDIS_URL, AMQP_URL… when only one dependency would set them.
- */
+/** PORT (and PORT_<NAME> for each of several named ports), then what its direct dependencies give it. */
 function injectPorts(input: ServiceEnvInput, set: Setter): void {
   const { service } = input;
   const own = input.ports.get(service.name);
@@ -114,19 +110,40 @@ function injectPorts(input: ServiceEnvInput, set: Setter): void {
   if (own !== undefined && own.size > 1) {
     for (const [name, port] of own) set(`PORT_${envPrefix(name)}`, String(port), { type: 'devstack', why: `port ${name}` });
   }
+  for (const variable of dependencyVariables(service.dependsOn, input.services, input.ports))
+    set(variable.key, variable.value, { type: 'devstack', why: variable.why });
+}
+
+export interface InjectedVariable {
+  readonly key: string;
+  readonly value: string;
+  readonly why: string;
+}
+
+/**
+ * What a dependent of `dependencies` gets for them: <DEP>_URL and <DEP>_PORT for each one with
+ * ports (and <DEP>_<PORTNAME>_URL / _PORT when it has several); DATABASE_URL, REDIS_URL, AMQP_URL…
+ * when only one of them would set it. Also what `devstack run` gives its command.
+ */
+export function dependencyVariables(
+  dependencies: readonly string[],
+  services: readonly ResolvedService[],
+  portPlan: PortPlan,
+): InjectedVariable[] {
+  const variables: InjectedVariable[] = [];
   const byVariable = new Map<string, string[]>();
-  for (const dependency of service.dependsOn) {
-    const ports = input.ports.get(dependency);
-    const target = input.services.find((candidate) => candidate.name === dependency);
+  for (const dependency of dependencies) {
+    const ports = portPlan.get(dependency);
+    const target = services.find((candidate) => candidate.name === dependency);
     if (ports === undefined || ports.size === 0 || target === undefined) continue;
     const why = `dependency ${dependency}`;
     const prefix = envPrefix(dependency);
-    set(`${prefix}_URL`, urlOf(target, ports)!, { type: 'devstack', why });
-    set(`${prefix}_PORT`, String(mainPort(ports)), { type: 'devstack', why });
+    variables.push({ key: `${prefix}_URL`, value: urlOf(target, ports)!, why });
+    variables.push({ key: `${prefix}_PORT`, value: String(mainPort(ports)), why });
     if (ports.size > 1) {
       for (const [name, port] of ports) {
-        set(`${prefix}_${envPrefix(name)}_URL`, urlOf(target, ports, name)!, { type: 'devstack', why });
-        set(`${prefix}_${envPrefix(name)}_PORT`, String(port), { type: 'devstack', why });
+        variables.push({ key: `${prefix}_${envPrefix(name)}_URL`, value: urlOf(target, ports, name)!, why });
+        variables.push({ key: `${prefix}_${envPrefix(name)}_PORT`, value: String(port), why });
       }
     }
     for (const variable of target.database === undefined ? [] : engineOf(target.database.engine).urlVariables) {
@@ -136,9 +153,10 @@ function injectPorts(input: ServiceEnvInput, set: Setter): void {
   // DATABASE_URL / REDIS_URL only when unambiguous: with two SQL database dependencies, use <NAME>_URL.
   for (const [variable, [dependency, ...others]] of byVariable) {
     if (dependency === undefined || others.length > 0) continue;
-    const target = input.services.find((candidate) => candidate.name === dependency)!;
-    set(variable, urlOf(target, input.ports.get(dependency)!)!, { type: 'devstack', why: `dependency ${dependency}` });
+    const target = services.find((candidate) => candidate.name === dependency)!;
+    variables.push({ key: variable, value: urlOf(target, portPlan.get(dependency)!)!, why: `dependency ${dependency}` });
   }
+  return variables;
 }
 
 /** Resolves `${port}`, `${services.x.url|port|host}` and `${VAR}` (from `env`, the layers so far). */

@@ -34,14 +34,57 @@ export function describePending(services: readonly ServiceSnapshot[]): string {
     .join(', ');
 }
 
-export function startDetached(context: CommandContext, config: ResolvedConfig, options: UpOptions): Promise<number> {
+/** How a background start ended when it did not fail (failures are thrown as DevstackErrors). */
+export type BackgroundStart =
+  | { readonly type: 'ready'; readonly services: readonly ServiceSnapshot[]; readonly supervisorPid: number }
+  /** Ctrl-C (or SIGTERM/SIGHUP) while waiting: what had started was stopped again. */
+  | { readonly type: 'interrupted'; readonly signal: NodeJS.Signals; readonly services: readonly ServiceSnapshot[] };
+
+export interface BackgroundOptions {
+  readonly services: readonly string[];
+  readonly profiles: readonly string[];
+  readonly mode: string;
+  /** Show the services' output while waiting (`up --wait`), not only status lines. */
+  readonly showOutput: boolean;
+  readonly json: boolean;
+  readonly timeoutMs: number | undefined;
+}
+
+/** `up -d` / `up --wait`: start in the background, then say how it went. */
+export async function startDetached(context: CommandContext, config: ResolvedConfig, options: UpOptions): Promise<number> {
+  const started = await startInBackground(context, config, { ...options, showOutput: options.wait });
+  const { terminal } = context;
+  if (started.type === 'interrupted') {
+    terminal.err(
+      `devstack: interrupted; stopped the stack, which was not ready yet (still starting: ${describePending(started.services)})`,
+    );
+    return 128 + (SIGNAL_NUMBERS[started.signal] ?? 0);
+  }
+  if (!options.json)
+    terminal.out(
+      formatReadyBanner(started.services, terminal.colors, { stop: `supervisor pid ${started.supervisorPid}; stop: devstack down` }),
+    );
+  return 0;
+}
+
+/**
+ * Runs the supervisor as a detached process and resolves once startup is decided: ready, or
+ * interrupted by a signal; a failure, a timeout or a supervisor that died reject with the error to
+ * print. Status events are rendered through `context.terminal` meanwhile.
+ */
+export function startInBackground(context: CommandContext, config: ResolvedConfig, options: BackgroundOptions): Promise<BackgroundStart> {
   const displayLogs = relative(context.cwd, config.logsDir) || '.';
   ensureLogsDir(config.logsDir, displayLogs);
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   // The supervisor's own stderr (an internal error's stack, say) goes to a file, not to a terminal it outlives.
   const stderrPath = join(config.logsDir, 'devstack.stderr.log');
   const stderr = openSync(stderrPath, 'a', 0o600);
-  const supervise: SuperviseOptions = { services: options.services, profiles: options.profiles, mode: options.mode, stream: options.wait };
+  const supervise: SuperviseOptions = {
+    services: options.services,
+    profiles: options.profiles,
+    mode: options.mode,
+    stream: options.showOutput,
+  };
   const child = spawn(process.execPath, [main, SUPERVISE_COMMAND, JSON.stringify(supervise)], {
     cwd: context.cwd,
     env: context.env,
@@ -52,7 +95,7 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
   const { terminal } = context;
   const render = createEventRenderer(terminal, {
     names: config.services.map((service) => service.name),
-    showOutput: options.wait,
+    showOutput: options.showOutput,
     json: options.json,
   });
   const tell = (message: ParentMessage): void => {
@@ -96,12 +139,7 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
         case 'started':
           return decide(() => {
             const { outcome } = message;
-            if (interrupted !== undefined) {
-              terminal.err(
-                `devstack: interrupted; stopped the stack, which was not ready yet (still starting: ${describePending(message.services)})`,
-              );
-              return resolve(128 + (SIGNAL_NUMBERS[interrupted] ?? 0));
-            }
+            if (interrupted !== undefined) return resolve({ type: 'interrupted', signal: interrupted, services: message.services });
             if (timedOut) {
               return reject(
                 new DevstackError(
@@ -113,13 +151,7 @@ export function startDetached(context: CommandContext, config: ResolvedConfig, o
                 ),
               );
             }
-            if (outcome.type === 'ready') {
-              if (!options.json)
-                terminal.out(
-                  formatReadyBanner(message.services, terminal.colors, { stop: `supervisor pid ${child.pid}; stop: devstack down` }),
-                );
-              return resolve(0);
-            }
+            if (outcome.type === 'ready') return resolve({ type: 'ready', services: message.services, supervisorPid: child.pid! });
             if (outcome.type === 'failed') return reject(startupFailureError(outcome.failure));
             reject(new DevstackError('STARTUP_FAILED', `startup was interrupted: ${outcome.reason}`, { hint: 'see "devstack logs"' }));
           });
