@@ -6,19 +6,26 @@ import { constants } from 'node:os';
 import { z } from 'zod';
 import { MAX_DURATION_MS, parseDurationMs } from '../util/duration.js';
 import { parseSizeBytes } from '../util/size.js';
+import type { Duration, HealthCheck, PortSetting, ServiceConfig, UserConfig } from './define-config.js';
+
+// Each exported schema is typed as what it accepts (no schema here transforms its input).
+type LogRotation = NonNullable<UserConfig['logRotation']>;
+type Watch = NonNullable<ServiceConfig['watch']>;
+type RestartPolicy = NonNullable<ServiceConfig['restart']>;
+type EnvValues = Record<string, string | number | boolean>;
 
 const DURATION_EXPECTED = "expected a duration such as 500, '500ms', '2s' or '1m'";
-export const durationSchema = z
+export const durationSchema: z.ZodType<Duration, Duration> = z
   .union([z.number(), z.string()], { error: DURATION_EXPECTED })
   .refine((value) => parseDurationMs(value) !== undefined, { error: DURATION_EXPECTED })
   // Node's timers hold at most 2^31-1 ms: a longer one fires at once ("not ready after 3 ms").
   .refine((value) => (parseDurationMs(value) ?? 0) <= MAX_DURATION_MS, { error: 'expected a duration of at most 24 days' });
 
 /** A NUL byte cannot be passed to a program (argv and the environment are NUL-terminated). */
-export const NO_NUL = { error: 'expected text without NUL bytes' };
+export const NO_NUL: { readonly error: string } = { error: 'expected text without NUL bytes' };
 export const noNul = (value: string): boolean => !value.includes('\0');
 
-export const nonEmptyString = z
+export const nonEmptyString: z.ZodType<string, string> = z
   .string({ error: 'expected a string' })
   .min(1, { error: 'expected a non-empty string' })
   .refine(noNul, NO_NUL);
@@ -28,7 +35,7 @@ const sizeSchema = z
   .union([z.number(), z.string()], { error: SIZE_EXPECTED })
   .refine((value) => parseSizeBytes(value) !== undefined && parseSizeBytes(value)! >= 1024, { error: `${SIZE_EXPECTED} (at least 1kb)` });
 
-export const logRotationSchema = z.union(
+export const logRotationSchema: z.ZodType<LogRotation, LogRotation> = z.union(
   [
     z.literal(false),
     z.strictObject({
@@ -45,7 +52,7 @@ export const logRotationSchema = z.union(
 );
 
 const COMMAND_EXPECTED = 'expected a non-empty command string or argv array';
-export const commandSchema = z.union(
+export const commandSchema: z.ZodType<ServiceConfig['command'], ServiceConfig['command']> = z.union(
   [
     z
       .string({ error: COMMAND_EXPECTED })
@@ -59,16 +66,16 @@ export const commandSchema = z.union(
   { error: COMMAND_EXPECTED },
 );
 
-export const portSchema = z
+export const portSchema: z.ZodType<number, number> = z
   .number({ error: 'expected a port number' })
   .int({ error: 'expected an integer port from 1 to 65535' })
   .min(1, { error: 'expected an integer port from 1 to 65535' })
   .max(65535, { error: 'expected an integer port from 1 to 65535' });
 
 const PORT_EXPECTED = "expected a port number from 1 to 65535 or 'auto'";
-export const portOrAuto = z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED });
-export const PORT_NAME = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { error: 'expected a port name of letters, digits, "_" or "-"' });
-export const portSettingSchema = z.union(
+export const portOrAuto: z.ZodType<number | 'auto', number | 'auto'> = z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED });
+export const PORT_NAME: z.ZodType<string, string> = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { error: 'expected a port name of letters, digits, "_" or "-"' });
+export const portSettingSchema: z.ZodType<PortSetting, PortSetting> = z.union(
   [
     portOrAuto,
     z.strictObject({
@@ -141,16 +148,16 @@ const commandCheckSchema = z.strictObject({ command: commandSchema, ...timing })
 
 const HEALTH_KINDS = ['http', 'tcp', 'log', 'command'];
 
-export const healthSchema = z.union([urlSchema, httpCheckSchema, tcpCheckSchema, logCheckSchema, commandCheckSchema], {
+export const healthSchema: z.ZodType<string | HealthCheck, string | HealthCheck> = z.union([urlSchema, httpCheckSchema, tcpCheckSchema, logCheckSchema, commandCheckSchema], {
   error: `expected a URL or an object with one of ${HEALTH_KINDS.map((kind) => `"${kind}"`).join(', ')}`,
 });
 
-export const signalSchema = z.custom<NodeJS.Signals>(
+export const signalSchema: z.ZodType<NodeJS.Signals, NodeJS.Signals> = z.custom<NodeJS.Signals>(
   (value) => typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value) && value in constants.signals,
   { error: "expected a signal name such as 'SIGTERM' or 'SIGINT'" },
 );
 
-export const watchSchema = z.union(
+export const watchSchema: z.ZodType<Watch, Watch> = z.union(
   [
     z.boolean(),
     z.array(nonEmptyString),
@@ -163,18 +170,18 @@ export const watchSchema = z.union(
   { error: 'expected true, a list of paths, or { paths, ignore, debounceMs }' },
 );
 
-export const profilesSchema = z.array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), {
+export const profilesSchema: z.ZodType<string[], string[]> = z.array(z.string().regex(/^[\w.-]+$/, { error: 'expected a profile name' }), {
   error: 'expected an array of profile names',
 });
 
-export const dependsOnSchema = z.array(z.string({ error: 'expected a service name' }), { error: 'expected an array of service names' });
+export const dependsOnSchema: z.ZodType<string[], string[]> = z.array(z.string({ error: 'expected a service name' }), { error: 'expected an array of service names' });
 
-export const restartPolicySchema = z.enum(['no', 'on-failure', 'always'], { error: "expected 'no', 'on-failure' or 'always'" });
+export const restartPolicySchema: z.ZodType<RestartPolicy, RestartPolicy> = z.enum(['no', 'on-failure', 'always'], { error: "expected 'no', 'on-failure' or 'always'" });
 
-export const booleanSchema = z.boolean({ error: 'expected true or false' });
+export const booleanSchema: z.ZodType<boolean, boolean> = z.boolean({ error: 'expected true or false' });
 
 /** An `env` object: names matching `name` (explained by `nameError`), values strings, numbers or booleans. */
-export function envSchema(name: RegExp, nameError: string) {
+export function envSchema(name: RegExp, nameError: string): z.ZodType<EnvValues, EnvValues> {
   return z.record(
     z.string().regex(name, { error: nameError }),
     z.union([z.string().refine(noNul, NO_NUL), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }),

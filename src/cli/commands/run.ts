@@ -12,11 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { readRunRecord } from '../../app/run-record.js';
 import { stopPlanFor, stopStack } from '../../app/stop-stack.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
-import type { PortPlan } from '../../config/templates.js';
 import { stackId } from '../../control/runtime-dir.js';
 import { DevstackError } from '../../errors.js';
-import { definedEnv, dependencyVariables } from '../../env/service-env.js';
-import { withDependencies } from '../../graph/graph.js';
+import { commandEnvironment } from '../../app/command-env.js';
+import { definedEnv } from '../../env/service-env.js';
 import { exitCodeOf, runForeground, sweepCommand } from '../../process/foreground-command.js';
 import type { ServiceSnapshot } from '../../supervisor/events.js';
 import { formatMs } from '../../util/duration.js';
@@ -169,26 +168,6 @@ async function stackFor(context: CommandContext, config: ResolvedConfig, options
   const after = await client.status();
   if (!after.ok) throw controlError(after.error, config);
   return { type: 'reused', services: after.value.services };
-}
-
-/** What the command gets: each service's <NAME>_URL, <NAME>_PORT, DATABASE_URL…, as a dependent would. */
-export function commandEnvironment(
-  config: ResolvedConfig,
-  services: readonly ServiceSnapshot[],
-  only: readonly string[],
-): Record<string, string> {
-  const names = only.length > 0 ? withDependencies(config.services, only) : services.map((service) => service.name);
-  const plan: PortPlan = new Map(
-    services.map((snapshot) => {
-      const resolved = config.services.find((service) => service.name === snapshot.name);
-      const ordered = (resolved?.ports ?? []).flatMap((port) => {
-        const number = snapshot.ports[port.name];
-        return number === undefined ? [] : [[port.name, number] as const];
-      });
-      return [snapshot.name, new Map(ordered)];
-    }),
-  );
-  return Object.fromEntries(dependencyVariables(names, config.services, plan).map((variable) => [variable.key, variable.value]));
 }
 
 function describeStack(stack: Exclude<Stack, { type: 'interrupted' }>, options: RunOptions): string {
