@@ -73,8 +73,12 @@ export const portSchema: z.ZodType<number, number> = z
   .max(65535, { error: 'expected an integer port from 1 to 65535' });
 
 const PORT_EXPECTED = "expected a port number from 1 to 65535 or 'auto'";
-export const portOrAuto: z.ZodType<number | 'auto', number | 'auto'> = z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], { error: PORT_EXPECTED });
-export const PORT_NAME: z.ZodType<string, string> = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { error: 'expected a port name of letters, digits, "_" or "-"' });
+export const portOrAuto: z.ZodType<number | 'auto', number | 'auto'> = z.union([portSchema, z.literal('auto', { error: PORT_EXPECTED })], {
+  error: PORT_EXPECTED,
+});
+export const PORT_NAME: z.ZodType<string, string> = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { error: 'expected a port name of letters, digits, "_" or "-"' });
 export const portSettingSchema: z.ZodType<PortSetting, PortSetting> = z.union(
   [
     portOrAuto,
@@ -148,9 +152,12 @@ const commandCheckSchema = z.strictObject({ command: commandSchema, ...timing })
 
 const HEALTH_KINDS = ['http', 'tcp', 'log', 'command'];
 
-export const healthSchema: z.ZodType<string | HealthCheck, string | HealthCheck> = z.union([urlSchema, httpCheckSchema, tcpCheckSchema, logCheckSchema, commandCheckSchema], {
-  error: `expected a URL or an object with one of ${HEALTH_KINDS.map((kind) => `"${kind}"`).join(', ')}`,
-});
+export const healthSchema: z.ZodType<string | HealthCheck, string | HealthCheck> = z.union(
+  [urlSchema, httpCheckSchema, tcpCheckSchema, logCheckSchema, commandCheckSchema],
+  {
+    error: `expected a URL or an object with one of ${HEALTH_KINDS.map((kind) => `"${kind}"`).join(', ')}`,
+  },
+);
 
 export const signalSchema: z.ZodType<NodeJS.Signals, NodeJS.Signals> = z.custom<NodeJS.Signals>(
   (value) => typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value) && value in constants.signals,
@@ -174,9 +181,13 @@ export const profilesSchema: z.ZodType<string[], string[]> = z.array(z.string().
   error: 'expected an array of profile names',
 });
 
-export const dependsOnSchema: z.ZodType<string[], string[]> = z.array(z.string({ error: 'expected a service name' }), { error: 'expected an array of service names' });
+export const dependsOnSchema: z.ZodType<string[], string[]> = z.array(z.string({ error: 'expected a service name' }), {
+  error: 'expected an array of service names',
+});
 
-export const restartPolicySchema: z.ZodType<RestartPolicy, RestartPolicy> = z.enum(['no', 'on-failure', 'always'], { error: "expected 'no', 'on-failure' or 'always'" });
+export const restartPolicySchema: z.ZodType<RestartPolicy, RestartPolicy> = z.enum(['no', 'on-failure', 'always'], {
+  error: "expected 'no', 'on-failure' or 'always'",
+});
 
 export const booleanSchema: z.ZodType<boolean, boolean> = z.boolean({ error: 'expected true or false' });
 
