@@ -1,13 +1,17 @@
 export { defineConfig } from './config/define-config.js';
 export type {
   CommandHealthCheck,
+  ContainerConfig,
+  DatabaseConfig,
   Duration,
   HealthCheck,
   HttpHealthCheck,
   LogHealthCheck,
+  PortSetting,
   ProbeTiming,
   ServiceConfig,
   StatusMatcher,
+  StopSignal,
   TcpHealthCheck,
   UserConfig,
   WatchOptions,

@@ -6,6 +6,26 @@
 /** Milliseconds as a number, or a string with a unit: `'500ms'`, `'2s'`, `'1.5m'`, `'1h'`. */
 export type Duration = number | string;
 
+/**
+ * A signal name. Spelled out rather than taken from `NodeJS.Signals`, so a project's config
+ * type-checks without @types/node.
+ */
+export type StopSignal =
+  | 'SIGTERM'
+  | 'SIGINT'
+  | 'SIGQUIT'
+  | 'SIGHUP'
+  | 'SIGUSR1'
+  | 'SIGUSR2'
+  | 'SIGKILL'
+  | 'SIGABRT'
+  | 'SIGALRM'
+  | 'SIGWINCH'
+  | 'SIGPWR'
+  | 'SIGXCPU'
+  | 'SIGVTALRM'
+  | 'SIGPROF';
+
 /** An HTTP status code, or a whole class of them such as `'2xx'`. */
 export type StatusMatcher = number | '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 
@@ -104,7 +124,7 @@ export interface ServiceConfig {
   /** Services that must be ready before this one starts. */
   dependsOn?: string[];
   /** Signal sent to the service's process group on stop. Default `'SIGTERM'`. */
-  stopSignal?: NodeJS.Signals;
+  stopSignal?: StopSignal;
   /** Time allowed after `stopSignal` before SIGKILL. Default `'10s'`. */
   stopTimeout?: Duration;
   /** Restart the service when its files change: `true` watches its cwd. */

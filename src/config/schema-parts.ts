@@ -2,11 +2,10 @@
  * The building blocks of the config schema (config/schema.ts): durations, sizes, commands, ports,
  * health checks and the small fields every section shares, each with its "expected …" message.
  */
-import { constants } from 'node:os';
 import { z } from 'zod';
 import { MAX_DURATION_MS, parseDurationMs } from '../util/duration.js';
 import { parseSizeBytes } from '../util/size.js';
-import type { Duration, HealthCheck, PortSetting, ServiceConfig, UserConfig } from './define-config.js';
+import type { Duration, HealthCheck, PortSetting, ServiceConfig, StopSignal, UserConfig } from './define-config.js';
 
 // Each exported schema is typed as what it accepts (no schema here transforms its input).
 type LogRotation = NonNullable<UserConfig['logRotation']>;
@@ -159,8 +158,28 @@ export const healthSchema: z.ZodType<string | HealthCheck, string | HealthCheck>
   },
 );
 
-export const signalSchema: z.ZodType<NodeJS.Signals, NodeJS.Signals> = z.custom<NodeJS.Signals>(
-  (value) => typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value) && value in constants.signals,
+const STOP_SIGNALS = [
+  'SIGTERM',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGHUP',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGKILL',
+  'SIGABRT',
+  'SIGALRM',
+  'SIGWINCH',
+  'SIGPWR',
+  'SIGXCPU',
+  'SIGVTALRM',
+  'SIGPROF',
+] as const satisfies readonly StopSignal[];
+// Every StopSignal is in the list (and `satisfies` checks the other way).
+const everySignalListed: StopSignal extends (typeof STOP_SIGNALS)[number] ? true : never = true;
+void everySignalListed;
+
+export const signalSchema: z.ZodType<StopSignal, StopSignal> = z.custom<StopSignal>(
+  (value) => typeof value === 'string' && (STOP_SIGNALS as readonly string[]).includes(value),
   { error: "expected a signal name such as 'SIGTERM' or 'SIGINT'" },
 );
 
