@@ -20,7 +20,7 @@ import { parseDurationMs } from '../util/duration.js';
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 // Commands load lazily: `devstack ps` need not load the file watcher, and the background
 // supervisor neither the TypeScript loader nor the validator.
-const COMMANDS = ['up', 'down', 'run', 'logs', 'ps', 'restart', 'start', 'stop', 'env', 'events'];
+const COMMANDS = ['init', 'up', 'down', 'run', 'logs', 'ps', 'restart', 'start', 'stop', 'env', 'events'];
 
 interface GlobalFlags {
   readonly config?: string;
@@ -93,6 +93,21 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
   cli.option('-c, --config <path>', 'Use this config file instead of searching for services.config.ts upwards');
   cli.option('--no-color', 'Plain output (also off when output is not a terminal, or with NO_COLOR)');
 
+  cli
+    .command('init', 'Write services.config.ts for this repository, from its workspaces and its Compose file')
+    .option('--force', 'Replace an existing services.config.ts')
+    .option('--compose <file>', 'Read this Compose file (default: compose.yaml, docker-compose.yml… here)')
+    .option('--print', 'Print the config instead of writing it')
+    .example('devstack init')
+    .example('devstack init --compose docker-compose.dev.yml --print')
+    .action((flags: GlobalFlags & { force?: boolean; compose?: unknown; print?: boolean }) => {
+      const options = {
+        force: flags.force === true,
+        compose: flags.compose === undefined ? undefined : String(flags.compose),
+        print: flags.print === true,
+      };
+      action = async () => (await import('./commands/init.js')).initCommand(contextFor(flags), options);
+    });
   cli
     .command('up [...services]', 'Start services (all, or these and their dependencies) in dependency order')
     .option('-d, --detach', 'Run in the background; return once every service is ready (exit 0) or one failed (exit 1)')

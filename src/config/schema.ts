@@ -106,7 +106,7 @@ const containerSchema = z.strictObject(
     build: nonEmptyString.optional(),
     command: z.array(z.string().refine(noNul, NO_NUL), { error: 'expected an array of arguments' }).optional(),
     ports: z.record(PORT_NAME, containerPortSchema, { error: 'expected an object of named ports' }).optional(),
-    env: envSchema(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name of letters, digits and "_"').optional(),
+    env: envSchema(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'expected a variable name of letters, digits, "_", "." and "-"').optional(),
     volumes: z
       .record(PORT_NAME, z.string().regex(/^\/[^:\0]*$/, { error: 'expected an absolute path in the container, such as /data' }), {
         error: 'expected an object of volumes: { name: "/path/in/container" }',

@@ -1,10 +1,12 @@
 // The README's run command on the repository's own example stack: six services, Postgres, Redis
 // and RabbitMQ, a dependency chain four deep, real HTTP calls, an event over AMQP, data that
 // survives down/up, and nothing left after `down`.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, REPO_ROOT } from '../helpers/project.js';
-import { isAlive } from '../helpers/processes.js';
+import { isAlive, processesUnder } from '../helpers/processes.js';
 
 function devstack(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -61,4 +63,39 @@ describe('example stack', () => {
       for (const row of ps) if (row.pid !== undefined) expect(isAlive(row.pid)).toBe(false);
     }
   });
+});
+
+// The GitHub Actions workflow in examples/ci, read as a runner would and its commands run here, on
+// this repository's example stack. `npm ci` is not run: it would reinstall node_modules under the
+// running test suite (CI runs it just before). In this file so it never meets the test above on the
+// example stack's fixed port.
+describe('the GitHub Actions example', () => {
+  it('is a valid workflow whose devstack steps pass here', async () => {
+    const { parse } = await import('yaml');
+    const workflow = parse(readFileSync(join(REPO_ROOT, 'examples', 'ci', 'github-actions.yml'), 'utf8')) as {
+      on: Record<string, unknown>;
+      jobs: Record<string, { 'runs-on': string; steps: { uses?: string; with?: Record<string, unknown>; run?: string; if?: string }[] }>;
+    };
+    expect(Object.keys(workflow.on)).toEqual(['push', 'pull_request']);
+    const [job] = Object.values(workflow.jobs);
+    expect(job?.['runs-on']).toBe('ubuntu-latest');
+    const steps = job!.steps;
+    expect(steps.find((step) => step.uses?.startsWith('actions/setup-node@'))?.with).toMatchObject({ cache: 'npm' });
+    expect(steps.some((step) => step.run === 'npm ci')).toBe(true);
+    const commands = steps.flatMap((step) =>
+      step.run === undefined || step.run === 'npm ci' ? [] : [{ run: step.run, onFailure: step.if === 'failure()' }],
+    );
+    expect(commands.map((command) => command.run)).toEqual(['npx devstack run --timeout 5m -- npm run e2e', 'npx devstack logs -n 200']);
+    for (const command of commands) {
+      const result = spawnSync('sh', ['-c', command.run], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      expect(result.status, `${command.run}\n${result.stdout}${result.stderr}`).toBe(0);
+      if (!command.onFailure) expect(result.stdout).toContain('e2e: ok: order');
+    }
+    expect(processesUnder(join(REPO_ROOT, 'examples'))).toEqual([]);
+  }, 300_000);
 });
