@@ -208,19 +208,41 @@ export async function followLog(
       if (lines.length > 0) await onLines(lines);
     }
   };
+  // After the open file was read to its end: the file that came after it, when the log has rotated
+  // since. Found by inode among the files now present, so two rotations between two looks (a
+  // fast writer, a tiny maxSize, a busy machine) still read the file in between instead of
+  // jumping to the newest one. A file already deleted (rotated beyond `keep`) continues at the
+  // oldest one left: nothing newer than it is skipped.
+  const moveOn = async (): Promise<'moved' | 'relist' | 'newest'> => {
+    const files = logFilesOf(path).map((file) => ({ file, ino: logPosition(file)?.ino }));
+    const index = files.findIndex((entry) => entry.ino === ino);
+    if (index !== -1 && index === files.length - 1) return 'newest';
+    const next = files[index + 1];
+    if (next === undefined) return 'newest';
+    let nextFd: number;
+    try {
+      nextFd = openSync(next.file, 'r');
+    } catch {
+      return 'relist'; // renamed between listing and opening
+    }
+    if (fstatSync(nextFd).ino !== next.ino) {
+      closeSync(nextFd);
+      return 'relist';
+    }
+    await readToEnd(); // the writer finishes a file before renaming it: the rest of ours comes first
+    if (fd !== undefined) closeSync(fd);
+    fd = nextFd;
+    ino = next.ino;
+    offset = 0;
+    return 'moved';
+  };
   try {
     // Where the history stopped: the same file (go on from its size), or a file rotated since then.
     if (from !== undefined) {
       const earlier = logFilesOf(path).find((file) => logPosition(file)?.ino === from.ino);
-      if (earlier !== undefined && earlier !== path) {
+      if (earlier !== undefined) {
         fd = openSync(earlier, 'r');
         ino = from.ino;
-        offset = from.size;
-        await readToEnd();
-        closeSync(fd);
-        fd = undefined;
-      } else if (earlier === path) {
-        openCurrent();
         offset = from.size;
       }
     }
@@ -231,16 +253,14 @@ export async function followLog(
     while (!signal.aborted) {
       const grew = await readToEnd();
       if (grew) continue;
-      const now = logPosition(path);
-      if (now !== undefined && now.ino !== ino) {
-        // Rotated (or recreated): the file we had is complete; read what is left of it, then switch.
-        await readToEnd();
-        if (fd !== undefined) closeSync(fd);
-        openCurrent();
-        offset = 0;
-        continue;
+      if (fd === undefined) {
+        openCurrent(); // the log did not exist yet
+        if (fd !== undefined) continue;
+      } else {
+        if ((await moveOn()) !== 'newest') continue;
+        const now = logPosition(path);
+        if (now !== undefined && now.ino === ino && now.size < offset) offset = 0; // truncated: start over
       }
-      if (now !== undefined && fd !== undefined && now.size < offset) offset = 0; // truncated: start over
       await new Promise<void>((resolve) => {
         wake = resolve;
         void sleep(250, signal).then(resolve);

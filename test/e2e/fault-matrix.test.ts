@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, fixture, type TempProject } from '../helpers/project.js';
+import { readCurrentFile } from '../helpers/files.js';
 import { waitFor } from '../helpers/wait.js';
 
 let project: TempProject | undefined;
@@ -21,10 +22,11 @@ describe('fault matrix', () => {
     );
     expect((await project.run(['up', '-d'])).code).toBe(0);
     const log = project.path('logs/burst.log');
-    await waitFor(() => readFileSync(log, 'utf8').length > 2_000_000, 'the burst to be under way');
+    const current = (): string => readCurrentFile(log);
+    await waitFor(() => current().length > 2_000_000, 'the burst to be under way');
     const restart = await project.run(['restart', 'burst'], { timeoutMs: 60_000 });
     expect(restart.code, restart.stderr).toBe(0);
-    await waitFor(() => /END 1000000\n$/.test(readFileSync(log, 'utf8').slice(-200)), 'the second run to finish its million lines', 60_000);
+    await waitFor(() => /END 1000000\n$/.test(current().slice(-200)), 'the second run to finish its million lines', 60_000);
     await project.run(['down']);
 
     // The rotated files, oldest first, then the current one: together, the whole log.

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, createTempProject, fixture, type TempProject } from '../helpers/project.js';
+import { readCurrentFile } from '../helpers/files.js';
 import { waitFor } from '../helpers/wait.js';
 
 let project: TempProject | undefined;
@@ -144,7 +145,7 @@ describe('a terminal that does not read', () => {
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += String(chunk)));
     const log = project.path('logs/burst.log');
-    const tail = (): string => (existsSync(log) ? readFileSync(log, 'utf8').slice(-100) : '');
+    const tail = (): string => readCurrentFile(log).slice(-100);
     await waitFor(() => /END 1000000\n$/.test(tail()), 'every line to reach the file', 60_000);
     const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
     expect(rssMb).toBeLessThan(150);

@@ -1,0 +1,82 @@
+// Following a log across rotations, on real files: the writer here is the test itself (renames and
+// appends done synchronously, so the follower cannot look in between), which is what a fast
+// service with a tiny maxSize does to a follower on a busy machine.
+import { appendFileSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { followLog, logPosition } from '../../src/logs/tail.js';
+import { waitFor } from '../helpers/wait.js';
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function lines(from: number, to: number): string {
+  return Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}\n`).join('');
+}
+
+/** What the writer does at maxSize: shift the rotated files up by one (dropping beyond `keep`), then start anew. */
+function rotate(path: string, keep: number): void {
+  try {
+    unlinkSync(`${path}.${keep}`);
+  } catch {
+    // fewer than `keep` so far
+  }
+  for (let index = keep - 1; index >= 1; index--) {
+    try {
+      renameSync(`${path}.${index}`, `${path}.${index + 1}`);
+    } catch {
+      // not there yet
+    }
+  }
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, '');
+}
+
+describe('following a log', () => {
+  it('reads the file in between when the log rotated twice between two looks', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'devstack-follow-'));
+    const path = join(dir, 'api.log');
+    writeFileSync(path, lines(1, 10));
+    const seen: string[] = [];
+    const stop = new AbortController();
+    const following = followLog(path, logPosition(path), (batch) => void seen.push(...batch), stop.signal);
+
+    appendFileSync(path, lines(11, 20));
+    await waitFor(() => seen.includes('line 20'), 'the first appended lines');
+    // Two rotations in one go: 21–30 end up in api.log.1 only, never in the file at the path.
+    appendFileSync(path, lines(21, 25));
+    rotate(path, 3);
+    appendFileSync(path, lines(26, 30));
+    rotate(path, 3);
+    appendFileSync(path, lines(31, 40));
+    await waitFor(() => seen.includes('line 40'), 'the lines after both rotations');
+    stop.abort();
+    await following;
+    expect(seen).toEqual(lines(11, 40).trimEnd().split('\n'));
+  });
+
+  it('reads its own file to the end though it was deleted beyond keep, then the oldest one left', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'devstack-follow-'));
+    const path = join(dir, 'api.log');
+    writeFileSync(path, '');
+    const seen: string[] = [];
+    const stop = new AbortController();
+    const following = followLog(path, logPosition(path), (batch) => void seen.push(...batch), stop.signal);
+    appendFileSync(path, lines(1, 5));
+    await waitFor(() => seen.includes('line 5'), 'the first lines');
+    appendFileSync(path, lines(6, 7));
+    rotate(path, 1); // ours becomes api.log.1
+    appendFileSync(path, lines(8, 9));
+    rotate(path, 1); // ours is deleted; 8–9 are in api.log.1
+    appendFileSync(path, lines(10, 12));
+    await waitFor(() => seen.includes('line 12'), 'the newest lines');
+    stop.abort();
+    await following;
+    // The open descriptor still reads the deleted file (6–7); then api.log.1 (8–9) and the new one.
+    expect(seen).toEqual(lines(1, 12).trimEnd().split('\n'));
+  });
+});
