@@ -17,7 +17,7 @@ if (!packing) restoreManifest(); // a pack interrupted half-way left the publish
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 // Without TypeScript (a copy of the package being packed, say) dist/ is already there.
 if (existsSync(tsc)) {
-  build();
+  await build();
   const binDir = join(root, 'node_modules', '.bin');
   const link = join(binDir, 'devstack');
   mkdirSync(binDir, { recursive: true });

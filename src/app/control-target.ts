@@ -3,6 +3,7 @@ import type { ControlTarget } from '../control/server.js';
 import { PROTOCOL_VERSION } from '../control/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { logEntries } from '../logs/log-entries.js';
+import { trace } from '../util/trace.js';
 
 export interface RunInfo {
   readonly runId: string;
@@ -33,7 +34,10 @@ export function controlTargetOf(supervisor: Supervisor, info: RunInfo): ControlT
     },
     stop: (services) => supervisor.stop(services.filter((service) => supervisor.selected.includes(service))),
     restart: (service) => supervisor.restart(service),
-    shutdown: () => supervisor.stopAll(),
+    shutdown: () => {
+      trace('shutdown-received');
+      return supervisor.stopAll();
+    },
     eventsSince: (seq) => supervisor.events.since(seq),
     subscribe: (listener) =>
       supervisor.events.subscribe((event) => {

@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mainScript } from '../util/entry-point.js';
 
 export const REAP_COMMAND = '__reap';
 
@@ -36,7 +36,7 @@ export interface GuardianOptions {
 }
 
 export function startGuardian(options: GuardianOptions): Guardian {
-  const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const main = mainScript();
   let stderr: number | 'ignore' = 'ignore';
   try {
     stderr = openSync(join(options.logsDir, 'devstack.stderr.log'), 'a', 0o600);

@@ -31,6 +31,7 @@ import { findLeftovers, hasLeftovers, removeStalePidFiles } from './leftovers.js
 import { preflight, type PreflightInput } from './preflight.js';
 import { recordedServices, removeRunRecord, writeRunRecord } from './run-record.js';
 import { ensureLogsDir } from './state-dir.js';
+import { trace, tracing } from '../util/trace.js';
 
 export interface RunStackOptions extends PreflightInput {
   readonly onEvent?: SupervisorListener;
@@ -63,6 +64,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     throw new DevstackError('STATE_DIR_UNWRITABLE', `cannot open the control socket ${paths.socket}: ${listening.error.message}`);
   }
   const server = listening.value;
+  trace('control-listening');
   let checked: Awaited<ReturnType<typeof preflight>>;
   try {
     refuseLeftovers(config, project);
@@ -71,6 +73,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     server.close();
     throw error;
   }
+  trace('preflight-done');
   const stack = checked.config;
   const names = stack.services.map((service) => service.name);
   const redactor = new Redactor(checked.secrets, [
@@ -90,6 +93,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     services: recordedServices(stack, checked.selected),
     containerLabel: containerLabelOf(stack),
   });
+  trace('records-written');
   const guardian = startGuardian({ recordPath: paths.record, cwd: stack.root, logsDir: stack.logsDir, env: reaperEnv(options.processEnv) });
 
   const lifecycles = new Map<string, ServiceLifecycle>();
@@ -111,6 +115,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   supervisor.events.subscribe(logFiles.listener);
   supervisor.events.subscribe(eventLog.listener);
   if (options.onEvent) supervisor.events.subscribe(options.onEvent);
+  if (tracing) supervisor.events.subscribe((event) => void (event.type === 'state' && trace(`${event.service} ${event.state.type}`)));
   for (const notice of checked.notices) void supervisor.events.emit(notice);
   for (const [service, plan] of checked.plans) {
     const database = stack.services.find((candidate) => candidate.name === service)!.database!;

@@ -17,6 +17,7 @@ import { createProcessSnapshot, isSameProcessAlive } from '../process/proc-table
 import { projectEntry, RUN_ID_VAR, SERVICE_VAR } from '../process/run-marker.js';
 import type { StateId } from '../supervisor/service-state.js';
 import { sleep } from '../util/sleep.js';
+import { trace } from '../util/trace.js';
 import { recordedServices, removeRunRecord, type RecordedService, type RunRecord } from './run-record.js';
 
 export type StopReport =
@@ -76,7 +77,8 @@ export function isActiveState(state: StateId): boolean {
 
 export interface StopStackOptions {
   readonly client: ControlClient;
-  readonly plan: StopPlan;
+  /** Only needed when the supervisor does not answer (it may mean loading the config). */
+  readonly plan: () => StopPlan | Promise<StopPlan>;
   /** Stop these and their dependents; empty for everything. */
   readonly services: readonly string[];
   /** devstack's PATH, to find docker or podman for database containers. */
@@ -105,11 +107,13 @@ export async function stopStack({ client, plan, services, pathVariable }: StopSt
     }
     // The supervisor stopped answering half-way: finish the job without it.
   }
-  return stopWithoutSupervisor(plan, services, pathVariable, { killSupervisor: true });
+  return stopWithoutSupervisor(await plan(), services, pathVariable, { killSupervisor: true });
 }
 
 async function shutdown(client: ControlClient, pid: number): Promise<{ ok: boolean }> {
+  trace('shutdown-sent');
   const reply = await client.shutdown();
+  trace('shutdown-answered');
   if (reply.ok) await waitForExit(pid, 10_000);
   return reply;
 }

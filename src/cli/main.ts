@@ -10,12 +10,17 @@ import { REAP_COMMAND } from '../app/guardian.js';
 import { DevstackError, isDevstackError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CommandContext } from './context.js';
-import { SUPERVISE_COMMAND } from './supervise-command.js';
-import type { SuperviseOptions } from './commands/supervise.js';
 import { formatError, formatInternalError } from './render/error.js';
 import { createTerminal, type Terminal } from './render/terminal.js';
 import { installFatalHandlers } from './fatal.js';
 import { parseDurationMs } from '../util/duration.js';
+import { trace, traceProcessStart } from '../util/trace.js';
+import { setMainScript } from '../util/entry-point.js';
+import { fileURLToPath } from 'node:url';
+
+traceProcessStart();
+trace('cli-main');
+setMainScript(fileURLToPath(import.meta.url));
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 // Commands load lazily: `devstack ps` need not load the file watcher, and the background
@@ -78,11 +83,6 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     return { cwd: process.cwd(), terminal, configPath: flags.config, env: process.env };
   };
 
-  if (argv[0] === SUPERVISE_COMMAND) {
-    const options = JSON.parse(argv[1] ?? '{}') as SuperviseOptions;
-    const { superviseCommand } = await import('./commands/supervise.js');
-    return superviseCommand(contextFor({ color: false }), options);
-  }
   if (argv[0] === REAP_COMMAND) {
     const { reapCommand } = await import('./commands/reap.js');
     return reapCommand(contextFor({ color: false }), { recordPath: argv[1] ?? '' });
@@ -273,4 +273,5 @@ try {
 }
 // Everything written must reach the reader first; a terminal that stopped reading gets 5 s.
 await terminalRef.current.flush(5000);
+trace('cli-exit');
 process.exit(exitCode);

@@ -13,7 +13,7 @@ export interface StackSelection {
 }
 
 export function startStack(
-  context: CommandContext,
+  context: Pick<CommandContext, 'cwd' | 'env'>,
   config: ResolvedConfig,
   selection: StackSelection,
   onEvent: SupervisorListener,

@@ -84,7 +84,10 @@ export interface WatchOptions {
   paths?: string[];
   /** Extra glob-like patterns to ignore, on top of node_modules, .git, dist, build, coverage, logs. */
   ignore?: string[];
-  /** Quiet time after the last change before restarting. Default `100`. */
+  /**
+   * A change stops the service at once; the new process starts once the files have been quiet this
+   * long (so a burst of writes is one restart). Default `50`.
+   */
   debounceMs?: number;
 }
 

@@ -2,53 +2,18 @@
  * Finds services.config.{ts,mts,js,mjs} (walking up from the working directory, or at -c PATH),
  * imports it with jiti (Node 20 cannot load TypeScript itself), validates and resolves it.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createJiti } from 'jiti';
 import { DevstackError } from '../errors.js';
-import { firstProblem } from './format-issues.js';
+import { configCacheKey, readCachedConfig, writeCachedConfig } from './config-cache.js';
+import { displayPath, findConfigFile, type FindConfigOptions } from './find-config.js';
 import type { ResolvedConfig } from './resolved.js';
-import { resolveConfig } from './resolve.js';
-import { validateUserConfig } from './schema.js';
 
-export const CONFIG_FILE_NAMES: readonly string[] = [
-  'services.config.ts',
-  'services.config.mts',
-  'services.config.js',
-  'services.config.mjs',
-];
+export { CONFIG_FILE_NAMES, displayPath, findConfigFile } from './find-config.js';
 
-export interface LoadConfigOptions {
-  /** Where devstack was run; the search starts here and messages name files relative to it. */
-  readonly cwd: string;
-  /** An explicit -c/--config path. */
-  readonly configPath?: string;
-}
-
-export function findConfigFile({ cwd, configPath }: LoadConfigOptions): string {
-  if (configPath !== undefined) {
-    const file = resolvePath(cwd, configPath);
-    if (!existsSync(file) || !statSync(file).isFile()) {
-      throw new DevstackError('CONFIG_NOT_FOUND', `config file not found: ${configPath}`, {
-        hint: 'check the path given to -c/--config',
-      });
-    }
-    return file;
-  }
-  for (let dir = resolvePath(cwd); ; dir = dirname(dir)) {
-    const found = CONFIG_FILE_NAMES.map((name) => join(dir, name)).find((file) => existsSync(file));
-    if (found !== undefined) return found;
-    if (dirname(dir) === dir) break;
-  }
-  throw new DevstackError('CONFIG_NOT_FOUND', `no services.config.ts found in ${cwd} or any parent folder`, {
-    hint: 'create services.config.ts (export default defineConfig({ services: { … } })) or pass -c PATH',
-  });
-}
-
-export function displayPath(file: string, cwd: string): string {
-  const fromCwd = relative(cwd, file);
-  return fromCwd.startsWith('..') || isAbsolute(fromCwd) ? file : fromCwd;
+export interface LoadConfigOptions extends FindConfigOptions {
+  /** Where the last resolved config is kept (config-cache.ts); no cache without it. */
+  readonly cacheFile?: string;
 }
 
 // `import { defineConfig } from 'devstack'` must work in any project, installed or not, and must
@@ -56,6 +21,8 @@ export function displayPath(file: string, cwd: string): string {
 const selfEntry = fileURLToPath(new URL(`../index${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 async function importConfigModule(file: string, displayFile: string): Promise<unknown> {
+  // Loaded here, not at the top: commands that only find a running stack never need it (~50 ms).
+  const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, { alias: { devstack: selfEntry }, moduleCache: false });
   try {
     const module = await jiti.import<Record<string, unknown>>(file);
@@ -90,11 +57,27 @@ function escapeRegExp(text: string): string {
 export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const file = findConfigFile(options);
   const displayFile = displayPath(file, options.cwd);
-  return configFromExport(await importConfigModule(file, displayFile), file, displayFile);
+  const exported = await importConfigModule(file, displayFile);
+  const key = options.cacheFile === undefined ? undefined : configCacheKey(exported, file, displayFile);
+  if (key !== undefined) {
+    const cached = readCachedConfig(options.cacheFile!, key);
+    if (cached !== undefined) return cached;
+  }
+  const config = await configFromExport(exported, file, displayFile);
+  if (key !== undefined) writeCachedConfig(options.cacheFile!, key, config);
+  return config;
 }
 
-/** Validates and resolves what a config module exported; throws a DevstackError for any problem. */
-export function configFromExport(exported: unknown, file: string, displayFile: string): ResolvedConfig {
+/**
+ * Validates and resolves what a config module exported; throws a DevstackError for any problem.
+ * The validator is loaded here, not at the top: a cached config never needs it.
+ */
+export async function configFromExport(exported: unknown, file: string, displayFile: string): Promise<ResolvedConfig> {
+  const [{ validateUserConfig }, { firstProblem }, { resolveConfig }] = await Promise.all([
+    import('./schema.js'),
+    import('./format-issues.js'),
+    import('./resolve.js'),
+  ]);
   if (exported === undefined) {
     throw new DevstackError('CONFIG_INVALID', `${displayFile}: expected a default export, got nothing`, {
       file: displayFile,

@@ -156,4 +156,4 @@ export const DEFAULT_PROBE_TIMING: ProbeTimingMs = {
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 /** A database gets longer to shut down cleanly: SIGKILL can cost it a crash recovery. */
 export const DEFAULT_DATABASE_STOP_TIMEOUT_MS = 30_000;
-export const DEFAULT_DEBOUNCE_MS = 100;
+export const DEFAULT_DEBOUNCE_MS = 50;

@@ -61,8 +61,17 @@ export interface StackPaths {
   readonly socket: string;
   /** The running supervisor's record: how to stop its services without it (app/run-record.ts). */
   readonly record: string;
+  /** The last resolved config (config/config-cache.ts). */
+  readonly configCache: string;
+  /** The background supervisor's own stderr (logs/devstack.stderr.log links to it). */
+  readonly stderr: string;
 }
 
 export function stackPaths(dir: string, id: string): StackPaths {
-  return { socket: join(dir, `${id}.sock`), record: join(dir, `${id}.json`) };
+  return {
+    socket: join(dir, `${id}.sock`),
+    record: join(dir, `${id}.json`),
+    configCache: join(dir, `${id}.config`),
+    stderr: join(dir, `${id}.stderr.log`),
+  };
 }

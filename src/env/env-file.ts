@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import dotenv from 'dotenv';
+import { createRequire } from 'node:module';
 import { err, ok, type Problem, type Result } from '../util/result.js';
 
 export type EnvFileResult = Result<Readonly<Record<string, string>>, { readonly line: number; readonly problem: string }>;
@@ -38,7 +38,15 @@ export function readEnvFile(path: string): EnvFileResult | undefined {
   }
   const problem = findMalformedLine(text);
   if (problem !== undefined) return err(problem);
-  return ok(dotenv.parse(text));
+  return ok(parseDotenv(text));
+}
+
+// dotenv (CommonJS, and it loads node:crypto for its encryption features) costs ~10 ms to load:
+// only a project with .env files pays it, once.
+let dotenvParse: ((text: string) => Record<string, string>) | undefined;
+function parseDotenv(text: string): Record<string, string> {
+  dotenvParse ??= (createRequire(import.meta.url)('dotenv') as typeof import('dotenv')).parse;
+  return dotenvParse(text);
 }
 
 export function findMalformedLine(text: string): { line: number; problem: string } | undefined {

@@ -5,7 +5,6 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import getPort from 'get-port';
 import type { ResolvedService } from '../config/resolved.js';
 import { LOCAL_HOST, type PortPlan } from '../config/templates.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -61,6 +60,8 @@ export async function planPorts(services: readonly ResolvedService[]): Promise<P
   for (const service of services) {
     for (const entry of service.ports) {
       if (entry.port !== 'auto') continue;
+      // Loaded only for a stack with an 'auto' port.
+      const { default: getPort } = await import('get-port');
       const port = await getPort({ host: LOCAL_HOST, exclude: taken });
       taken.push(port);
       plan.get(service.name)!.set(entry.name, port);

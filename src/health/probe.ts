@@ -3,7 +3,6 @@
  * is not polled: wait-healthy.ts watches the service's output for it.
  */
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { ResolvedProbe } from '../config/resolved.js';
 import { probeRedis, probeSql, splitTarget } from './database-probes.js';
@@ -14,6 +13,7 @@ import { PROBE_OK, probeFailed, type ProbeResult } from './probe-result.js';
 export type { ProbeFailure, ProbeResult } from './probe-result.js';
 import { withLocalBinPath } from '../util/local-bin-path.js';
 import { lastLine, runProgram } from '../util/run-program.js';
+import { httpsTrustOptions } from '../util/tls-trust.js';
 import { maskUrl } from '../util/secrets.js';
 
 export type PolledProbe = Exclude<ResolvedProbe, { type: 'log' }>;
@@ -61,11 +61,15 @@ async function probeHttp(probe: Extract<ResolvedProbe, { type: 'http' }>): Promi
   const shown = maskUrl(probe.url); // a health URL may carry a password or a ?token=
   const tcp = await probeTcp(hostname.replace(/^\[|\]$/g, ''), Number(port) || (protocol === 'https:' ? 443 : 80), probe.timeoutMs);
   if (!tcp.ok) return probeFailed(`GET ${shown}: ${tcp.error.message.slice(tcp.error.message.indexOf(': ') + 2)}`);
+  // https (and TLS) load only for a stack that has an https:// health check.
+  const secure = protocol === 'https:';
+  const send = secure ? (await import('node:https')).request : httpRequest;
+  const trust = secure ? await httpsTrustOptions() : {};
   return new Promise((resolve) => {
-    const request = (probe.url.startsWith('https:') ? httpsRequest : httpRequest)(
+    const request = send(
       probe.url,
       // No keep-alive agent: each attempt is independent, and no socket outlives the probe.
-      { method: 'GET', agent: false, timeout: probe.timeoutMs, headers: { 'user-agent': 'devstack-health' } },
+      { method: 'GET', agent: false, timeout: probe.timeoutMs, headers: { 'user-agent': 'devstack-health' }, ...trust },
       (response) => {
         response.resume();
         const status = response.statusCode ?? 0;
@@ -81,7 +85,7 @@ async function probeHttp(probe: Extract<ResolvedProbe, { type: 'http' }>): Promi
       },
     );
     request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: `no answer within ${probe.timeoutMs} ms` })));
-    request.on('error', (error: NodeJS.ErrnoException) => resolve(probeFailed(`GET ${probe.url}: ${describeNetworkError(error)}`)));
+    request.on('error', (error: NodeJS.ErrnoException) => resolve(probeFailed(`GET ${shown}: ${describeNetworkError(error)}`)));
     request.end();
   });
 }

@@ -32,7 +32,11 @@ export function createLogFiles(logsDir: string, rotation: Rotation | undefined):
   return {
     listener(event) {
       if (event.type === 'output')
-        return writer(event.service).write(event.stream, cleanLines(event.lines, false), new Date(event.time).toISOString());
+        return writer(event.service).write(
+          event.stream,
+          event.plain === true ? event.lines : cleanLines(event.lines, false),
+          new Date(event.time).toISOString(),
+        );
       if (!('service' in event) || event.service === undefined) return undefined;
       const line = describeEvent(event);
       if (line === undefined) return undefined;

@@ -6,7 +6,7 @@
  */
 import treeKill from 'tree-kill';
 import { sleep } from '../util/sleep.js';
-import { createProcessSnapshot, descendantsOf, HAS_PROC, type ProcessSnapshot, type ProcInfo } from './proc-table.js';
+import { createProcessSnapshot, descendantsOf, HAS_PROC, readProcInfo, type ProcessSnapshot, type ProcInfo } from './proc-table.js';
 
 export interface ProcessTreeRef {
   /** The leader; undefined to sweep by marker alone. */
@@ -83,12 +83,37 @@ async function pollUntil(isDone: () => boolean, deadline: number): Promise<boole
   }
 }
 
+/** True while any process is in group `pgid` (one syscall, no /proc scan). */
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions): Promise<StopOutcome> {
   if (!HAS_PROC) return stopWithoutProc(ref, options);
+  // The common case first, before any /proc scan: a leader we know, still itself, whose group gets
+  // the signal at once. Ten services stopping together then all get it in the same millisecond;
+  // the scans for helpers that left the group (below) overlap with the group's own exit.
+  const leader = ref.pid === undefined ? undefined : readProcInfo(ref.pid);
+  const early =
+    ref.pgid !== undefined &&
+    leader !== undefined &&
+    leader.pgid === ref.pgid &&
+    (ref.startTime === undefined || leader.startTime === ref.startTime);
+  if (early) {
+    signal(-ref.pgid!, options.signal);
+    if (options.signal !== 'SIGCONT') signal(-ref.pgid!, 'SIGCONT');
+    // Let the other stops of this moment send theirs before this one scans /proc.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   const snapshot = options.snapshot ?? createProcessSnapshot();
   const marked = markedProcesses(ref, snapshot);
   const initial = membersOf(ref, snapshot.list(), marked);
-  if (initial.length === 0) return { escalated: false, signalled: 0, survivors: [] };
+  if (initial.length === 0 && !early) return { escalated: false, signalled: 0, survivors: [] };
 
   // Membership is sticky: a setsid child stops being a "descendant" the moment its parent dies
   // (it is re-parented), but it is still ours to wait for and to SIGKILL.
@@ -105,7 +130,11 @@ export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions)
   // itself) while it shuts down; what left the group gets the signal once the group is gone, or
   // at the latest when the grace period ends.
   const inGroup = (info: ProcInfo): boolean => ref.pgid !== undefined && info.pgid === ref.pgid;
-  if (initial.some(inGroup)) {
+  if (early) {
+    // The syscall answers "gone" without a /proc scan; while it says "there", the (shared) table
+    // decides: a zombie that its new parent has not reaped yet still counts for kill(), not for us.
+    await pollUntil(() => !groupExists(ref.pgid!) || !remaining().some(inGroup), deadline);
+  } else if (initial.some(inGroup)) {
     signalAll(ref, initial.filter(inGroup), options.signal);
     // A stopped process (SIGSTOP, Ctrl-Z, a debugger) only acts on its stop signal once it runs
     // again; SIGCONT lets it shut down gracefully instead of waiting for SIGKILL.

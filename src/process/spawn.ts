@@ -49,7 +49,8 @@ export interface SpawnOptions {
    * Receives complete lines. Returning a promise pauses both streams until it settles: the child
    * blocks on a full pipe instead of devstack buffering without bound.
    */
-  readonly onLines: (stream: OutputStream, lines: string[]) => void | Promise<void>;
+  /** `plain`: the lines hold only printable text and tabs (nothing to clean). */
+  readonly onLines: (stream: OutputStream, lines: string[], plain: boolean) => void | Promise<void>;
 }
 
 export async function spawnProcess(options: SpawnOptions): Promise<SpawnResult> {
@@ -123,7 +124,7 @@ function pumpLines(
     stream.on('data', (chunk: Buffer) => {
       const lines = splitter.push(chunk);
       if (lines.length === 0) return;
-      const pending = onLines(name, lines);
+      const pending = onLines(name, lines, splitter.plain);
       if (pending !== undefined) {
         owner.stdout?.pause();
         owner.stderr?.pause();
@@ -138,7 +139,7 @@ function pumpLines(
       if (finished) return;
       finished = true;
       const rest = splitter.flush();
-      if (rest.length > 0) void onLines(name, rest);
+      if (rest.length > 0) void onLines(name, rest, false);
       resolve();
     };
     stream.once('end', finish);

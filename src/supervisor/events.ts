@@ -21,7 +21,14 @@ export type StartupOutcome =
 export type SupervisorEvent =
   | { readonly type: 'run-started'; readonly runId: string; readonly services: readonly string[]; readonly pid: number }
   | { readonly type: 'state'; readonly service: string; readonly state: ServiceState; readonly previous: StateId }
-  | { readonly type: 'output'; readonly service: string; readonly stream: 'out' | 'err'; readonly lines: readonly string[] }
+  /** `plain`: the lines hold only printable text and tabs (no colours either), so consumers need not clean them. */
+  | {
+      readonly type: 'output';
+      readonly service: string;
+      readonly stream: 'out' | 'err';
+      readonly lines: readonly string[];
+      readonly plain?: boolean;
+    }
   | { readonly type: 'stop-escalated'; readonly service: string; readonly signal: NodeJS.Signals; readonly timeoutMs: number }
   | { readonly type: 'stop-incomplete'; readonly service: string; readonly survivors: readonly number[] }
   /** A restart begins: its stop/start state changes are part of it (the console shows one line). */

@@ -1,11 +1,12 @@
 /**
- * Turns file changes into restarts: one stack-wide watcher, a debounce per service, and a
+ * Turns file changes into restarts: one stack-wide watcher, a restart gate per service (it restarts
+ * at the first change and spawns once the files are quiet: watch/change-restarts.ts), and a
  * restart-loop check. A service found rewriting its own watched files is no longer restarted on
  * changes until `devstack restart` (resume()).
  */
 import { relative } from 'node:path';
 import type { ResolvedService } from '../config/resolved.js';
-import { createDebouncer, type Debouncer } from '../watch/debounce.js';
+import { createChangeRestarts, type ChangeRestarts } from '../watch/change-restarts.js';
 import { createRestartLoopDetector, type RunWindow } from '../watch/restart-loop.js';
 import type { StackWatcher } from '../watch/stack-watcher.js';
 import type { RestartCause } from './events.js';
@@ -17,7 +18,8 @@ export interface FileWatchingOptions {
   readonly logsDir: string;
   readonly clock: Clock;
   readonly runWindow: (service: string) => RunWindow | undefined;
-  readonly onRestart: (service: string, cause: RestartCause) => void;
+  /** Resolves when the restart is over (or at once, if none happens); the new process waits for `beforeSpawn`. */
+  readonly onRestart: (service: string, cause: RestartCause, beforeSpawn: () => Promise<void>) => Promise<unknown>;
   readonly onLoop: (service: string, file: string) => void;
 }
 
@@ -26,29 +28,27 @@ export interface FileWatching {
   close(): Promise<void>;
 }
 
-interface Change {
-  readonly path: string;
-  readonly at: number;
-}
-
 export async function createFileWatching(options: FileWatchingOptions): Promise<FileWatching | undefined> {
   if (options.services.length === 0) return undefined;
   const paused = new Set<string>();
-  const debouncers = new Map<string, Debouncer<Change>>();
+  const gates = new Map<string, ChangeRestarts>();
   for (const service of options.services) {
     const detector = createRestartLoopDetector();
-    debouncers.set(
+    gates.set(
       service.name,
-      createDebouncer<Change>(service.watch!.debounceMs, (changes) => {
-        const first = changes[0]!;
-        const file = relative(service.cwd, first.path) || first.path;
-        if (detector.isLoop(first.at, options.runWindow(service.name))) {
-          paused.add(service.name);
-          detector.reset();
-          options.onLoop(service.name, file);
-          return;
-        }
-        options.onRestart(service.name, { type: 'change', file });
+      createChangeRestarts({
+        quietMs: service.watch!.debounceMs,
+        clock: options.clock,
+        restart: async (path, at, beforeSpawn) => {
+          const file = relative(service.cwd, path) || path;
+          if (detector.isLoop(at, options.runWindow(service.name))) {
+            paused.add(service.name);
+            detector.reset();
+            options.onLoop(service.name, file);
+            return;
+          }
+          await options.onRestart(service.name, { type: 'change', file }, beforeSpawn);
+        },
       }),
     );
   }
@@ -63,13 +63,13 @@ export async function createFileWatching(options: FileWatchingOptions): Promise<
     })),
     options.logsDir,
     (service, path) => {
-      if (!paused.has(service)) debouncers.get(service)?.push({ path, at: options.clock.now() });
+      if (!paused.has(service)) gates.get(service)?.change(path);
     },
   );
   return {
     resume: (service) => void paused.delete(service),
     async close() {
-      for (const debouncer of debouncers.values()) debouncer.cancel();
+      for (const gate of gates.values()) gate.cancel();
       await watcher.close();
     },
   };

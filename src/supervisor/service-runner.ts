@@ -122,10 +122,17 @@ export class ServiceRunner {
 
   async #runAttempt(attempt: Attempt, options: StartOptions): Promise<void> {
     this.#tap.startRun();
-    const planned = await prepareLaunch(this.service, this.#context, this.#lifecycle, (lines) => void this.#onLines('stdout', [...lines]));
+    const planned = await prepareLaunch(
+      this.service,
+      this.#context,
+      this.#lifecycle,
+      (lines) => void this.#onLines('stdout', [...lines], false),
+    );
     if (attempt.abort.signal.aborted) return; // stopped while preparing: stop() moves the state on
     if (!planned.ok) return this.#failStart(planned.error, options, undefined);
-    const spawned = await spawnRun(planned.value, this.service, this.#context, (stream, lines) => this.#onLines(stream, lines));
+    const spawned = await spawnRun(planned.value, this.service, this.#context, (stream, lines, plain) =>
+      this.#onLines(stream, lines, plain),
+    );
     if (!spawned.ok) return this.#failStart(spawned.error, options, undefined);
     const run = spawned.value;
     if (attempt.abort.signal.aborted) return this.#sweep(run); // stopped while spawning: this process is not wanted
@@ -145,7 +152,7 @@ export class ServiceRunner {
       context: this.#context,
       lifecycle: this.#lifecycle,
       tap: this.#tap,
-      log: (lines) => void this.#onLines('stdout', [...lines]),
+      log: (lines) => void this.#onLines('stdout', [...lines], false),
       isCurrent: stillStarting,
       onStuck: (message, hint) => void this.#context.emit({ type: 'warning', service: this.service.name, message, hint }),
     });
@@ -268,11 +275,17 @@ export class ServiceRunner {
     this.#consecutiveCrashes = 0;
   }
 
-  #onLines(stream: OutputStream, lines: string[]): Promise<void> | undefined {
+  #onLines(stream: OutputStream, lines: string[], plain: boolean): Promise<void> | undefined {
     // Cursor moves and screen clears never reach the merged view or the files; colours may stay.
-    const clean = cleanLines(lines, true);
+    const clean = plain ? lines : cleanLines(lines, true);
     this.#tap.push(clean);
-    return this.#context.emit({ type: 'output', service: this.service.name, stream: stream === 'stdout' ? 'out' : 'err', lines: clean });
+    return this.#context.emit({
+      type: 'output',
+      service: this.service.name,
+      stream: stream === 'stdout' ? 'out' : 'err',
+      lines: clean,
+      plain,
+    });
   }
 
   /** The current run's start and ready times, for restart-loop detection. */

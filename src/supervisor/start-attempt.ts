@@ -74,7 +74,7 @@ export async function spawnRun(
   plan: LaunchPlan,
   service: ResolvedService,
   context: RunnerContext,
-  onLines: (stream: OutputStream, lines: string[]) => Promise<void> | undefined,
+  onLines: (stream: OutputStream, lines: string[], plain: boolean) => Promise<void> | undefined,
 ): Promise<Result<Run, StartProblem>> {
   const spawned = await spawnProcess({
     command: plan.command,

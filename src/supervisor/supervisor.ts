@@ -52,6 +52,7 @@ export class Supervisor {
   #stopAll: Promise<void> | undefined;
   readonly #idle = createDeferred<void>();
   #startupDone = false;
+  readonly #startupFinished = createDeferred<void>();
   /** Restarts in progress by service: a service briefly stopped for a restart does not make the run idle. */
   readonly #restarting = new Map<string, Promise<RestartOutcome>>();
   /** A change that arrived during a restart: at most one more restart follows. */
@@ -110,9 +111,14 @@ export class Supervisor {
       logsDir: this.config.logsDir,
       clock: this.#clock,
       runWindow: (name) => this.#runner(name).runWindow(),
-      onRestart: (name, cause) => {
-        // Changes saved while the stack is still starting are picked up by that start anyway.
-        if (this.#startupDone && !this.#shutdown.signal.aborted) void this.#restartOnce(name, cause);
+      onRestart: async (name, cause, beforeSpawn) => {
+        if (!this.#startupDone) {
+          // A service not spawned yet reads the changed files when it starts; one already running
+          // may have read them before the change: it restarts once the stack's startup is over.
+          if (this.#runner(name).runWindow() === undefined) return;
+          await this.#startupFinished.promise;
+        }
+        if (!this.#shutdown.signal.aborted) await this.#restartOnce(name, cause, beforeSpawn);
       },
       onLoop: (name, file) => void this.events.emit({ type: 'restart-loop', service: name, file }),
     });
@@ -120,6 +126,7 @@ export class Supervisor {
     const outcome = await this.startServices(selected, { failFast: true });
     await watching;
     this.#startupDone = true;
+    this.#startupFinished.resolve();
     void this.events.emit({ type: 'startup-finished', outcome, elapsedMs: this.#clock.now() - startedAt });
     if (outcome.type !== 'ready') await this.stopAll();
     this.#checkIdle();
@@ -196,7 +203,7 @@ export class Supervisor {
    * One restart at a time per service. A file change during a restart is remembered and causes
    * exactly one more restart afterwards, however many changes came in.
    */
-  #restartOnce(name: string, cause: RestartCause): Promise<RestartOutcome> {
+  #restartOnce(name: string, cause: RestartCause, beforeSpawn?: () => Promise<void>): Promise<RestartOutcome> {
     const inFlight = this.#restarting.get(name);
     if (inFlight !== undefined) {
       if (cause.type === 'change') {
@@ -229,6 +236,7 @@ export class Supervisor {
       emit: (event) => void this.events.emit(event),
       clock: this.#clock,
       shutdown: this.#shutdown.signal,
+      beforeStart: beforeSpawn,
     })
       .then((outcomes) => outcomes.get(name)!)
       .finally(() => {

@@ -5,6 +5,7 @@
  */
 import { sep } from 'node:path';
 import chokidar from 'chokidar';
+import { trace } from '../util/trace.js';
 import { createIgnoreMatcher, isAlwaysIgnored } from './ignore.js';
 
 export interface WatchTarget {
@@ -30,6 +31,7 @@ export async function createStackWatcher(
     ignored: (path: string) => isAlwaysIgnored(path, logsDir),
   });
   const route = (path: string): void => {
+    trace(`watch ${path}`);
     for (const target of routes) {
       const inside = target.paths.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`));
       if (inside && !target.ignored(path)) onChange(target.service, path);

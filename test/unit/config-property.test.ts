@@ -58,11 +58,11 @@ const config = fc.oneof(
 );
 
 describe('config loading, property-based', () => {
-  it('never fails with anything but a one-line DevstackError naming the file', () => {
-    fc.assert(
-      fc.property(config, (value) => {
+  it('never fails with anything but a one-line DevstackError naming the file', async () => {
+    await fc.assert(
+      fc.asyncProperty(config, async (value) => {
         try {
-          configFromExport(value, '/project/services.config.ts', 'services.config.ts');
+          await configFromExport(value, '/project/services.config.ts', 'services.config.ts');
         } catch (error) {
           if (!isDevstackError(error)) throw error;
           expect(error.message.startsWith('services.config.ts: ')).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs, decideRestart, type CrashInput } from '../../src/supervisor/restart-policy.js';
 import type { Clock } from '../../src/util/clock.js';
-import { createDebouncer } from '../../src/watch/debounce.js';
+import { createChangeRestarts } from '../../src/watch/change-restarts.js';
 import { createIgnoreMatcher, globToRegExp, isAlwaysIgnored } from '../../src/watch/ignore.js';
 import { createRestartLoopDetector } from '../../src/watch/restart-loop.js';
 
@@ -88,25 +88,77 @@ describe('watch ignores', () => {
   });
 });
 
-describe('debounce', () => {
-  it('fires once, after the quiet period, with everything pushed', () => {
+describe('restarts on changes', () => {
+  /** A restart the test finishes by hand; `spawned` says when the gate let the new process start. */
+  function recorder() {
     const clock = fakeClock();
-    const fired: string[][] = [];
-    const debouncer = createDebouncer<string>(100, (items) => fired.push(items), clock);
-    for (let i = 0; i < 100; i++) {
-      debouncer.push(`f${i}`);
+    const restarts: { path: string; spawnedAt?: number; finish: () => void }[] = [];
+    const gate = createChangeRestarts({
+      quietMs: 30,
+      clock,
+      restart: (path, _at, beforeSpawn) =>
+        new Promise<void>((finish) => {
+          const restart: { path: string; spawnedAt?: number; finish: () => void } = { path, finish };
+          restarts.push(restart);
+          void beforeSpawn().then(() => (restart.spawnedAt = clock.now()));
+        }),
+    });
+    return { clock, restarts, gate };
+  }
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('begins at the first change and spawns once the files are quiet: five writes in 20 ms are one restart', async () => {
+    const { clock, restarts, gate } = recorder();
+    for (let i = 0; i < 5; i++) {
+      gate.change(`f${i}`);
       clock.advance(5);
     }
-    expect(fired).toEqual([]); // 5 ms since the last push
-    clock.advance(94);
-    expect(fired).toEqual([]);
+    expect(restarts.map((restart) => restart.path)).toEqual(['f0']); // it began with the first
+    await settle();
+    expect(restarts[0]!.spawnedAt).toBeUndefined(); // 5 ms after the last write
+    clock.advance(24);
+    await settle();
+    expect(restarts[0]!.spawnedAt).toBeUndefined();
     clock.advance(1);
-    expect(fired).toHaveLength(1);
-    expect(fired[0]).toHaveLength(100);
-    debouncer.push('again');
-    debouncer.cancel();
-    clock.advance(1000);
-    expect(fired).toHaveLength(1);
+    await settle();
+    expect(restarts[0]!.spawnedAt).toBe(50); // 30 ms after the last write, at 20
+    restarts[0]!.finish();
+    await settle();
+    expect(restarts).toHaveLength(1);
+  });
+
+  it('a single change spawns as soon as the quiet time has passed', async () => {
+    const { clock, restarts, gate } = recorder();
+    gate.change('a');
+    clock.advance(30);
+    await settle();
+    expect(restarts[0]!.spawnedAt).toBe(30);
+  });
+
+  it('changes after the spawn cause exactly one more restart, with the last file', async () => {
+    const { clock, restarts, gate } = recorder();
+    gate.change('a');
+    clock.advance(30);
+    await settle();
+    gate.change('b');
+    gate.change('c');
+    expect(restarts).toHaveLength(1);
+    restarts[0]!.finish();
+    await settle();
+    expect(restarts.map((restart) => restart.path)).toEqual(['a', 'c']);
+    clock.advance(30);
+    await settle();
+    restarts[1]!.finish();
+    await settle();
+    expect(restarts).toHaveLength(2);
+  });
+
+  it('stops after cancel', async () => {
+    const { restarts, gate } = recorder();
+    gate.cancel();
+    gate.change('a');
+    await settle();
+    expect(restarts).toEqual([]);
   });
 });
 

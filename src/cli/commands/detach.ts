@@ -4,26 +4,26 @@
  * this process exits and the supervisor carries on alone. Ctrl-C (or `--timeout`) while waiting
  * stops what was started — the stack never reported ready — and says so.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureLogsDir } from '../../app/state-dir.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { serializeConfig } from '../../config/serialize.js';
+import { definedEnv } from '../../env/service-env.js';
 import { DevstackError } from '../../errors.js';
 import type { ServiceSnapshot } from '../../supervisor/events.js';
 import { formatMs } from '../../util/duration.js';
-import type { CommandContext } from '../context.js';
+import { trace } from '../../util/trace.js';
+import { stackPathsOf, type CommandContext } from '../context.js';
+import { linkStderrLog, spawnBackgroundSupervisor, type BackgroundSupervisor } from '../background-supervisor.js';
 import { startupFailureError } from '../render/error.js';
 import { formatReadyBanner } from '../render/ready-banner.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
-import { SUPERVISE_COMMAND } from '../supervise-command.js';
 import type { ParentMessage, SuperviseOptions, SupervisorMessage } from './supervise.js';
 import { SIGNAL_NUMBERS, type UpOptions } from './up.js';
 
 /** What was still on its way when startup was given up: `api (starting), web (waiting on api)`. */
 export function describePending(services: readonly ServiceSnapshot[]): string {
+  if (services.length === 0) return 'nothing had started yet';
   const pending = services.filter((service) => service.state !== 'ready' && !(service.kind === 'task' && service.state === 'exited'));
   if (pending.length === 0) return 'every service had just become ready';
   return pending
@@ -32,6 +32,11 @@ export function describePending(services: readonly ServiceSnapshot[]): string {
         `${service.name} (${service.state === 'pending' && service.waitingOn.length > 0 ? `waiting on ${service.waitingOn.join(', ')}` : service.state})`,
     )
     .join(', ');
+}
+
+/** What the background supervisor is told on its command line (the config follows over IPC). */
+export function superviseOptionsOf(options: Pick<BackgroundOptions, 'services' | 'profiles' | 'mode' | 'showOutput'>): SuperviseOptions {
+  return { services: options.services, profiles: options.profiles, mode: options.mode, stream: options.showOutput };
 }
 
 /** How a background start ended when it did not fail (failures are thrown as DevstackErrors). */
@@ -51,8 +56,13 @@ export interface BackgroundOptions {
 }
 
 /** `up -d` / `up --wait`: start in the background, then say how it went. */
-export async function startDetached(context: CommandContext, config: ResolvedConfig, options: UpOptions): Promise<number> {
-  const started = await startInBackground(context, config, { ...options, showOutput: options.wait });
+export async function startDetached(
+  context: CommandContext,
+  config: ResolvedConfig,
+  options: UpOptions,
+  supervisor?: BackgroundSupervisor,
+): Promise<number> {
+  const started = await startInBackground(context, config, { ...options, showOutput: options.wait }, supervisor);
   const { terminal } = context;
   if (started.type === 'interrupted') {
     terminal.err(
@@ -72,26 +82,16 @@ export async function startDetached(context: CommandContext, config: ResolvedCon
  * interrupted by a signal; a failure, a timeout or a supervisor that died reject with the error to
  * print. Status events are rendered through `context.terminal` meanwhile.
  */
-export function startInBackground(context: CommandContext, config: ResolvedConfig, options: BackgroundOptions): Promise<BackgroundStart> {
+export function startInBackground(
+  context: CommandContext,
+  config: ResolvedConfig,
+  options: BackgroundOptions,
+  supervisor: BackgroundSupervisor = spawnBackgroundSupervisor(context, stackPathsOf(context, config), superviseOptionsOf(options)),
+): Promise<BackgroundStart> {
   const displayLogs = relative(context.cwd, config.logsDir) || '.';
   ensureLogsDir(config.logsDir, displayLogs);
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  // The supervisor's own stderr (an internal error's stack, say) goes to a file, not to a terminal it outlives.
-  const stderrPath = join(config.logsDir, 'devstack.stderr.log');
-  const stderr = openSync(stderrPath, 'a', 0o600);
-  const supervise: SuperviseOptions = {
-    services: options.services,
-    profiles: options.profiles,
-    mode: options.mode,
-    stream: options.showOutput,
-  };
-  const child = spawn(process.execPath, [main, SUPERVISE_COMMAND, JSON.stringify(supervise)], {
-    cwd: context.cwd,
-    env: context.env,
-    detached: true,
-    stdio: ['ignore', 'ignore', stderr, 'ipc'],
-  });
-  closeSync(stderr);
+  linkStderrLog(config.logsDir, supervisor.stderrPath);
+  const { child } = supervisor;
   const { terminal } = context;
   const render = createEventRenderer(terminal, {
     names: config.services.map((service) => service.name),
@@ -102,8 +102,15 @@ export function startInBackground(context: CommandContext, config: ResolvedConfi
     if (child.connected) child.send(message, () => undefined);
   };
 
+  let configSent = false;
+  void supervisor.wantsConfig.then(() => {
+    if (decided) return;
+    configSent = true;
+    tell({ type: 'config', config: serializeConfig(config), env: definedEnv(context.env) });
+  });
+  let decided = false;
+
   return new Promise((resolve, reject) => {
-    let decided = false;
     let interrupted: NodeJS.Signals | undefined;
     let timedOut = false;
     const timer =
@@ -111,13 +118,28 @@ export function startInBackground(context: CommandContext, config: ResolvedConfi
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            tell({ type: 'abort', reason: 'timeout' });
+            if (configSent) return tell({ type: 'abort', reason: 'timeout' });
+            decide(() => {
+              supervisor.cancel();
+              reject(notReadyInTime([]));
+            });
           }, options.timeoutMs);
+    const notReadyInTime = (services: readonly ServiceSnapshot[]): DevstackError =>
+      new DevstackError(
+        'STARTUP_FAILED',
+        `the stack was not ready within ${formatMs(options.timeoutMs!)}: still starting: ${describePending(services)}`,
+        { hint: 'everything that had started was stopped; see "devstack logs" for why, or raise --timeout' },
+      );
     const onSignal = (signal: NodeJS.Signals): void => {
       if (interrupted !== undefined) return;
       interrupted = signal;
       terminal.err(terminal.colors.dim(`devstack: ${signal} received before the stack was ready: stopping what was started…`));
-      tell({ type: 'abort', reason: signal });
+      if (configSent) return tell({ type: 'abort', reason: signal });
+      // It has not been given its config: it has started nothing, and goes.
+      decide(() => {
+        supervisor.cancel();
+        resolve({ type: 'interrupted', signal, services: [] });
+      });
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
     const decide = (action: () => void): void => {
@@ -133,24 +155,15 @@ export function startInBackground(context: CommandContext, config: ResolvedConfi
     child.on('message', (message: SupervisorMessage) => {
       switch (message.type) {
         case 'want-config':
-          return tell({ type: 'config', config: serializeConfig(config) });
+          return; // answered through supervisor.wantsConfig, which may have seen it before this listener
         case 'event':
           return render(message.event);
         case 'started':
           return decide(() => {
             const { outcome } = message;
             if (interrupted !== undefined) return resolve({ type: 'interrupted', signal: interrupted, services: message.services });
-            if (timedOut) {
-              return reject(
-                new DevstackError(
-                  'STARTUP_FAILED',
-                  `the stack was not ready within ${formatMs(options.timeoutMs!)}: still starting: ${describePending(message.services)}`,
-                  {
-                    hint: 'everything that had started was stopped; see "devstack logs" for why, or raise --timeout',
-                  },
-                ),
-              );
-            }
+            if (timedOut) return reject(notReadyInTime(message.services));
+            trace('cli-startup-decided');
             if (outcome.type === 'ready') return resolve({ type: 'ready', services: message.services, supervisorPid: child.pid! });
             if (outcome.type === 'failed') return reject(startupFailureError(outcome.failure));
             reject(new DevstackError('STARTUP_FAILED', `startup was interrupted: ${outcome.reason}`, { hint: 'see "devstack logs"' }));

@@ -5,8 +5,9 @@ import { stackId } from '../../control/runtime-dir.js';
 import { databaseNames, wipeDatabaseData } from '../../databases/cleanup.js';
 import { DevstackError } from '../../errors.js';
 import { confirm } from '../confirm.js';
-import { checkServiceNames, controlClientOf, loadContextConfig, stackPathsOf, type CommandContext } from '../context.js';
+import { checkRunningNames, checkServiceNames, stackHandleOf, type CommandContext } from '../context.js';
 import { unreachable } from '../../util/unreachable.js';
+import { trace } from '../../util/trace.js';
 
 export interface DownOptions {
   readonly services: readonly string[];
@@ -17,11 +18,21 @@ export interface DownOptions {
 }
 
 export async function downCommand(context: CommandContext, options: DownOptions): Promise<number> {
-  const config = await loadContextConfig(context);
-  checkServiceNames(config, options.services);
-  const toWipe = options.volumes
-    ? databaseNames(config).filter((name) => options.services.length === 0 || options.services.includes(name))
-    : [];
+  const stack = stackHandleOf(context);
+  // A running stack stops without its config being loaded: only --volumes needs it (which data).
+  const status = options.volumes ? undefined : await stack.client.status();
+  if (status?.ok === true) {
+    await checkRunningNames(
+      stack,
+      status.value.services.map((service) => service.name),
+      options.services,
+    );
+  } else {
+    checkServiceNames(await stack.config(), options.services);
+  }
+  const config = options.volumes ? await stack.config() : undefined;
+  const toWipe =
+    config === undefined ? [] : databaseNames(config).filter((name) => options.services.length === 0 || options.services.includes(name));
   if (toWipe.length > 0 && !options.yes) {
     // Asked before stopping anything: a "no" leaves the stack as it was.
     const answer = await confirm(`Delete all data of ${toWipe.join(', ')}? This cannot be undone.`);
@@ -35,17 +46,16 @@ export async function downCommand(context: CommandContext, options: DownOptions)
       return 1;
     }
   }
-  const paths = stackPathsOf(context, config);
-  const plan = stopPlanFor(config, stackId(config.file), paths.record, readRunRecord(paths.record));
   const report = await stopStack({
-    client: controlClientOf(context, config),
-    plan,
+    client: stack.client,
+    plan: async () => stopPlanFor(await stack.config(), stackId(stack.file), stack.paths.record, readRunRecord(stack.paths.record)),
     services: options.services,
     pathVariable: context.env['PATH'],
   });
+  trace('stopped');
   context.terminal.out(describeReport(report));
   if (toWipe.length > 0) {
-    const wiped = await wipeDatabaseData(config, toWipe, context.env['PATH']);
+    const wiped = await wipeDatabaseData(config!, toWipe, context.env['PATH']);
     context.terminal.out(`devstack: deleted the data of ${wiped.join(', ')}`);
   }
   return 0;

@@ -6,23 +6,24 @@
 import { findLeftovers } from '../../app/leftovers.js';
 import { readRunRecord } from '../../app/run-record.js';
 import { stackId } from '../../control/runtime-dir.js';
-import { controlClientOf, controlError, loadContextConfig, stackPathsOf, type CommandContext } from '../context.js';
+import { controlError, stackHandleOf, type CommandContext } from '../context.js';
 import { formatPsTable, toPsRow, type PsRow } from '../render/ps-table.js';
 
 export async function psCommand(context: CommandContext, options: { json: boolean }): Promise<number> {
-  const config = await loadContextConfig(context);
+  const stack = stackHandleOf(context);
   const now = Date.now();
-  const status = await controlClientOf(context, config).status();
+  const status = await stack.client.status();
   let rows: PsRow[];
   let note: string;
   if (status.ok) {
     rows = status.value.services.map((service) => toPsRow(service, now));
     note = `supervisor pid ${status.value.pid}, up since ${status.value.startedAt}${status.value.dashboardUrl === undefined ? '' : `; dashboard ${status.value.dashboardUrl}`}`;
   } else if (status.error.type === 'version-mismatch') {
-    throw controlError(status.error, config);
+    throw controlError(status.error, await stack.config());
   } else {
     // No supervisor: whatever still runs is an orphan of a run that died.
-    const record = readRunRecord(stackPathsOf(context, config).record);
+    const config = await stack.config();
+    const record = readRunRecord(stack.paths.record);
     const leftovers = findLeftovers(
       record?.logsDir ?? config.logsDir,
       stackId(config.file),

@@ -2,14 +2,24 @@
 import { DevstackError } from '../../errors.js';
 import { formatMs } from '../../util/duration.js';
 import { unreachable } from '../../util/unreachable.js';
-import { checkServiceNames, controlClientOf, controlError, loadContextConfig, type CommandContext } from '../context.js';
+import { checkRunningNames, checkServiceNames, controlError, stackHandleOf, type CommandContext } from '../context.js';
 import { startupFailureError } from '../render/error.js';
 
 export async function restartCommand(context: CommandContext, options: { service: string }): Promise<number> {
-  const config = await loadContextConfig(context);
-  checkServiceNames(config, [options.service]);
-  const reply = await controlClientOf(context, config).restart(options.service);
-  if (!reply.ok) throw controlError(reply.error, config);
+  const stack = stackHandleOf(context);
+  const status = await stack.client.status();
+  if (!status.ok) {
+    const config = await stack.config();
+    checkServiceNames(config, [options.service]);
+    throw controlError(status.error, config);
+  }
+  await checkRunningNames(
+    stack,
+    status.value.services.map((service) => service.name),
+    [options.service],
+  );
+  const reply = await stack.client.restart(options.service);
+  if (!reply.ok) throw controlError(reply.error, await stack.config());
   const outcome = reply.value;
   switch (outcome.type) {
     case 'ready':

@@ -193,7 +193,7 @@ async function tearDown(context: CommandContext, config: ResolvedConfig, code: n
     const paths = stackPathsOf(context, config);
     const report = await stopStack({
       client: controlClientOf(context, config),
-      plan: stopPlanFor(config, stackId(config.file), paths.record, readRunRecord(paths.record)),
+      plan: () => stopPlanFor(config, stackId(config.file), paths.record, readRunRecord(paths.record)),
       services: [],
       pathVariable: context.env['PATH'],
     });

@@ -1,14 +1,30 @@
 /** `devstack start <svc>` and `devstack stop <svc…>`: one service of a running stack, which keeps running. */
 import { DevstackError } from '../../errors.js';
 import { unreachable } from '../../util/unreachable.js';
-import { checkServiceNames, controlClientOf, controlError, loadContextConfig, type CommandContext } from '../context.js';
+import { checkRunningNames, checkServiceNames, controlError, stackHandleOf, type CommandContext, type StackHandle } from '../context.js';
 import { startupFailureError } from '../render/error.js';
 
+/** The running stack and its services' names; the config only when it is not running (for the error). */
+async function runningStack(context: CommandContext, names: readonly string[]): Promise<StackHandle> {
+  const stack = stackHandleOf(context);
+  const status = await stack.client.status();
+  if (!status.ok) {
+    const config = await stack.config();
+    checkServiceNames(config, names);
+    throw controlError(status.error, config);
+  }
+  await checkRunningNames(
+    stack,
+    status.value.services.map((service) => service.name),
+    names,
+  );
+  return stack;
+}
+
 export async function startCommand(context: CommandContext, options: { service: string }): Promise<number> {
-  const config = await loadContextConfig(context);
-  checkServiceNames(config, [options.service]);
-  const reply = await controlClientOf(context, config).start(options.service);
-  if (!reply.ok) throw controlError(reply.error, config);
+  const stack = await runningStack(context, [options.service]);
+  const reply = await stack.client.start(options.service);
+  if (!reply.ok) throw controlError(reply.error, await stack.config());
   const outcome = reply.value;
   switch (outcome.type) {
     case 'ready':
@@ -26,10 +42,9 @@ export async function startCommand(context: CommandContext, options: { service: 
 }
 
 export async function stopCommand(context: CommandContext, options: { services: readonly string[] }): Promise<number> {
-  const config = await loadContextConfig(context);
-  checkServiceNames(config, options.services);
-  const reply = await controlClientOf(context, config).stop(options.services);
-  if (!reply.ok) throw controlError(reply.error, config);
+  const stack = await runningStack(context, options.services);
+  const reply = await stack.client.stop(options.services);
+  if (!reply.ok) throw controlError(reply.error, await stack.config());
   const { stopped } = reply.value;
   context.terminal.out(
     stopped.length === 0

@@ -6,10 +6,13 @@ import type { ServiceSnapshot, StampedEvent, StartupOutcome } from '../../superv
 import type { CommandContext } from '../context.js';
 import { setEmergencyStop } from '../fatal.js';
 import { startStack } from '../start-stack.js';
+import { trustExtraCaCerts } from '../../util/tls-trust.js';
+import { trace } from '../../util/trace.js';
 
 /** What the CLI sends: first the config it loaded and validated, then possibly an abort. */
 export type ParentMessage =
-  | { readonly type: 'config'; readonly config: string }
+  /** `env`: the CLI's environment, for the services (the supervisor's own lacks NODE_EXTRA_CA_CERTS). */
+  | { readonly type: 'config'; readonly config: string; readonly env: Readonly<Record<string, string>> }
   /** Ctrl-C or --timeout while waiting: stop what started, and report what was still pending. */
   | { readonly type: 'abort'; readonly reason: string };
 
@@ -24,10 +27,10 @@ function send(message: SupervisorMessage): void {
 }
 
 /** Asks once listening, so the answer cannot arrive before there is a listener for it. */
-function receiveConfig(): Promise<string> {
-  const received = new Promise<string>((resolve) =>
+function receiveConfig(): Promise<Extract<ParentMessage, { type: 'config' }>> {
+  const received = new Promise<Extract<ParentMessage, { type: 'config' }>>((resolve) =>
     process.on('message', (message: ParentMessage) => {
-      if (message.type === 'config') resolve(message.config);
+      if (message.type === 'config') resolve(message);
     }),
   );
   send({ type: 'want-config' });
@@ -43,12 +46,15 @@ export interface SuperviseOptions {
   readonly stream: boolean;
 }
 
-export async function superviseCommand(context: CommandContext, options: SuperviseOptions): Promise<number> {
+export async function superviseCommand(context: Pick<CommandContext, 'cwd' | 'env'>, options: SuperviseOptions): Promise<number> {
   // Detached: no terminal to lose, but `devstack down` may still send SIGTERM as a fallback.
   let run: StackRun;
   try {
-    const config = deserializeConfig(await receiveConfig());
-    run = await startStack(context, config, options, (event) => {
+    const received = await receiveConfig();
+    const config = deserializeConfig(received.config);
+    trace('supervisor-config');
+    if (process.env['NODE_EXTRA_CA_CERTS'] === undefined) trustExtraCaCerts(received.env['NODE_EXTRA_CA_CERTS']);
+    run = await startStack({ cwd: context.cwd, env: received.env }, config, options, (event) => {
       if (event.type !== 'output' || options.stream) send({ type: 'event', event });
     });
   } catch (error) {
@@ -65,6 +71,7 @@ export async function superviseCommand(context: CommandContext, options: Supervi
     void run.supervisor.stopAll();
   });
   const outcome = await run.started;
+  trace('supervisor-startup-finished');
   send({ type: 'started', outcome, services: pendingAtAbort ?? run.supervisor.snapshot() });
   if (process.connected) process.disconnect();
   return run.finished;

@@ -5,13 +5,15 @@
  * while waiting.
  */
 import type { ServiceSnapshot, StartupOutcome } from '../../supervisor/events.js';
-import { checkServiceNames, loadContextConfig, type CommandContext } from '../context.js';
-import { startStack } from '../start-stack.js';
+import { checkServiceNames, configFileOf, loadContextConfig, stackPathsOfFile, type CommandContext } from '../context.js';
+import { spawnBackgroundSupervisor } from '../background-supervisor.js';
+import type { ResolvedConfig } from '../../config/resolved.js';
 import { setEmergencyStop } from '../fatal.js';
 import { formatError, startupFailureError } from '../render/error.js';
 import { formatReadyBanner } from '../render/ready-banner.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
-import { startDetached } from './detach.js';
+import { startDetached, superviseOptionsOf } from './detach.js';
+import { trace } from '../../util/trace.js';
 
 export interface UpOptions {
   readonly services: readonly string[];
@@ -27,12 +29,31 @@ export interface UpOptions {
 export const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 export async function upCommand(context: CommandContext, options: UpOptions): Promise<number> {
+  if (options.detach || options.wait) {
+    // The background supervisor starts while the config loads (see background-supervisor.ts).
+    const supervisor = spawnBackgroundSupervisor(
+      context,
+      stackPathsOfFile(context, configFileOf(context)),
+      superviseOptionsOf({ ...options, showOutput: options.wait }),
+    );
+    let config: ResolvedConfig;
+    try {
+      config = await loadContextConfig(context);
+      trace('config-loaded');
+      checkServiceNames(config, options.services);
+    } catch (error) {
+      supervisor.cancel();
+      throw error;
+    }
+    return startDetached(context, config, options, supervisor);
+  }
   const config = await loadContextConfig(context);
   checkServiceNames(config, options.services);
-  if (options.detach || options.wait) return startDetached(context, config, options);
 
   const names = config.services.map((service) => service.name);
   const { terminal } = context;
+  // Loaded only here: `up -d` runs the supervisor in another process and never needs it in this one.
+  const { startStack } = await import('../start-stack.js');
   const run = await startStack(context, config, options, createEventRenderer(terminal, { names, showOutput: true, json: options.json }));
   setEmergencyStop(() => run.supervisor.stopAll());
 

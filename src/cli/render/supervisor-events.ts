@@ -68,7 +68,9 @@ export function createEventRenderer(terminal: Terminal, options: RenderOptions):
   return (event) => {
     if (event.type === 'output') {
       if (options.showOutput)
-        show(prefixLines(prefix(event.service), terminal.colorEnabled ? event.lines : cleanLines(event.lines, false)));
+        show(
+          prefixLines(prefix(event.service), terminal.colorEnabled || event.plain === true ? event.lines : cleanLines(event.lines, false)),
+        );
       return;
     }
     if (event.type === 'restarting') restarting.add(event.service);

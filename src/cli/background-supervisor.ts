@@ -1,0 +1,71 @@
+/**
+ * The background supervisor's process, started before the CLI has loaded the config: Node's start
+ * and the supervisor's modules (~150 ms) then overlap with loading and validating the config in the
+ * CLI, instead of following it. It waits for the config over IPC (asking with "want-config" once it
+ * listens); a config that fails to load cancels it before it has started anything. Its stderr goes to
+ * a file in the stack's runtime folder, known before the config is; logs/devstack.stderr.log links to it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, lstatSync, openSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { StackPaths } from '../control/runtime-dir.js';
+import { mainScript } from '../util/entry-point.js';
+import { trace } from '../util/trace.js';
+import type { CommandContext } from './context.js';
+import type { SuperviseOptions, SupervisorMessage } from './commands/supervise.js';
+
+export interface BackgroundSupervisor {
+  readonly child: ChildProcess;
+  /** Resolves once it listens for its config. */
+  readonly wantsConfig: Promise<void>;
+  readonly stderrPath: string;
+  /** It has started nothing yet (no config): it just goes. */
+  cancel(): void;
+}
+
+export function spawnBackgroundSupervisor(context: CommandContext, paths: StackPaths, options: SuperviseOptions): BackgroundSupervisor {
+  // The supervisor's own stderr (an internal error's stack, say) goes to a file, not to a terminal it outlives.
+  const stderr = openSync(paths.stderr, 'a', 0o600);
+  const entry = join(dirname(mainScript()), 'supervisor-main.js');
+  // Without NODE_EXTRA_CA_CERTS, which costs every Node start ~50 ms: the supervisor gets the full
+  // environment for its services with its config (health/tls-trust.ts covers its https probes).
+  const { NODE_EXTRA_CA_CERTS: _extraCa, ...env } = context.env;
+  const flags = (process.env['DEVSTACK_SUPERVISOR_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, entry, JSON.stringify(options)], {
+    cwd: context.cwd,
+    env,
+    detached: true,
+    stdio: ['ignore', 'ignore', stderr, 'ipc'],
+  });
+  closeSync(stderr);
+  trace('supervisor-spawned');
+  const wantsConfig = new Promise<void>((resolve) => {
+    const listener = (message: SupervisorMessage): void => {
+      if (message.type !== 'want-config') return;
+      child.off('message', listener);
+      resolve();
+    };
+    child.on('message', listener);
+  });
+  return {
+    child,
+    wantsConfig,
+    stderrPath: paths.stderr,
+    cancel() {
+      child.removeAllListeners();
+      child.kill('SIGKILL');
+      child.unref();
+    },
+  };
+}
+
+/** logs/devstack.stderr.log → the supervisor's stderr file, where the hints send users. */
+export function linkStderrLog(logsDir: string, stderrPath: string): void {
+  const link = join(logsDir, 'devstack.stderr.log');
+  try {
+    if (lstatSync(link, { throwIfNoEntry: false }) !== undefined) rmSync(link, { force: true });
+    symlinkSync(stderrPath, link);
+  } catch {
+    // the hint still names the file; a missing link costs only convenience
+  }
+}
