@@ -3,6 +3,8 @@ const COLORS = {
   devstack: '#2b7bb9',
   'devstack (debounceMs: 0)': '#6fa8dc',
   'hand-written bound': '#999999',
+  'reference orchestrator': '#999999',
+  'SIGTERM to every group': '#999999',
   'concurrently + wait-on': '#e69138',
   PM2: '#6aa84f',
   nodemon: '#8e7cc3',

@@ -54,7 +54,12 @@ async function withRun(prefix, scenario) {
 }
 
 function tailOf(path) {
-  const fd = openSync(path, 'r');
+  let fd;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return ''; // between a rotation's rename and the new file
+  }
   try {
     const size = fstatSync(fd).size;
     const buffer = Buffer.alloc(Math.min(200, size));
@@ -213,7 +218,8 @@ export async function logThroughput(lines = 1_000_000) {
 
     writeFileSync(
       join(dir, 'services.config.mjs'),
-      `export default { services: { burst: { command: 'node ${script}', env: { COUNT: '${lines}', EXIT_AT_END: '1' }, restart: 'no', health: { log: 'burst ready' } } } };\n`,
+      // Rotation on, as users run it (20 MB files), with enough kept to check every line afterwards.
+      `export default { logRotation: { maxSize: '20mb', keep: 20 }, services: { burst: { command: 'node ${script}', env: { COUNT: '${lines}', EXIT_AT_END: '1' }, restart: 'no', health: { log: 'burst ready' } } } };\n`,
     );
     const env = { ...process.env, BENCH_RUN: id };
     execFileSync(process.execPath, [devstackBin, 'up', '-d'], { cwd: dir, env, stdio: 'ignore' });
@@ -230,8 +236,12 @@ export async function logThroughput(lines = 1_000_000) {
       return tailOf(logFile).includes(`END ${lines}`);
     }, 180_000);
     execFileSync(process.execPath, [devstackBin, 'down'], { cwd: dir, env, stdio: 'ignore' });
+    // Every file of the log, oldest first (burst.log.N … burst.log.1, burst.log).
+    const rotated = readdirSync(join(dir, 'logs'))
+      .flatMap((name) => (/^burst\.log\.(\d+)$/.exec(name) ? [Number(/\d+$/.exec(name)[0])] : []))
+      .sort((a, b) => b - a);
+    const logText = [...rotated.map((index) => `${logFile}.${index}`), logFile].map((file) => readFileSync(file, 'utf8')).join('');
     // From the service's spawn to its last line, by the log's own timestamps (not the CLI's start-up).
-    const logText = readFileSync(logFile, 'utf8');
     const spawnedAt = Date.parse(/^(\S+) sys \S+ started \(pid/m.exec(logText)[1]);
     const endAt = Date.parse(new RegExp(`^(\\S+) out END ${lines}$`, 'm').exec(logText)[1]);
     const devstackMs = endAt - spawnedAt;
@@ -247,6 +257,7 @@ export async function logThroughput(lines = 1_000_000) {
     }
     return {
       lines,
+      files: rotated.length + 1,
       rawMs,
       devstackMs,
       ratio: Number((devstackMs / rawMs).toFixed(2)),
