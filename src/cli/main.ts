@@ -25,7 +25,7 @@ setMainScript(fileURLToPath(import.meta.url));
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 // Commands load lazily: `devstack ps` need not load the file watcher, and the background
 // supervisor neither the TypeScript loader nor the validator.
-const COMMANDS = ['init', 'up', 'down', 'run', 'logs', 'ps', 'restart', 'start', 'stop', 'env', 'events'];
+const COMMANDS = ['init', 'up', 'down', 'run', 'logs', 'ps', 'restart', 'start', 'stop', 'env', 'events', 'mcp'];
 
 interface GlobalFlags {
   readonly config?: string;
@@ -225,6 +225,14 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
         mode: parseMode(flags.mode),
       };
       action = async () => (await import('./commands/env.js')).envCommand(contextFor(flags), options);
+    });
+  cli
+    .command('mcp', 'Serve the stack to coding agents: a Model Context Protocol server over stdio (read-only unless --allow-control)')
+    .option('--allow-control', 'Also offer up, down, restart, stop and start as tools')
+    .option('--mode <mode>', 'As for up (for the env tool)', { default: 'development' })
+    .action((flags: GlobalFlags & { allowControl?: boolean; mode?: unknown }) => {
+      const options = { allowControl: flags.allowControl === true, mode: parseMode(flags.mode), version: VERSION };
+      action = async () => (await import('./commands/mcp.js')).mcpCommand(contextFor(flags), options);
     });
   cli.on('command:*', () => {
     const name = cli.args[0] ?? '';

@@ -111,6 +111,8 @@ async function streamLogs(target: ControlTarget, url: URL, response: ServerRespo
   response.once('close', () => stop.abort());
   void target.closing.then(() => stop.abort());
   response.writeHead(200, { 'content-type': 'application/x-ndjson', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
+  // Sent now, not with the first line: a follower of a quiet stack must know at once that it is connected.
+  response.flushHeaders();
   for await (const batch of target.logs(request, stop.signal)) {
     if (batch.length === 0) continue;
     const ok = response.write(`${batch.map((entry) => JSON.stringify(entry)).join('\n')}\n`);
@@ -126,6 +128,8 @@ function streamEvents(target: ControlTarget, url: URL, response: ServerResponse)
   const since = Number(url.searchParams.get('since') ?? 0) || 0;
   const follow = url.searchParams.get('follow') === '1';
   response.writeHead(200, { 'content-type': 'application/x-ndjson', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
+  // Sent now, not with the first line: a follower of a quiet stack must know at once that it is connected.
+  response.flushHeaders();
   let last = since;
   const write = (event: StampedEvent): void => {
     if (event.seq <= last) return; // already sent from the history

@@ -89,7 +89,19 @@ describe('the typed client against a running stack', () => {
       if (seen.some((line) => /^api forever pid=\d+ api$/.test(line))) break;
     }
     expect(await restarted).toMatchObject({ ok: true, value: { type: 'ready' } });
-    for await (const event of events.value) if (event.type === 'restarted') break;
+    let newest = 0;
+    for await (const event of events.value) {
+      newest = event.seq;
+      if (event.type === 'restarted') break;
+    }
     stop.abort();
+
+    // A follower of a quiet stack is told at once that it is connected, before any new event.
+    const quiet = new AbortController();
+    const timer = setTimeout(() => quiet.abort(), 2000);
+    const opened = await client.events({ since: newest + 1000, follow: true, signal: quiet.signal });
+    clearTimeout(timer);
+    expect(opened.ok && !quiet.signal.aborted).toBe(true);
+    quiet.abort();
   });
 });
