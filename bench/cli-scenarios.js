@@ -229,15 +229,27 @@ export async function logsReadSpeed(megabytes = 100) {
       writeFileSync(join(logs, name), chunk.repeat(share));
     }
     const devnull = { cwd: dir, env: process.env };
-    const cat = await timed('sh', ['-c', `cat ${files.map((name) => join(logs, name)).join(' ')} > /dev/null`], devnull);
-    const devstack = await timed('sh', ['-c', `node ${devstackBin} logs big > /dev/null`], devnull);
+    const paths = files.map((name) => join(logs, name)).join(' ');
+    // Warm, as users run it again and again: the config's cache is written by the first run.
+    await timed('sh', ['-c', `node ${devstackBin} logs big -n 1 > /dev/null`], devnull);
+    const best = async (command) => {
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await timed('sh', ['-c', command], devnull));
+      return runs.sort((a, b) => a.ms - b.ms)[1];
+    };
+    // `cat` copies bytes; `cut -c30-` also drops each line's 29-character prefix, as `devstack logs` does.
+    const cat = await best(`cat ${paths} > /dev/null`);
+    const cut = await best(`cut -c30- ${paths} > /dev/null`);
+    const devstack = await best(`node ${devstackBin} logs big > /dev/null`);
     const lines = await timed('sh', ['-c', `node ${devstackBin} logs big | wc -l`], devnull);
     const expected = files.reduce((sum, name) => sum + readFileSync(join(logs, name), 'utf8').split('\n').length - 1, 0);
     return {
       megabytes,
       catMs: Math.round(cat.ms),
+      cutMs: Math.round(cut.ms),
       devstackMs: Math.round(devstack.ms),
       ratio: Number((devstack.ms / cat.ms).toFixed(1)),
+      cutRatio: Number((devstack.ms / cut.ms).toFixed(2)),
       linesPrinted: Number(lines.stdout.trim()),
       linesInFiles: expected,
       files: readdirSync(logs).length,

@@ -145,17 +145,19 @@ log(
   `1M log lines (rotated into ${logs.files} files): devstack ${logs.devstackMs} ms vs node > file ${logs.rawMs} ms (median ratio ${logs.ratio}, ${logs.ratios[0]}–${logs.ratios.at(-1)} over ${logRuns.length} runs), ${logs.lostInAll} lost, ${logs.tornInAll} torn, supervisor peak ${mb(logs.supervisorPeakRssKb)} MB`,
 );
 
-// 7. Reading a 100 MB log (4 rotated files) with `devstack logs`, against `cat`.
+// 7. Reading a 100 MB log (4 rotated files) with `devstack logs`, against `cat` and `cut -c30-` (the same prefix stripping).
 const reads = await repeat(Math.min(RUNS, 3), () => logsReadSpeed(100));
 results.logsRead = {
   catMs: summary(reads.map((run) => run.catMs)),
+  cutMs: summary(reads.map((run) => run.cutMs)),
   devstackMs: summary(reads.map((run) => run.devstackMs)),
   ratio: ratio(medianOf(reads, 'devstackMs'), medianOf(reads, 'catMs')),
+  cutRatio: ratio(medianOf(reads, 'devstackMs'), medianOf(reads, 'cutMs')),
   complete: reads.every((run) => run.linesPrinted === run.linesInFiles),
   target: 'a small factor of cat, every line',
 };
 log(
-  `devstack logs of 100 MB (4 files) to a pipe: ${results.logsRead.devstackMs.median} ms vs cat ${results.logsRead.catMs.median} ms (${results.logsRead.ratio}×), every line: ${results.logsRead.complete}`,
+  `devstack logs of 100 MB (4 files): ${results.logsRead.devstackMs.median} ms vs cut -c30- ${results.logsRead.cutMs.median} ms (${results.logsRead.cutRatio}×), cat ${results.logsRead.catMs.median} ms (${results.logsRead.ratio}×), every line: ${results.logsRead.complete}`,
 );
 
 // 8. Edit a watched file → the service answers from a new pid (devstack up in the foreground).
@@ -178,7 +180,7 @@ writeFileSync(
     `| \`down\`, 10 services with grandchildren | ${down10.devstackDownMs.median} ms, ${down10.processesLeft} left | SIGTERM to every group ${down10.rawGroupKillMs.median} ms; concurrently ${down10.concurrently.stopMs} ms (${down10.concurrently.left} left); PM2 ${down10.pm2.stopMs} ms | ${down10.target} |`,
     `| 1M lines (~100 MB) into the log files, rotation on | ${logs.ratio}× (${logs.ratios[0]}–${logs.ratios.at(-1)}×), ${logs.lostInAll} lost, ${logs.tornInAll} torn, peak ${mb(logs.supervisorPeakRssKb)} MB | \`node service > file\` ${logs.rawMs} ms | ≤ 1.1× |`,
     `| supervisor memory, 50 idle services | ${mb(m50.supervisor.rssKb)} MB RSS (${mb(m50.supervisor.privateKb)} MB private, ${mb(m50.supervisor.pssKb)} MB PSS) + guardian ${m50.guardian === undefined ? '?' : `${mb(m50.guardian.rssKb)} MB`} | PM2 daemon ${mb(results.peerStops.pm2Daemon.rssKb)} MB | ≤ 50 MB |`,
-    `| \`devstack logs\` of 100 MB | ${results.logsRead.devstackMs.median} ms (${results.logsRead.ratio}× cat) | cat ${results.logsRead.catMs.median} ms | small factor of cat |`,
+    `| \`devstack logs\` of 100 MB (CLI start included) | ${results.logsRead.devstackMs.median} ms (${results.logsRead.cutRatio}× cut, ${results.logsRead.ratio}× cat) | \`cut -c30-\` ${results.logsRead.cutMs.median} ms; cat ${results.logsRead.catMs.median} ms | small factor of cat |`,
     '',
     `Phases of \`up -d\` (10-service DAG, ms after the CLI process started, medians): ${Object.entries(dagResult.phases)
       .map(([phase, ms]) => `${phase} ${ms}`)
