@@ -12,6 +12,9 @@
 // or podman works. Redis and RabbitMQ are optional: without any way to run one, the stack starts
 // without it and the services say so. Data stays in .devstack/data (or docker volumes) until
 // `devstack down --volumes`.
+//
+// `watch: true` restarts a service when its folder changes; as each of them uses the workspace
+// package examples/packages/service-kit, an edit there restarts all five, in dependency order.
 import { defineConfig } from 'devstack';
 
 export default defineConfig({
@@ -26,7 +29,7 @@ export default defineConfig({
       command: 'node src/server.js',
       port: 'auto',
       health: 'http://127.0.0.1:${port}/health',
-      watch: ['src'],
+      watch: true,
     },
     'user-service': {
       cwd: 'examples/services/user-service',
@@ -36,12 +39,14 @@ export default defineConfig({
       // /me without a token answers 401, and only once auth-service has checked it: proof that
       // the service and its link to auth-service are both up.
       health: { http: 'http://127.0.0.1:${port}/me', expectStatus: ['2xx', 401] },
+      watch: true,
     },
     'catalog-service': {
       cwd: 'examples/services/catalog-service',
       command: 'node src/server.js',
       port: 'auto',
       health: { tcp: '127.0.0.1:${port}' },
+      watch: true,
     },
     'order-service': {
       cwd: 'examples/services/order-service',
@@ -49,6 +54,7 @@ export default defineConfig({
       port: 'auto',
       dependsOn: ['postgres', 'redis', 'broker', 'user-service', 'catalog-service'],
       health: 'http://127.0.0.1:${port}/health',
+      watch: true,
     },
     'notification-service': {
       cwd: 'examples/services/notification-service',
@@ -56,6 +62,7 @@ export default defineConfig({
       port: 'auto',
       dependsOn: ['broker'],
       health: 'http://127.0.0.1:${port}/health',
+      watch: true,
     },
     web: {
       cwd: 'examples/apps/web',

@@ -192,5 +192,6 @@ function resolveWatch(watch: boolean | string[] | WatchOptions | undefined, cwd:
     paths: paths.map((path) => (isAbsolute(path) ? path : resolvePath(cwd, path))),
     ignore: options.ignore ?? [],
     debounceMs: options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+    workspace: options.paths === undefined,
   };
 }

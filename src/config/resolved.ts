@@ -82,6 +82,11 @@ export interface ResolvedWatch {
   /** The user's patterns, matched against paths relative to the service's cwd (see watch/ignore.ts). */
   readonly ignore: readonly string[];
   readonly debounceMs: number;
+  /**
+   * `watch: true` (no paths given): the service's folder and, when it is a workspace package, the
+   * local packages it depends on (read from the workspace graph when the stack starts).
+   */
+  readonly workspace: boolean;
 }
 
 export interface ResolvedService {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { readEnvFile } from '../env/env-file.js';
 import { selfWatcherIn } from '../config/self-watching.js';
-import type { PackageManifest } from './workspaces.js';
-import { SKIPPED_FOLDERS } from './workspaces.js';
+import type { PackageManifest } from '../workspaces/find-packages.js';
+import { SKIPPED_FOLDERS } from '../workspaces/find-packages.js';
 
 interface Framework {
   readonly name: string;

@@ -14,7 +14,7 @@ import { applyCompose } from './from-compose.js';
 import { ENGINE_VARIABLES, enginesNamedBy, enginesUsedBy, type EngineName } from './images.js';
 import { serviceNameFrom, type InitPlan, type PlannedDatabase, type PlannedService } from './init-plan.js';
 import { linkServices } from './link-services.js';
-import { findPackages, SKIPPED_FOLDERS, type PackageManifest, type RepoPackage } from './workspaces.js';
+import { findPackages, SKIPPED_FOLDERS, type PackageManifest, type RepoPackage } from '../workspaces/find-packages.js';
 
 export interface PlanInput {
   readonly root: string;

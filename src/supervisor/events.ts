@@ -94,6 +94,8 @@ export interface ServiceSnapshot {
   /** CPU (% of one core) and resident memory of the service's processes, when sampled. */
   readonly cpuPercent?: number | undefined;
   readonly memoryBytes?: number | undefined;
+  /** What a watched service's changes come from: folders relative to the config, shared packages named. */
+  readonly watching?: readonly string[] | undefined;
 }
 
 /** May return a promise to apply back-pressure (a log file falling behind pauses the producer). */

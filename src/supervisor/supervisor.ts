@@ -56,8 +56,9 @@ export class Supervisor {
   /** Restarts in progress by service: a service briefly stopped for a restart does not make the run idle. */
   readonly #restarting = new Map<string, Promise<RestartOutcome>>();
   /** A change that arrived during a restart: at most one more restart follows. */
-  readonly #pendingChange = new Map<string, RestartCause>();
   #watching: Promise<FileWatching | undefined> | undefined;
+  /** What each service watches, once the watcher is set up. */
+  #watchingNow: ReadonlyMap<string, readonly string[]> | undefined;
 
   constructor(options: SupervisorOptions) {
     setMaxListeners(0, this.#shutdown.signal);
@@ -108,21 +109,26 @@ export class Supervisor {
     // Watching starts with the services, so a change saved as soon as `up` returns is seen.
     const watching = createFileWatching({
       services: this.config.services.filter((service) => selected.includes(service.name) && service.watch !== undefined),
+      runServices: this.config.services.filter((service) => selected.includes(service.name)),
+      root: this.config.root,
       logsDir: this.config.logsDir,
       clock: this.#clock,
       runWindow: (name) => this.#runner(name).runWindow(),
-      onRestart: async (name, cause, beforeSpawn) => {
+      onRestart: async (changed, beforeSpawn) => {
+        let targets = changed;
         if (!this.#startupDone) {
           // A service not spawned yet reads the changed files when it starts; one already running
           // may have read them before the change: it restarts once the stack's startup is over.
-          if (this.#runner(name).runWindow() === undefined) return;
+          targets = new Map([...changed].filter(([name]) => this.#runner(name).runWindow() !== undefined));
+          if (targets.size === 0) return;
           await this.#startupFinished.promise;
         }
-        if (!this.#shutdown.signal.aborted) await this.#restartOnce(name, cause, beforeSpawn);
+        if (!this.#shutdown.signal.aborted) await this.#restartChanged(targets, beforeSpawn);
       },
       onLoop: (name, file) => void this.events.emit({ type: 'restart-loop', service: name, file }),
     });
     this.#watching = watching;
+    void watching.then((ready) => (this.#watchingNow = ready?.watching));
     const outcome = await this.startServices(selected, { failFast: true });
     await watching;
     this.#startupDone = true;
@@ -199,32 +205,42 @@ export class Supervisor {
     return this.#restartOnce(name, { type: 'manual' });
   }
 
-  /**
-   * One restart at a time per service. A file change during a restart is remembered and causes
-   * exactly one more restart afterwards, however many changes came in.
-   */
-  #restartOnce(name: string, cause: RestartCause, beforeSpawn?: () => Promise<void>): Promise<RestartOutcome> {
+  /** One restart at a time per service: a second request waits for the first, then restarts again. */
+  #restartOnce(name: string, cause: RestartCause): Promise<RestartOutcome> {
     const inFlight = this.#restarting.get(name);
-    if (inFlight !== undefined) {
-      if (cause.type === 'change') {
-        this.#pendingChange.set(name, cause);
-        return inFlight;
-      }
-      return inFlight.then(() => this.#restartOnce(name, cause));
-    }
-    const refused = restartRefusal({
+    if (inFlight !== undefined) return inFlight.then(() => this.#restartOnce(name, cause));
+    const refused = this.#refusal(name);
+    if (refused !== undefined) return Promise.resolve(refused);
+    return this.#restartTargets(new Map([[name, cause]])).then((outcomes) => outcomes.get(name)!);
+  }
+
+  /**
+   * Services whose watched files changed together, restarted as one set: stopped in reverse
+   * dependency order, started again in dependency order, each once. Those that cannot restart now
+   * (not running, a dependency down) are left alone; restarts in flight finish first.
+   */
+  async #restartChanged(changed: ReadonlyMap<string, RestartCause>, beforeSpawn: () => Promise<void>): Promise<void> {
+    await Promise.all([...changed.keys()].map((name) => this.#restarting.get(name)?.catch(() => undefined)));
+    const targets = new Map([...changed].filter(([name]) => !this.#restarting.has(name) && this.#refusal(name) === undefined));
+    if (targets.size > 0 && !this.#shutdown.signal.aborted) await this.#restartTargets(targets, beforeSpawn);
+  }
+
+  #refusal(name: string): RestartOutcome | undefined {
+    return restartRefusal({
       name,
       selected: this.#selected,
       shuttingDown: this.#shutdown.signal.aborted,
       runner: (target) => this.#runner(target),
       isRestarting: (target) => this.#restarting.has(target),
     });
-    if (refused !== undefined) return Promise.resolve(refused);
-    const runner = this.#runner(name);
-    const targets = new Map<string, RestartCause>([[name, cause]]);
-    if (runner.service.restartDependents) {
+  }
+
+  #restartTargets(requested: ReadonlyMap<string, RestartCause>, beforeSpawn?: () => Promise<void>): Promise<Map<string, RestartOutcome>> {
+    const targets = new Map(requested);
+    for (const name of requested.keys()) {
+      if (!this.#runner(name).service.restartDependents) continue;
       for (const dependent of withDependents(this.config.services, [name])) {
-        if (dependent !== name && this.#selected.includes(dependent) && isActive(this.#runner(dependent).state)) {
+        if (!targets.has(dependent) && this.#selected.includes(dependent) && isActive(this.#runner(dependent).state)) {
           targets.set(dependent, { type: 'dependency', service: name });
         }
       }
@@ -237,21 +253,25 @@ export class Supervisor {
       clock: this.#clock,
       shutdown: this.#shutdown.signal,
       beforeStart: beforeSpawn,
-    })
-      .then((outcomes) => outcomes.get(name)!)
-      .finally(() => {
-        for (const target of targets.keys()) this.#restarting.delete(target);
-        this.#checkIdle();
-        const pending = this.#pendingChange.get(name);
-        this.#pendingChange.delete(name);
-        if (pending !== undefined && !this.#shutdown.signal.aborted) void this.#restartOnce(name, pending);
-      });
-    for (const target of targets.keys()) this.#restarting.set(target, promise);
+    }).finally(() => {
+      for (const target of targets.keys()) this.#restarting.delete(target);
+      this.#checkIdle();
+    });
+    for (const target of targets.keys())
+      this.#restarting.set(
+        target,
+        promise.then((outcomes) => outcomes.get(target)!),
+      );
     return promise;
   }
 
   snapshot(): ServiceSnapshot[] {
-    return this.#selected.map((name) => this.#runner(name).snapshot());
+    const watching = this.#watchingNow;
+    return this.#selected.map((name) => {
+      const snapshot = this.#runner(name).snapshot();
+      const paths = watching?.get(name);
+      return paths === undefined ? snapshot : { ...snapshot, watching: paths };
+    });
   }
 
   /**

@@ -1,29 +1,40 @@
 /**
- * When a file change restarts a service. The restart begins at the first change — stopping the old
- * process takes time anyway — and the new one is spawned only once the files have been quiet for
- * `quietMs`, so an editor's save or a formatter writing five files in 30 ms is one restart, not a
- * restart per write, and not a restart that waited for a quiet period first. Changes that arrive
- * after the spawn (the new process may have read half of them) cause exactly one more restart.
+ * When file changes restart services. A restart begins at the first change — stopping the old
+ * processes takes time anyway — and the new ones are spawned only once the files have been quiet
+ * for the quiet time, so an editor's save or a formatter writing five files in 30 ms is one
+ * restart, not one per write, and not one that waited for a quiet period first. Changes that
+ * arrive after the spawn (the new process may have read half of them) cause exactly one more.
  *
- *   idle ──change──▶ gathering ──quiet for quietMs (the spawn gate opens)──▶ restarting ──done──▶ idle
- *                    │ change: absorbed                                      │ change: again = true
- *                                                                            └─done, again──▶ gathering
+ * Services changed together — one file in a shared package that several services watch, reported
+ * for each of them at once — are one batch: restarted as one set (in dependency order, by the
+ * caller), not one restart each at the same moment.
+ *
+ *   idle ──change──▶ opening ──next turn──▶ gathering ──quiet (the spawn gate opens)──▶ restarting ──done──▶ idle
+ *                    │ change: joins       │ change: absorbed                        │ change: again
+ *                                                                                  └─done, again──▶ opening
  */
 import type { Clock } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
 
 export interface ChangeRestarts {
-  change(path: string): void;
+  change(service: string, path: string): void;
   cancel(): void;
 }
 
-type GateState =
-  | { readonly type: 'idle' }
-  | { readonly type: 'gathering'; readonly lastChangeAt: number }
-  | { readonly type: 'restarting'; readonly again: string | undefined };
+type BatchPhase = 'opening' | 'gathering' | 'restarting';
+
+interface Batch {
+  phase: BatchPhase;
+  /** Each service of the batch and the first changed file that brought it in. */
+  readonly targets: Map<string, string>;
+  lastChangeAt: number;
+  /** Changes after the spawn: these services restart once more, afterwards. */
+  readonly again: Map<string, string>;
+}
 
 export interface ChangeRestartOptions {
-  readonly quietMs: number;
+  /** How long the files must be quiet before a service's new process spawns. */
+  readonly quietMs: (service: string) => number;
   readonly clock: Clock;
   /**
    * Lets pending I/O run before the gate opens: a timer can fire before file events that arrived
@@ -31,73 +42,93 @@ export interface ChangeRestartOptions {
    */
   readonly yieldToEvents?: () => Promise<void>;
   /**
-   * Begin a restart for `path`; `beforeSpawn` resolves once the new process may start. Resolves when
-   * the restart is over, whatever its outcome (or at once when no restart happens).
+   * Begin a restart of `targets` (service → the changed file); `beforeSpawn` resolves once the new
+   * processes may start. Resolves when the restart is over, whatever its outcome.
    */
-  readonly restart: (path: string, at: number, beforeSpawn: () => Promise<void>) => Promise<unknown>;
+  readonly restart: (targets: ReadonlyMap<string, string>, at: number, beforeSpawn: () => Promise<void>) => Promise<unknown>;
 }
 
 export function createChangeRestarts(options: ChangeRestartOptions): ChangeRestarts {
-  const { clock, quietMs } = options;
-  let state: GateState = { type: 'idle' };
+  const { clock } = options;
+  const batchOf = new Map<string, Batch>();
+  let opening: Batch | undefined;
   let cancelled = false;
-  let timer: unknown;
+  const timers = new Set<unknown>();
 
   const yieldToEvents = options.yieldToEvents ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
-  const untilQuiet = (): Promise<void> =>
+  const untilQuiet = (batch: Batch): Promise<void> =>
     new Promise((resolve) => {
-      const quietFor = (): number => (state.type === 'gathering' ? state.lastChangeAt + quietMs - clock.now() : 0);
+      const quietMs = Math.max(0, ...[...batch.targets.keys()].map(options.quietMs));
+      const quietFor = (): number => (batch.phase === 'gathering' ? batch.lastChangeAt + quietMs - clock.now() : 0);
       const check = (): void => {
-        timer = undefined;
-        if (cancelled || state.type !== 'gathering') return resolve();
+        if (cancelled || batch.phase !== 'gathering') return resolve();
         const wait = quietFor();
         if (wait > 0) {
-          timer = clock.setTimeout(check, wait);
+          const timer = clock.setTimeout(() => {
+            timers.delete(timer);
+            check();
+          }, wait);
+          timers.add(timer);
           return;
         }
         void yieldToEvents().then(() => {
-          if (cancelled || state.type !== 'gathering') return resolve();
+          if (cancelled || batch.phase !== 'gathering') return resolve();
           if (quietFor() > 0) return check(); // a change came in meanwhile
-          state = { type: 'restarting', again: undefined };
+          batch.phase = 'restarting';
           resolve();
         });
       };
       check();
     });
 
-  const begin = (path: string): void => {
-    const at = clock.now();
-    state = { type: 'gathering', lastChangeAt: at };
-    void options
-      .restart(path, at, untilQuiet)
-      .catch(() => undefined)
-      .then(() => {
-        const again = state.type === 'restarting' ? state.again : undefined;
-        state = { type: 'idle' };
-        if (again !== undefined && !cancelled) begin(again);
-      });
+  const open = (entries: Iterable<[string, string]>): void => {
+    const batch: Batch = { phase: 'opening', targets: new Map(entries), lastChangeAt: clock.now(), again: new Map() };
+    for (const service of batch.targets.keys()) batchOf.set(service, batch);
+    opening = batch;
+    // Every service a change reaches in this turn joins the batch (the watcher reports one file
+    // for each service that watches it, one after the other).
+    setImmediate(() => {
+      if (opening === batch) opening = undefined;
+      if (cancelled) return;
+      batch.phase = 'gathering';
+      void options
+        .restart(batch.targets, batch.lastChangeAt, () => untilQuiet(batch))
+        .catch(() => undefined)
+        .then(() => {
+          for (const service of batch.targets.keys()) if (batchOf.get(service) === batch) batchOf.delete(service);
+          if (batch.again.size > 0 && !cancelled) open(batch.again);
+        });
+    });
   };
 
   return {
-    change(path) {
+    change(service, path) {
       if (cancelled) return;
-      switch (state.type) {
-        case 'idle':
-          return begin(path);
+      const batch = batchOf.get(service);
+      if (batch === undefined) {
+        if (opening !== undefined) {
+          opening.targets.set(service, path);
+          batchOf.set(service, opening);
+          return;
+        }
+        return open([[service, path]]);
+      }
+      switch (batch.phase) {
+        case 'opening':
         case 'gathering':
-          state = { type: 'gathering', lastChangeAt: clock.now() };
+          batch.lastChangeAt = clock.now();
           return;
         case 'restarting':
-          state = { type: 'restarting', again: path };
+          batch.again.set(service, path);
           return;
         default:
-          return unreachable(state);
+          return unreachable(batch.phase);
       }
     },
     cancel() {
       cancelled = true;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
+      for (const timer of timers) clock.clearTimeout(timer);
+      timers.clear();
     },
   };
 }

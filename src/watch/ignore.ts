@@ -24,10 +24,16 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-/** True for paths inside a folder devstack never watches (checked by the watcher while scanning). */
-export function isAlwaysIgnored(path: string, logsDir: string): boolean {
+/**
+ * True for paths inside a folder devstack never watches (checked by the watcher while scanning).
+ * Inside one of `outputs` (a shared package's build output, watched on purpose) only the part
+ * below it is checked: `packages/shared/dist/index.js` counts, `…/dist/node_modules/x` does not.
+ */
+export function isAlwaysIgnored(path: string, logsDir: string, outputs: readonly string[] = []): boolean {
   if (path === logsDir || path.startsWith(`${logsDir}${sep}`)) return true;
-  return path.split(sep).some((segment) => ALWAYS_IGNORED_DIRS.includes(segment));
+  const output = outputs.find((dir) => path === dir || path.startsWith(`${dir}${sep}`));
+  const checked = output === undefined ? path : path.slice(output.length);
+  return checked.split(sep).some((segment) => ALWAYS_IGNORED_DIRS.includes(segment));
 }
 
 /** A matcher for one service's own patterns. */

@@ -13,6 +13,8 @@ export interface WatchTarget {
   readonly cwd: string;
   readonly paths: readonly string[];
   readonly ignore: readonly string[];
+  /** Build output folders among `paths`: watched although their names (dist, build) are always ignored elsewhere. */
+  readonly outputs?: readonly string[];
 }
 
 export interface StackWatcher {
@@ -26,15 +28,18 @@ export async function createStackWatcher(
 ): Promise<StackWatcher> {
   const routes = targets.map((target) => ({ ...target, ignored: createIgnoreMatcher(target.cwd, target.ignore) }));
   const paths = [...new Set(routes.flatMap((route) => route.paths))];
+  const outputs = [...new Set(routes.flatMap((route) => route.outputs ?? []))];
   const watcher = chokidar.watch(paths, {
     ignoreInitial: true,
-    ignored: (path: string) => isAlwaysIgnored(path, logsDir),
+    ignored: (path: string) => isAlwaysIgnored(path, logsDir, outputs),
   });
   const route = (path: string): void => {
     trace(`watch ${path}`);
     for (const target of routes) {
       const inside = target.paths.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`));
-      if (inside && !target.ignored(path)) onChange(target.service, path);
+      // Another service's build output folder is not this service's to watch, unless it is its own.
+      const hidden = outputs.length > 0 && isAlwaysIgnored(path, logsDir, target.outputs ?? []);
+      if (inside && !hidden && !target.ignored(path)) onChange(target.service, path);
     }
   };
   watcher.on('add', route).on('change', route).on('unlink', route);

@@ -272,7 +272,7 @@ describe('config validation messages', () => {
       { min: 200, max: 299 },
       { min: 300, max: 399 },
     ]);
-    expect(api.watch).toEqual({ paths: ['/project/apps/api'], ignore: [], debounceMs: 50 });
+    expect(api.watch).toEqual({ paths: ['/project/apps/api'], ignore: [], debounceMs: 50, workspace: true });
   });
 });
 

@@ -21,11 +21,13 @@ const ALLOWED: Record<string, string[]> = {
   // The MCP server reads the stack through the control API, the log files and app/ (the environment).
   mcp: ['app', 'config', 'control', 'errors', 'logs', 'supervisor', 'util', 'mcp'],
   // devstack init reads a repository: it knows config (templates, self-watching tools) and env files, nothing that runs.
-  init: ['config', 'env', 'graph', 'util', 'errors', 'init'],
+  init: ['config', 'env', 'graph', 'util', 'errors', 'init', 'workspaces'],
+  // A repository's workspace packages and their local dependencies: for init and for hot restart.
+  workspaces: ['util', 'workspaces'],
   app: ['config', 'control', 'databases', 'env', 'errors', 'graph', 'logs', 'process', 'supervisor', 'util', 'app'],
   control: ['supervisor', 'process', 'util', 'errors', 'control', 'logs'],
   // The supervisor knows no engine: database lifecycles are passed in (supervisor/lifecycle.ts).
-  supervisor: ['config', 'env', 'graph', 'health', 'process', 'util', 'errors', 'supervisor', 'watch'],
+  supervisor: ['config', 'env', 'graph', 'health', 'process', 'util', 'errors', 'supervisor', 'watch', 'workspaces'],
   databases: ['config', 'health', 'util', 'errors', 'databases', 'supervisor'],
   watch: ['util', 'errors', 'watch'],
   // The per-engine facts (ports, defaults, URLs) live with each engine, in databases/engines/.

@@ -1,9 +1,13 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backoffMs, decideRestart, type CrashInput } from '../../src/supervisor/restart-policy.js';
 import type { Clock } from '../../src/util/clock.js';
 import { createChangeRestarts } from '../../src/watch/change-restarts.js';
 import { createIgnoreMatcher, globToRegExp, isAlwaysIgnored } from '../../src/watch/ignore.js';
 import { createRestartLoopDetector } from '../../src/watch/restart-loop.js';
+import { outputFolderOf, readWorkspaceGraph } from '../../src/workspaces/workspace-graph.js';
 
 /** A manual clock: timers fire only when the test advances time. */
 function fakeClock(): Clock & { advance(ms: number): void } {
@@ -92,13 +96,17 @@ describe('restarts on changes', () => {
   /** A restart the test finishes by hand; `spawned` says when the gate let the new process start. */
   function recorder() {
     const clock = fakeClock();
-    const restarts: { path: string; spawnedAt?: number; finish: () => void }[] = [];
+    const restarts: { path: string; services: string[]; spawnedAt?: number; finish: () => void }[] = [];
     const gate = createChangeRestarts({
-      quietMs: 30,
+      quietMs: () => 30,
       clock,
-      restart: (path, _at, beforeSpawn) =>
+      restart: (targets, _at, beforeSpawn) =>
         new Promise<void>((finish) => {
-          const restart: { path: string; spawnedAt?: number; finish: () => void } = { path, finish };
+          const restart: { path: string; services: string[]; spawnedAt?: number; finish: () => void } = {
+            path: [...targets.values()].join(','),
+            services: [...targets.keys()],
+            finish,
+          };
           restarts.push(restart);
           void beforeSpawn().then(() => (restart.spawnedAt = clock.now()));
         }),
@@ -110,7 +118,8 @@ describe('restarts on changes', () => {
   it('begins at the first change and spawns once the files are quiet: five writes in 20 ms are one restart', async () => {
     const { clock, restarts, gate } = recorder();
     for (let i = 0; i < 5; i++) {
-      gate.change(`f${i}`);
+      gate.change('api', `f${i}`);
+      if (i === 0) await settle(); // the restart begins in the turn after the first change
       clock.advance(5);
     }
     expect(restarts.map((restart) => restart.path)).toEqual(['f0']); // it began with the first
@@ -129,7 +138,8 @@ describe('restarts on changes', () => {
 
   it('a single change spawns as soon as the quiet time has passed', async () => {
     const { clock, restarts, gate } = recorder();
-    gate.change('a');
+    gate.change('api', 'a');
+    await settle();
     clock.advance(30);
     await settle();
     expect(restarts[0]!.spawnedAt).toBe(30);
@@ -137,13 +147,15 @@ describe('restarts on changes', () => {
 
   it('changes after the spawn cause exactly one more restart, with the last file', async () => {
     const { clock, restarts, gate } = recorder();
-    gate.change('a');
+    gate.change('api', 'a');
+    await settle();
     clock.advance(30);
     await settle();
-    gate.change('b');
-    gate.change('c');
+    gate.change('api', 'b');
+    gate.change('api', 'c');
     expect(restarts).toHaveLength(1);
     restarts[0]!.finish();
+    await settle();
     await settle();
     expect(restarts.map((restart) => restart.path)).toEqual(['a', 'c']);
     clock.advance(30);
@@ -153,10 +165,33 @@ describe('restarts on changes', () => {
     expect(restarts).toHaveLength(2);
   });
 
+  it('restarts services changed in the same turn as one set, and one changed later once more afterwards', async () => {
+    const { clock, restarts, gate } = recorder();
+    // One file of a shared package, reported for each service that watches it.
+    gate.change('auth', 'packages/shared/jwt.ts');
+    gate.change('user', 'packages/shared/jwt.ts');
+    await settle();
+    expect(restarts.map((restart) => restart.services)).toEqual([['auth', 'user']]);
+    clock.advance(30);
+    await settle();
+    expect(restarts[0]!.spawnedAt).toBe(30);
+    gate.change('user', 'services/user/index.ts'); // after the spawn: once more, for user only
+    gate.change('auth', 'services/auth/index.ts');
+    gate.change('user', 'services/user/routes.ts');
+    restarts[0]!.finish();
+    await settle();
+    await settle();
+    expect(restarts.map((restart) => restart.services)).toEqual([
+      ['auth', 'user'],
+      ['user', 'auth'],
+    ]);
+    expect(restarts[1]!.path).toBe('services/user/routes.ts,services/auth/index.ts');
+  });
+
   it('stops after cancel', async () => {
     const { restarts, gate } = recorder();
     gate.cancel();
-    gate.change('a');
+    gate.change('api', 'a');
     await settle();
     expect(restarts).toEqual([]);
   });
@@ -183,5 +218,44 @@ describe('restart loop detection', () => {
     detector.isLoop(1100, { startedAt: 1000, readyAt: undefined });
     expect(detector.isLoop(9000, { startedAt: 2000, readyAt: 2100 })).toBe(false);
     expect(detector.isLoop(9100, { startedAt: 9050, readyAt: undefined })).toBe(false);
+  });
+});
+
+describe('the packages a workspace uses', () => {
+  it('finds local dependencies transitively, and a built package at its output folder', () => {
+    const root = mkdtempSync(join(tmpdir(), 'devstack-graph-'));
+    const write = (file: string, value: unknown): void => {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), JSON.stringify(value));
+    };
+    write('package.json', { workspaces: ['packages/*', 'apps/*'] });
+    write('packages/db/package.json', { name: '@x/db', exports: { '.': { import: './build/index.js' } } });
+    write('packages/shared/package.json', { name: '@x/shared', main: 'src/index.ts', dependencies: { '@x/db': '*', zod: '*' } });
+    write('apps/api/package.json', { name: 'api', devDependencies: { '@x/shared': 'workspace:*' } });
+    write('apps/lonely/package.json', { name: 'lonely' });
+    try {
+      const graph = readWorkspaceGraph(root);
+      expect(graph.packagesUsedBy(join(root, 'apps/api'), new Set())).toEqual([
+        { name: '@x/shared', dir: join(root, 'packages/shared'), output: false },
+        { name: '@x/db', dir: join(root, 'packages/db'), output: false },
+      ]);
+      // A service of the stack runs in packages/db (its builder): its users watch build/, not its sources.
+      expect(graph.packagesUsedBy(join(root, 'apps/api'), new Set([join(root, 'packages/db')]))[1]).toEqual({
+        name: '@x/db',
+        dir: join(root, 'packages/db/build'),
+        output: true,
+      });
+      expect(graph.packagesUsedBy(join(root, 'apps/lonely'), new Set())).toEqual([]);
+      expect(graph.packagesUsedBy(join(root, 'not-a-package'), new Set())).toEqual([]);
+      expect(outputFolderOf({ main: 'index.js' })).toBeUndefined();
+      expect(outputFolderOf({ main: './src/index.ts' })).toBeUndefined();
+      expect(outputFolderOf({ types: 'dist/index.d.ts' })).toBe('dist');
+      // A watched build output folder is not hidden by its name; what is below it still is.
+      expect(isAlwaysIgnored('/r/packages/db/build/index.js', '/r/logs', ['/r/packages/db/build'])).toBe(false);
+      expect(isAlwaysIgnored('/r/packages/db/build/node_modules/x.js', '/r/logs', ['/r/packages/db/build'])).toBe(true);
+      expect(isAlwaysIgnored('/r/packages/other/build/index.js', '/r/logs', ['/r/packages/db/build'])).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@ import { findLeftovers } from '../../app/leftovers.js';
 import { readRunRecord } from '../../app/run-record.js';
 import { stackId } from '../../control/runtime-dir.js';
 import { controlError, stackHandleOf, type CommandContext } from '../context.js';
-import { formatPsTable, toPsRow, type PsRow } from '../render/ps-table.js';
+import { formatPsTable, formatWatching, toPsRow, type PsRow } from '../render/ps-table.js';
 
 export async function psCommand(context: CommandContext, options: { json: boolean }): Promise<number> {
   const stack = stackHandleOf(context);
@@ -50,6 +50,8 @@ export async function psCommand(context: CommandContext, options: { json: boolea
     );
   } else {
     if (rows.length > 0) context.terminal.out(formatPsTable(rows));
+    const watching = formatWatching(rows);
+    if (watching !== undefined) context.terminal.out(context.terminal.colors.dim(watching));
     context.terminal.out(context.terminal.colors.dim(`devstack: ${note}`));
   }
   return 0;

@@ -11,6 +11,8 @@ export interface PsRow {
   readonly message?: string | undefined;
   /** How a database runs; undefined for services. */
   readonly mode?: string | undefined;
+  /** What a watched service restarts on (folders relative to the config; shared packages named). */
+  readonly watching?: readonly string[] | undefined;
 }
 
 export function toPsRow(snapshot: ServiceSnapshot, now: number): PsRow {
@@ -23,7 +25,16 @@ export function toPsRow(snapshot: ServiceSnapshot, now: number): PsRow {
     restarts: snapshot.restarts,
     message: snapshot.message,
     mode: snapshot.mode,
+    watching: snapshot.watching,
   };
+}
+
+/** `watching:` lines under the table, one per watched service. */
+export function formatWatching(rows: readonly PsRow[]): string | undefined {
+  const watched = rows.filter((row) => row.watching !== undefined && row.watching.length > 0);
+  if (watched.length === 0) return undefined;
+  const width = Math.max(...watched.map((row) => row.name.length));
+  return ['watching:', ...watched.map((row) => `  ${row.name.padEnd(width)}  ${row.watching!.join(', ')}`)].join('\n');
 }
 
 export function formatUptime(ms: number | undefined): string {

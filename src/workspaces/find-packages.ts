@@ -1,5 +1,5 @@
 /**
- * The packages of a repository, as `devstack init` sees them: the npm/yarn `workspaces` of the root
+ * The packages of a repository, as `devstack init` and hot restart see them: the npm/yarn `workspaces` of the root
  * package.json, or pnpm-workspace.yaml's `packages`; in a repository without workspaces, every
  * package.json a few folders down (a repo of separate services with no root package.json).
  */
@@ -14,6 +14,11 @@ export interface PackageManifest {
   readonly dependencies?: Readonly<Record<string, string>>;
   readonly devDependencies?: Readonly<Record<string, string>>;
   readonly main?: string;
+  readonly module?: string;
+  readonly types?: string;
+  readonly exports?: unknown;
+  readonly peerDependencies?: Readonly<Record<string, string>>;
+  readonly optionalDependencies?: Readonly<Record<string, string>>;
   readonly workspaces?: readonly string[] | { readonly packages?: readonly string[] };
 }
 
