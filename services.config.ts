@@ -1,5 +1,5 @@
 // The example stack in examples/: four services and a web app, run natively by devstack.
-// `npx devstack up` from the repository root starts it; open http://127.0.0.1:4100.
+// `npx devstack up` from the repository root starts it; open http://127.0.0.1:8080 (the proxy).
 //
 // Only the web app has a fixed port. The others take a free port at each `up` ('auto'), and find
 // each other through what devstack injects: each service gets PORT, and every service that depends
@@ -18,6 +18,8 @@
 import { defineConfig } from 'devstack';
 
 export default defineConfig({
+  // One entry point: http://127.0.0.1:8080/ is web, and every service is <name>.localhost:8080.
+  proxy: { routes: { '/': 'web' } },
   databases: {
     postgres: { engine: 'postgres', port: 'auto', database: 'orders', init: 'examples/db/postgres-init' },
     redis: { engine: 'redis', port: 'auto', optional: true },

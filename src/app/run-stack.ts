@@ -18,6 +18,8 @@ import { describePlan } from '../databases/plan.js';
 import { DevstackError } from '../errors.js';
 import { createEventLog } from '../logs/event-log.js';
 import { createLogFiles } from '../logs/log-files.js';
+import { availabilityOf } from '../proxy/availability.js';
+import { startStackProxy, type StackProxy } from './stack-proxy.js';
 import { removeSupervisorPidFile, writeSupervisorPidFile } from '../process/pid-file.js';
 import { readProcInfo } from '../process/proc-table.js';
 import type { StartupOutcome, SupervisorListener } from '../supervisor/events.js';
@@ -43,6 +45,8 @@ export interface StackRun {
   readonly started: Promise<StartupOutcome>;
   /** Settles when the run is over and cleaned up; 0 when it ended normally, 1 after a failure. */
   readonly finished: Promise<number>;
+  /** The proxy's entry URL, when the stack has one. */
+  readonly proxyUrl: string | undefined;
 }
 
 export async function runStack(options: RunStackOptions): Promise<StackRun> {
@@ -66,10 +70,22 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   const server = listening.value;
   trace('control-listening');
   let checked: Awaited<ReturnType<typeof preflight>>;
+  // Until the supervisor exists, a request through the proxy waits as for a starting service.
+  let supervisorRef: Supervisor | undefined;
+  let startupDone = false;
+  let entry: StackProxy | undefined;
   try {
     refuseLeftovers(config, project);
     checked = await preflight(options);
+    if (checked.config.proxy !== undefined) {
+      entry = await startStackProxy(checked.config, checked.config.proxy, (name) =>
+        supervisorRef === undefined
+          ? { type: 'coming', why: 'the stack is starting' }
+          : availabilityOf(supervisorRef.snapshotOf(name), !startupDone || supervisorRef.isRestarting(name)),
+      );
+    }
   } catch (error) {
+    await entry?.close();
     server.close();
     throw error;
   }
@@ -110,6 +126,8 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     lifecycles,
     redact: (event) => redactor.redactDeep(event),
   });
+  supervisorRef = supervisor;
+  if (entry !== undefined) supervisor.events.subscribe((event) => void (event.type === 'state' && entry.changed()));
   const logFiles = createLogFiles(stack.logsDir, stack.logRotation);
   const eventLog = createEventLog(join(stack.logsDir, 'devstack.log'));
   supervisor.events.subscribe(logFiles.listener);
@@ -123,13 +141,13 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     void supervisor.events.emit({ type: 'database-mode', service, mode: describePlan(plan), data });
   }
   const closing = createDeferred<void>();
-  let startupDone = false;
   target = controlTargetOf(supervisor, {
     runId,
     startedAt,
     configFile: stack.displayFile,
     startupDone: () => startupDone,
     closing: closing.promise,
+    proxyUrl: () => entry?.url,
   });
   handle.resolve(createControlHandler(target));
 
@@ -140,6 +158,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     const outcome = await started;
     if (outcome.type === 'ready') await supervisor.whenIdle();
     await supervisor.stopAll();
+    await entry?.close();
     // Whatever container a crashed `docker run` left, and the stack's network.
     if (checked.containers.size > 0) await removeStackContainers(containerLabelOf(stack), options.processEnv['PATH']);
     const failed = outcome.type === 'failed' || supervisor.snapshot().some((service) => service.state === 'failed');
@@ -153,7 +172,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     removeSupervisorPidFile(stack.logsDir);
     return exitCode;
   })();
-  return { supervisor, started, finished };
+  return { supervisor, started, finished, proxyUrl: entry?.url };
 }
 
 /** The reaper needs little: a PATH (docker, for database containers) and the runtime folder. */

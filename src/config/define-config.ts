@@ -239,6 +239,32 @@ export interface ContainerConfig {
   optional?: boolean;
 }
 
+/** A path-prefix route of the proxy: to this service, with the prefix removed from the path or not. */
+export interface ProxyRoute {
+  service: string;
+  /** Pass `/api/users` on as `/users`. Default false. */
+  stripPrefix?: boolean;
+}
+
+/**
+ * One entry point for the whole stack, on 127.0.0.1: path routes (`'/api': 'backend'`, `'/': 'web'`,
+ * longest prefix wins) and host routes (every service with a port is `http://<name>.localhost:<port>`).
+ * A request for a service that is starting or restarting waits until it is ready.
+ */
+export interface ProxyConfig {
+  /** Default 8080; `'auto'`: a free port at each `up`. */
+  port?: number | 'auto';
+  routes?: Record<string, string | ProxyRoute>;
+  /** More host names for services (`'shop.localhost': 'web'`), beside `<service>.localhost`. */
+  hosts?: Record<string, string>;
+  /** How long a request waits for its service to be ready before a 503 page. Default `'30s'`. */
+  holdTimeout?: Duration;
+  /** How many requests may wait at once; more get the 503 page at once. Default 1000. */
+  maxHeld?: number;
+  /** Write each request (method, path, status, time) to the `proxy` log (`devstack logs proxy`). Default true. */
+  accessLog?: boolean;
+}
+
 export interface UserConfig {
   /** The services of the stack, by name (letters, digits, `.`, `_`, `-`). */
   services: Record<string, ServiceConfig>;
@@ -254,6 +280,8 @@ export interface UserConfig {
    * logs grow without limit.
    */
   logRotation?: false | { maxSize?: number | string; keep?: number };
+  /** A reverse proxy in front of the stack (see ProxyConfig). */
+  proxy?: ProxyConfig;
 }
 
 /** Identity function that gives `services.config.ts` type checking and editor completion. */

@@ -3,6 +3,7 @@
  * cannot know: service names are usable as file names, dependencies exist, no cycles, no two
  * services on one port.
  */
+import { resolveProxy } from './resolve-proxy.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { DevstackError } from '../errors.js';
 import { findCycle, formatCycle } from '../graph/graph.js';
@@ -93,6 +94,7 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
     logsDir: resolvePath(root, config.logsDir ?? 'logs'),
     services,
     logRotation: resolveLogRotation(config.logRotation),
+    proxy: resolveProxy(config.proxy, displayFile, services),
   };
 }
 

@@ -142,7 +142,29 @@ export interface ResolvedConfig {
   readonly services: readonly ResolvedService[];
   /** Undefined: logs grow without limit. */
   readonly logRotation: LogRotation | undefined;
+  /** The reverse proxy in front of the stack, when configured. */
+  readonly proxy?: ResolvedProxy | undefined;
 }
+
+export interface ResolvedProxyRoute {
+  /** `/api` (no trailing slash), or `/`. */
+  readonly prefix: string;
+  readonly service: string;
+  readonly stripPrefix: boolean;
+}
+
+export interface ResolvedProxy {
+  readonly port: number | 'auto';
+  /** Longest prefix first: the first that matches wins. */
+  readonly routes: readonly ResolvedProxyRoute[];
+  /** Host name (lower case, no port) → service: `<service>.localhost` for every service with an HTTP port, and the configured ones. */
+  readonly hosts: Readonly<Record<string, string>>;
+  readonly holdTimeoutMs: number;
+  readonly maxHeld: number;
+  readonly accessLog: boolean;
+}
+
+export const DEFAULT_PROXY_PORT = 8080;
 
 export interface LogRotation {
   readonly maxBytes: number;

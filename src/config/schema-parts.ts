@@ -218,3 +218,40 @@ export function envSchema(name: RegExp, nameError: string): z.ZodType<EnvValues,
     { error: 'expected an object of environment variables' },
   );
 }
+
+type Proxy = NonNullable<UserConfig['proxy']>;
+const ROUTE_PREFIX_EXPECTED = "expected a path prefix such as '/api' or '/'";
+const SERVICE_NAME_EXPECTED = 'expected a service name';
+export const proxySchema: z.ZodType<Proxy, Proxy> = z.strictObject(
+  {
+    port: portOrAuto.optional(),
+    routes: z
+      .record(
+        z.string().regex(/^\/[^\s?#]*$/, { error: ROUTE_PREFIX_EXPECTED }),
+        z.union(
+          [
+            nonEmptyString,
+            z.strictObject({ service: nonEmptyString, stripPrefix: z.boolean({ error: 'expected true or false' }).optional() }),
+          ],
+          { error: `${SERVICE_NAME_EXPECTED}, or { service, stripPrefix }` },
+        ),
+        { error: "expected routes by path prefix (starting with /), such as { '/api': 'backend', '/': 'web' }" },
+      )
+      .optional(),
+    hosts: z
+      .record(
+        z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, {
+            error: "expected a host name such as 'shop.localhost'",
+          }),
+        z.string({ error: SERVICE_NAME_EXPECTED }).min(1, { error: SERVICE_NAME_EXPECTED }),
+        { error: "expected an object of host names: { 'shop.localhost': 'web' }" },
+      )
+      .optional(),
+    holdTimeout: durationSchema.optional(),
+    maxHeld: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(0).max(100_000).optional(),
+    accessLog: z.boolean({ error: 'expected true or false' }).optional(),
+  },
+  { error: "expected a proxy object such as { routes: { '/': 'web' } }" },
+);

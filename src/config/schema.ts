@@ -14,6 +14,7 @@ import {
   envSchema,
   healthSchema,
   logRotationSchema,
+  proxySchema,
   noNul,
   NO_NUL,
   nonEmptyString,
@@ -129,6 +130,7 @@ const userConfigSchema = z.strictObject(
     containers: z.record(z.string(), containerSchema, { error: 'expected an object of containers' }).optional(),
     logsDir: nonEmptyString.optional(),
     logRotation: logRotationSchema.optional(),
+    proxy: proxySchema.optional(),
   },
   { error: 'expected an object: export default defineConfig({ services: { … } })' },
 );

@@ -93,22 +93,18 @@ export async function readAllChunks(
   onChunk: (chunk: Buffer) => Promise<void> | undefined,
   until?: LogPosition,
 ): Promise<void> {
-  for (const file of logFilesOf(path)) {
-    let fd: number;
-    try {
-      fd = openSync(file, 'r');
-    } catch {
-      continue; // rotated away between listing and opening: its lines are in the next file
-    }
-    try {
-      const stat = fstatSync(fd);
-      // The current file is read up to where the history ends, so a follower continues exactly there.
-      const end = until !== undefined && stat.ino === until.ino ? until.size : stat.size;
+  const files = openLogFiles(path);
+  try {
+    for (const file of files) {
+      // The file where the history ends is read up to there (a follower continues exactly there);
+      // newer ones are the follower's.
+      const last = until !== undefined && file.ino === until.ino;
+      const end = last ? until.size : fstatSync(file.fd).size;
       let carry = Buffer.alloc(0);
       let position = 0;
       while (position < end) {
         const buffer = Buffer.allocUnsafe(Math.min(CHUNK, end - position));
-        const read = readSync(fd, buffer, 0, buffer.length, position);
+        const read = readSync(file.fd, buffer, 0, buffer.length, position);
         if (read === 0) break;
         position += read;
         const data = carry.length === 0 ? buffer.subarray(0, read) : Buffer.concat([carry, buffer.subarray(0, read)]);
@@ -121,9 +117,34 @@ export async function readAllChunks(
         await onChunk(data.subarray(0, lastNewline + 1));
       }
       if (carry.length > 0) await onChunk(Buffer.concat([carry, Buffer.from('\n')]));
-    } finally {
-      closeSync(fd);
+      if (last) break;
     }
+  } finally {
+    for (const file of files) closeSync(file.fd);
+  }
+}
+
+/**
+ * Every file of a log, oldest first, opened: once open, a rotation can rename or delete them
+ * without changing what is read. Opened until two listings agree (a rotation between listing and
+ * opening shifts the names), so no file is read twice or skipped.
+ */
+function openLogFiles(path: string): { fd: number; ino: number }[] {
+  for (let attempt = 0; ; attempt++) {
+    const names = logFilesOf(path);
+    const opened: { fd: number; ino: number }[] = [];
+    for (const name of names) {
+      try {
+        const fd = openSync(name, 'r');
+        opened.push({ fd, ino: fstatSync(fd).ino });
+      } catch {
+        // rotated away between listing and opening: the next listing tells
+      }
+    }
+    const now = logFilesOf(path).map((name) => logPosition(name)?.ino);
+    const same = now.length === opened.length && now.every((ino, index) => ino === opened[index]!.ino);
+    if (same || attempt >= 20) return opened;
+    for (const file of opened) closeSync(file.fd);
   }
 }
 
@@ -239,11 +260,20 @@ export async function followLog(
   try {
     // Where the history stopped: the same file (go on from its size), or a file rotated since then.
     if (from !== undefined) {
-      const earlier = logFilesOf(path).find((file) => logPosition(file)?.ino === from.ino);
-      if (earlier !== undefined) {
-        fd = openSync(earlier, 'r');
-        ino = from.ino;
-        offset = from.size;
+      for (let attempt = 0; attempt < 5 && fd === undefined; attempt++) {
+        const earlier = logFilesOf(path).find((file) => logPosition(file)?.ino === from.ino);
+        if (earlier === undefined) break;
+        try {
+          const opened = openSync(earlier, 'r');
+          // Renamed again between the look and the open: then the file found is another one.
+          if (fstatSync(opened).ino === from.ino) {
+            fd = opened;
+            ino = from.ino;
+            offset = from.size;
+          } else closeSync(opened);
+        } catch {
+          // gone meanwhile: look again
+        }
       }
     }
     if (fd === undefined) {

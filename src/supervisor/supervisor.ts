@@ -265,6 +265,16 @@ export class Supervisor {
     return promise;
   }
 
+  /** Whether a restart of the service is under way (stopping it, waiting for the files, starting it). */
+  isRestarting(name: string): boolean {
+    return this.#restarting.has(name);
+  }
+
+  /** One service's snapshot; undefined when it is not part of this run. */
+  snapshotOf(name: string): ServiceSnapshot | undefined {
+    return this.#selected.includes(name) ? this.#runner(name).snapshot() : undefined;
+  }
+
   snapshot(): ServiceSnapshot[] {
     const watching = this.#watchingNow;
     return this.#selected.map((name) => {

@@ -35,7 +35,9 @@ describe('example stack', () => {
       expect(order.indexOf('catalog-service')).toBeLessThan(order.indexOf('order-service'));
       expect(order.at(-1)).toBe('web');
 
-      const page = await fetch('http://127.0.0.1:4100/');
+      // The entry point: the proxy, in front of web.
+      expect(up.stdout).toMatch(/entry +http:\/\/127\.0\.0\.1:8080/);
+      const page = await fetch('http://127.0.0.1:8080/');
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain('Orders of Ada Lovelace (pro)');

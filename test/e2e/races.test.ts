@@ -59,7 +59,8 @@ describe('overlapping operations', () => {
   });
 
   it('down during a restart: everything stops, nothing is started again', async () => {
-    project = createTempProject(`export default { services: { ${await httpService('api', ", env: { READY_DELAY_MS: '1000' }")} } };`);
+    // Slow to be ready, so that `down` (a CLI start on a busy machine) lands during the restart.
+    project = createTempProject(`export default { services: { ${await httpService('api', ", env: { READY_DELAY_MS: '4000' }")} } };`);
     expect((await project.run(['up', '-d'])).code).toBe(0);
     const restart = project.start(['restart', 'api']);
     await waitFor(async () => (await ps(project!))[0]?.state === 'starting', 'the restart to be under way');

@@ -71,10 +71,8 @@ describe('hot restart on file change', () => {
     project = watchedProject();
     for (let i = 0; i < 5; i++) project.write(`src/formatted-${i}.js`, `export const n = ${i};\n`);
     expect((await project.run(['up', '-d'])).code).toBe(0);
-    for (let i = 0; i < 5; i++) {
-      writeFileSync(project.path(`src/formatted-${i}.js`), `export const n = ${i + 1};\n`);
-      await new Promise((resolve) => setTimeout(resolve, 6));
-    }
+    // As a formatter does: five files, one after the other, well within 30 ms.
+    for (let i = 0; i < 5; i++) writeFileSync(project.path(`src/formatted-${i}.js`), `export const n = ${i + 1};\n`);
     await waitFor(async () => (await row(project!, 'api')).restarts >= 1 && (await row(project!, 'api')).state === 'ready', 'the restart');
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(await row(project, 'api')).toMatchObject({ state: 'ready', restarts: 1 });

@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { followLog, logPosition } from '../../src/logs/tail.js';
+import { followLog, logPosition, readAllChunks } from '../../src/logs/tail.js';
 import { waitFor } from '../helpers/wait.js';
 
 let dir: string | undefined;
@@ -78,5 +78,28 @@ describe('following a log', () => {
     await following;
     // The open descriptor still reads the deleted file (6–7); then api.log.1 (8–9) and the new one.
     expect(seen).toEqual(lines(1, 12).trimEnd().split('\n'));
+  });
+
+  it('prints the history up to where it ended and follows from there, with rotations in between: every line once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'devstack-follow-'));
+    const path = join(dir, 'api.log');
+    writeFileSync(path, lines(1, 10));
+    const until = logPosition(path);
+    // The writer goes on before the history is read: two more files.
+    appendFileSync(path, lines(11, 12));
+    rotate(path, 3);
+    appendFileSync(path, lines(13, 15));
+    rotate(path, 3);
+    appendFileSync(path, lines(16, 18));
+    const history: string[] = [];
+    await readAllChunks(path, (chunk) => void history.push(...chunk.toString().trimEnd().split('\n')), until);
+    expect(history).toEqual(lines(1, 10).trimEnd().split('\n'));
+    const seen: string[] = [];
+    const stop = new AbortController();
+    const following = followLog(path, until, (batch) => void seen.push(...batch), stop.signal);
+    await waitFor(() => seen.includes('line 18'), 'the lines after the history');
+    stop.abort();
+    await following;
+    expect([...history, ...seen]).toEqual(lines(1, 18).trimEnd().split('\n'));
   });
 });

@@ -37,6 +37,41 @@ describe('config validation messages', () => {
     ],
     ['misspelt top-level field', { servics: {} }, 'services.config.ts: unknown field "servics" — did you mean "services"?'],
     [
+      'proxy route to an unknown service',
+      { services: { web: service({ port: 3000 }) }, proxy: { routes: { '/': 'wbe' } } },
+      'services.config.ts: proxy.routes./: unknown service "wbe" — did you mean "web"?',
+    ],
+    [
+      'proxy route to a service without a port',
+      { services: { worker: service() }, proxy: { routes: { '/jobs': 'worker' } } },
+      'services.config.ts: proxy.routes./jobs: service "worker" has no port to proxy to',
+    ],
+    [
+      'two proxy routes with one prefix',
+      { services: { a: service({ port: 3000 }), b: service({ port: 3001 }) }, proxy: { routes: { '/api': 'a', '/api/': 'b' } } },
+      'services.config.ts: proxy.routes./api/: the same prefix as "/api"',
+    ],
+    [
+      'a proxy route that is no path',
+      { services: { a: service({ port: 3000 }) }, proxy: { routes: { api: 'a' } } },
+      "services.config.ts: proxy.routes.api: expected routes by path prefix (starting with /), such as { '/api': 'backend', '/': 'web' }, got \"api\"",
+    ],
+    [
+      'a proxy route to a database',
+      { services: { a: service({ port: 3000 }) }, databases: { db: { engine: 'postgres' } }, proxy: { routes: { '/': 'db' } } },
+      'services.config.ts: proxy.routes./: "db" speaks postgres, not HTTP',
+    ],
+    [
+      "the proxy on a service's port",
+      { services: { a: service({ port: 8080 }) }, proxy: { routes: { '/': 'a' } } },
+      'services.config.ts: proxy.port: port 8080 is already service "a"\'s',
+    ],
+    [
+      "a custom host that is another service's",
+      { services: { a: service({ port: 3000 }), b: service({ port: 3001 }) }, proxy: { hosts: { 'b.localhost': 'a' } } },
+      'services.config.ts: proxy.hosts.b.localhost: b.localhost is already service "b"\'s own host name',
+    ],
+    [
       'missing command',
       { services: { api: {} } },
       'services.config.ts: services.api.command: expected a non-empty command string or argv array, got nothing',

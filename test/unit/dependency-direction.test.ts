@@ -24,7 +24,9 @@ const ALLOWED: Record<string, string[]> = {
   init: ['config', 'env', 'graph', 'util', 'errors', 'init', 'workspaces'],
   // A repository's workspace packages and their local dependencies: for init and for hot restart.
   workspaces: ['util', 'workspaces'],
-  app: ['config', 'control', 'databases', 'env', 'errors', 'graph', 'logs', 'process', 'supervisor', 'util', 'app'],
+  app: ['config', 'control', 'databases', 'env', 'errors', 'graph', 'logs', 'process', 'proxy', 'supervisor', 'util', 'app'],
+  // The proxy knows services only through their snapshots' availability (proxy/availability.ts).
+  proxy: ['config', 'errors', 'supervisor', 'util', 'proxy'],
   control: ['supervisor', 'process', 'util', 'errors', 'control', 'logs'],
   // The supervisor knows no engine: database lifecycles are passed in (supervisor/lifecycle.ts).
   supervisor: ['config', 'env', 'graph', 'health', 'process', 'util', 'errors', 'supervisor', 'watch', 'workspaces'],

@@ -41,7 +41,12 @@ export function superviseOptionsOf(options: Pick<BackgroundOptions, 'services' |
 
 /** How a background start ended when it did not fail (failures are thrown as DevstackErrors). */
 export type BackgroundStart =
-  | { readonly type: 'ready'; readonly services: readonly ServiceSnapshot[]; readonly supervisorPid: number }
+  | {
+      readonly type: 'ready';
+      readonly services: readonly ServiceSnapshot[];
+      readonly supervisorPid: number;
+      readonly proxyUrl?: string | undefined;
+    }
   /** Ctrl-C (or SIGTERM/SIGHUP) while waiting: what had started was stopped again. */
   | { readonly type: 'interrupted'; readonly signal: NodeJS.Signals; readonly services: readonly ServiceSnapshot[] };
 
@@ -72,7 +77,10 @@ export async function startDetached(
   }
   if (!options.json)
     terminal.out(
-      formatReadyBanner(started.services, terminal.colors, { stop: `supervisor pid ${started.supervisorPid}; stop: devstack down` }),
+      formatReadyBanner(started.services, terminal.colors, {
+        stop: `supervisor pid ${started.supervisorPid}; stop: devstack down`,
+        proxyUrl: started.proxyUrl,
+      }),
     );
   return 0;
 }
@@ -164,7 +172,8 @@ export function startInBackground(
             if (interrupted !== undefined) return resolve({ type: 'interrupted', signal: interrupted, services: message.services });
             if (timedOut) return reject(notReadyInTime(message.services));
             trace('cli-startup-decided');
-            if (outcome.type === 'ready') return resolve({ type: 'ready', services: message.services, supervisorPid: child.pid! });
+            if (outcome.type === 'ready')
+              return resolve({ type: 'ready', services: message.services, supervisorPid: child.pid!, proxyUrl: message.proxyUrl });
             if (outcome.type === 'failed') return reject(startupFailureError(outcome.failure));
             reject(new DevstackError('STARTUP_FAILED', `startup was interrupted: ${outcome.reason}`, { hint: 'see "devstack logs"' }));
           });

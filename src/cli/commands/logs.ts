@@ -5,6 +5,7 @@
  * until Ctrl-C, until the reader goes away, or until the stack's supervisor exits.
  */
 import { readRunRecord } from '../../app/run-record.js';
+import { PROXY_LOG } from '../../app/stack-proxy.js';
 import { logEntries, type LogEntry } from '../../logs/log-entries.js';
 import { serviceLogPath } from '../../logs/log-files.js';
 import { logPosition, readAllChunks, type LogPosition } from '../../logs/tail.js';
@@ -25,8 +26,10 @@ const PREFIX_LENGTH = 29;
 
 export async function logsCommand(context: CommandContext, options: LogsOptions): Promise<number> {
   const config = await loadContextConfig(context);
-  checkServiceNames(config, options.services);
+  // With a proxy, its access log reads like a service's: `devstack logs proxy`.
+  checkServiceNames(config, config.proxy === undefined ? options.services : options.services.filter((name) => name !== PROXY_LOG));
   const all = config.services.map((service) => service.name);
+  if (config.proxy !== undefined && options.services.includes(PROXY_LOG)) all.push(PROXY_LOG);
   const names = options.services.length > 0 ? options.services : all;
   const logsDir = readRunRecord(stackPathsOf(context, config).record)?.logsDir ?? config.logsDir;
   const { terminal } = context;

@@ -17,7 +17,8 @@ export async function psCommand(context: CommandContext, options: { json: boolea
   let note: string;
   if (status.ok) {
     rows = status.value.services.map((service) => toPsRow(service, now));
-    note = `supervisor pid ${status.value.pid}, up since ${status.value.startedAt}${status.value.dashboardUrl === undefined ? '' : `; dashboard ${status.value.dashboardUrl}`}`;
+    const { proxyUrl, dashboardUrl } = status.value;
+    note = `supervisor pid ${status.value.pid}, up since ${status.value.startedAt}${proxyUrl === undefined ? '' : `; proxy ${proxyUrl} (devstack logs proxy)`}${dashboardUrl === undefined ? '' : `; dashboard ${dashboardUrl}`}`;
   } else if (status.error.type === 'version-mismatch') {
     throw controlError(status.error, await stack.config());
   } else {

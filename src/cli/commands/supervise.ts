@@ -19,7 +19,12 @@ export type ParentMessage =
 export type SupervisorMessage =
   | { readonly type: 'want-config' }
   | { readonly type: 'event'; readonly event: StampedEvent }
-  | { readonly type: 'started'; readonly outcome: StartupOutcome; readonly services: readonly ServiceSnapshot[] }
+  | {
+      readonly type: 'started';
+      readonly outcome: StartupOutcome;
+      readonly services: readonly ServiceSnapshot[];
+      readonly proxyUrl?: string | undefined;
+    }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly hint: string | undefined };
 
 function send(message: SupervisorMessage): void {
@@ -72,7 +77,7 @@ export async function superviseCommand(context: Pick<CommandContext, 'cwd' | 'en
   });
   const outcome = await run.started;
   trace('supervisor-startup-finished');
-  send({ type: 'started', outcome, services: pendingAtAbort ?? run.supervisor.snapshot() });
+  send({ type: 'started', outcome, services: pendingAtAbort ?? run.supervisor.snapshot(), proxyUrl: run.proxyUrl });
   if (process.connected) process.disconnect();
   return run.finished;
 }

@@ -75,7 +75,7 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
   for (const signal of Object.keys(SIGNAL_NUMBERS) as NodeJS.Signals[]) process.on(signal, onSignal);
 
   const outcome = await run.started;
-  reportStartup(outcome, context, options, () => run.supervisor.snapshot());
+  reportStartup(outcome, context, options, () => run.supervisor.snapshot(), run.proxyUrl);
   const code = await run.finished;
   if (stoppedBy !== undefined) return 128 + (SIGNAL_NUMBERS[stoppedBy] ?? 0);
   return code;
@@ -86,12 +86,13 @@ function reportStartup(
   context: CommandContext,
   options: UpOptions,
   snapshot: () => readonly ServiceSnapshot[],
+  proxyUrl: string | undefined,
 ): void {
   if (options.json) return;
   if (outcome.type === 'failed') {
     // Printed here, returned as exit code 1 later: the run still has to stop what it started.
     context.terminal.err(formatError(startupFailureError(outcome.failure), context.terminal.colors));
   } else if (outcome.type === 'ready') {
-    context.terminal.live(formatReadyBanner(snapshot(), context.terminal.colors, { stop: 'Ctrl-C stops everything' }));
+    context.terminal.live(formatReadyBanner(snapshot(), context.terminal.colors, { stop: 'Ctrl-C stops everything', proxyUrl }));
   }
 }

@@ -1,0 +1,246 @@
+/**
+ * The stack's entry point on 127.0.0.1: one origin for the browser, routed by host name
+ * (`<service>.localhost`) or path prefix to the services, WebSockets included. Forwarding is
+ * httpxy's (streaming both ways, keep-alive to the services, `X-Forwarded-*`, redirects' `Location`
+ * rewritten to the proxy); what is devstack's is that a request for a service that is starting or
+ * restarting waits until it is ready — bounded in time and in number — instead of failing with a
+ * 502, and one for a service that is down gets at once a small page saying which and why.
+ *
+ * The browser's `Host` header is kept (nginx rewrites it by default): apps that build URLs or set
+ * cookies from it then point at the proxy, not at their own port.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'httpxy';
+import type { ResolvedProxy } from '../config/resolved.js';
+import { DevstackError } from '../errors.js';
+import { formatMs } from '../util/duration.js';
+import type { Availability } from './availability.js';
+import { routeOf, type Route } from './routing.js';
+
+export interface ProxyBackends {
+  /** Whether a request for `service` can go now, should wait, or gets the "down" page (availability.ts). */
+  availability(service: string): Availability;
+  /** `listener` runs after every state change of any service; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+}
+
+export interface ProxyOptions {
+  readonly proxy: ResolvedProxy;
+  /** The port to listen on; 0 for a free one. */
+  readonly port: number;
+  readonly backends: ProxyBackends;
+  /** One line per request: `GET /api/users → api 200 12 ms`. */
+  readonly accessLog?: ((line: string) => void) | undefined;
+}
+
+export interface RunningProxy {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Connection errors that mean "nobody listens there (yet)": the service is between two processes. */
+const NOT_LISTENING = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+const RECHECK_MS = 100;
+
+interface Held {
+  readonly service: string;
+  readonly since: number;
+  readonly release: (availability: Availability | 'timeout') => void;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** The page for a request devstack cannot pass on: HTML for browsers, one line for everything else. */
+function sendPage(request: IncomingMessage, response: ServerResponse, status: number, title: string, detail: string): void {
+  if (response.headersSent) return void response.destroy();
+  const html = (request.headers.accept ?? '').includes('text/html');
+  const body = html
+    ? `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title><body style="font:16px system-ui;margin:3em"><h1 style="font-size:1.4em">${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p><p style="color:#777">devstack proxy · <code>devstack ps</code> and <code>devstack logs</code> say more</p>`
+    : `${title}: ${detail}\n`;
+  response.writeHead(status, {
+    'content-type': html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+    ...(status === 503 ? { 'retry-after': '1' } : {}),
+  });
+  response.end(body);
+}
+
+function hasBody(request: IncomingMessage): boolean {
+  return request.headers['content-length'] !== undefined
+    ? request.headers['content-length'] !== '0'
+    : request.headers['transfer-encoding'] !== undefined;
+}
+
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const { proxy, backends } = options;
+  const forwarder = createProxyServer({ xfwd: true, ws: true, autoRewrite: true, changeOrigin: false });
+  forwarder.on('error', () => undefined); // every call handles its own errors
+  const held = new Set<Held>();
+
+  const unsubscribe = backends.onChange(() => {
+    for (const entry of [...held]) {
+      const availability = backends.availability(entry.service);
+      if (availability.type !== 'coming') entry.release(availability);
+    }
+  });
+
+  /** Resolves with the service's availability once it is not "coming", or 'timeout' / 'full'. */
+  const waitFor = (service: string, since: number, gone: AbortSignal, recheckMs?: number): Promise<Availability | 'timeout' | 'full'> => {
+    if (held.size >= proxy.maxHeld) return Promise.resolve('full');
+    return new Promise((resolve) => {
+      const left = proxy.holdTimeoutMs - (Date.now() - since);
+      const entry: Held = {
+        service,
+        since,
+        release: (availability) => {
+          held.delete(entry);
+          clearTimeout(timer);
+          clearTimeout(recheck);
+          gone.removeEventListener('abort', onGone);
+          resolve(availability);
+        },
+      };
+      const timer = setTimeout(() => entry.release('timeout'), Math.max(0, left));
+      // After a refused connection while the service still looks ready: look again soon (its crash
+      // may not have been noticed yet), whatever the events say.
+      const recheck = recheckMs === undefined ? undefined : setTimeout(() => entry.release(backends.availability(service)), recheckMs);
+      const onGone = (): void => entry.release('timeout');
+      gone.addEventListener('abort', onGone, { once: true });
+      held.add(entry);
+    });
+  };
+
+  const log = (request: IncomingMessage, url: string, route: Route | undefined, status: number | string, since: number): void => {
+    options.accessLog?.(`${request.method} ${url} → ${route?.service ?? '-'} ${status} ${formatMs(Date.now() - since)}`);
+  };
+
+  /** Waits while the service is coming; undefined when the request was answered (or its client left). */
+  const readyPort = async (
+    request: IncomingMessage,
+    route: Route,
+    since: number,
+    gone: AbortSignal,
+    recheckMs?: number,
+  ): Promise<{ port: number } | { status: number; title: string; detail: string }> => {
+    let availability = backends.availability(route.service);
+    if (recheckMs !== undefined && availability.type === 'ready') availability = { type: 'coming', why: 'it did not answer' };
+    while (availability.type === 'coming') {
+      const waited = await waitFor(route.service, since, gone, recheckMs);
+      recheckMs = undefined;
+      if (waited === 'full')
+        return {
+          status: 503,
+          title: `${route.service} is not ready`,
+          detail: `${availability.why}, and ${proxy.maxHeld} requests are already waiting for the stack`,
+        };
+      if (waited === 'timeout')
+        return {
+          status: 503,
+          title: `${route.service} is not ready`,
+          detail: `${availability.why}; still not ready after ${formatMs(proxy.holdTimeoutMs)}`,
+        };
+      availability = waited;
+    }
+    if (availability.type === 'down') return { status: 503, title: `${route.service} is down`, detail: availability.why };
+    return { port: availability.port };
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const since = Date.now();
+    const url = request.url ?? '/';
+    const route = routeOf(proxy, request.headers.host, url);
+    if (route === undefined) {
+      log(request, url, route, 404, since);
+      return sendPage(
+        request,
+        response,
+        404,
+        'No route',
+        `no proxy route matches ${request.url}; routes: ${proxy.routes.map((r) => `${r.prefix} → ${r.service}`).join(', ') || 'none'}`,
+      );
+    }
+    const gone = new AbortController();
+    response.once('close', () => gone.abort());
+    response.once('finish', () => log(request, url, route, response.statusCode, since));
+    let recheckMs: number | undefined;
+    for (;;) {
+      const target = await readyPort(request, route, since, gone.signal, recheckMs);
+      if (gone.signal.aborted) return;
+      if (!('port' in target)) return sendPage(request, response, target.status, target.title, target.detail);
+      request.url = route.path;
+      try {
+        await forwarder.web(request, response, { target: `http://127.0.0.1:${target.port}` });
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        // Nothing was sent yet and the body (if any) was not read: the service is between two
+        // processes; hold the request again. A request with a body cannot be replayed.
+        if (!response.headersSent && !hasBody(request) && NOT_LISTENING.has(code) && Date.now() - since < proxy.holdTimeoutMs) {
+          recheckMs = RECHECK_MS;
+          continue;
+        }
+        return sendPage(request, response, 502, `${route.service} did not answer`, `${(error as Error).message}`);
+      }
+    }
+  };
+
+  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    const since = Date.now();
+    const url = request.url ?? '/';
+    const route = routeOf(proxy, request.headers.host, url);
+    const refuse = (status: number, text: string): void => {
+      log(request, url, route, status, since);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Service Unavailable'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${text}\n`,
+      );
+    };
+    if (route === undefined) return refuse(404, `no proxy route matches ${request.url}`);
+    const gone = new AbortController();
+    socket.once('close', () => gone.abort());
+    const target = await readyPort(request, route, since, gone.signal);
+    if (gone.signal.aborted) return;
+    if (!('port' in target)) return refuse(target.status, `${target.title}: ${target.detail}`);
+    request.url = route.path;
+    log(request, url, route, 'websocket', since);
+    await forwarder.ws(request, socket as Socket, { target: `http://127.0.0.1:${target.port}` }, head).catch(() => socket.destroy());
+  };
+
+  const server = createServer((request, response) => void handle(request, response));
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(request, socket, head));
+  server.keepAliveTimeout = 60_000;
+  const sockets = new Set<Duplex>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new DevstackError('PORT_IN_USE', `proxy: port ${options.port} on 127.0.0.1 is already in use`, {
+              field: 'proxy.port',
+              hint: "set proxy.port to a free port, or 'auto'",
+            })
+          : error,
+      ),
+    );
+    server.listen(options.port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    async close() {
+      unsubscribe();
+      for (const entry of [...held]) entry.release('timeout');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}

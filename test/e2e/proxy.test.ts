@@ -1,0 +1,165 @@
+// The proxy on real processes: routes by path and by `<service>.localhost`, headers, bodies,
+// redirects and cookies through it; no failed request while its target restarts (a file change,
+// `devstack restart`); a stopped target answered at once with a page saying so; and a real Vite dev
+// server's HMR WebSocket through it.
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createTempProject, fixture, freePort, REPO_ROOT, type TempProject } from '../helpers/project.js';
+import { waitFor } from '../helpers/wait.js';
+
+let project: TempProject | undefined;
+afterEach(async () => {
+  await project?.cleanup();
+  project = undefined;
+});
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+function send(
+  port: number,
+  path: string,
+  options: { host?: string; method?: string; body?: Buffer; accept?: string } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const call = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host: options.host ?? `127.0.0.1:${port}`, ...(options.accept ? { accept: options.accept } : {}) },
+      },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += String(chunk)));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      },
+    );
+    call.on('error', reject);
+    call.end(options.body);
+  });
+}
+
+async function echoService(name: string, extra = ''): Promise<string> {
+  const port = await freePort();
+  return `'${name}': { command: '${fixture('proxy-echo.js')}', port: ${port}, health: 'http://127.0.0.1:${port}/health'${extra} },`;
+}
+
+describe('the proxy', () => {
+  it('routes by longest prefix and by host name, forwarding headers, bodies, redirects and cookies', async () => {
+    const proxyPort = await freePort();
+    project = createTempProject(`export default {
+      proxy: { port: ${proxyPort}, routes: { '/api': { service: 'api', stripPrefix: true }, '/api/admin': 'admin', '/': 'web' }, hosts: { 'shop.localhost': 'web' } },
+      services: { ${await echoService('web')} ${await echoService('api')} ${await echoService('admin')} },
+    };`);
+    const up = await project.run(['up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain(`entry     http://127.0.0.1:${proxyPort}`);
+
+    const json = async (path: string, host?: string): Promise<{ service: string; url: string; headers: Record<string, string> }> =>
+      JSON.parse((await send(proxyPort, path, host === undefined ? {} : { host })).body);
+    expect(await json('/')).toMatchObject({ service: 'web', url: '/' });
+    expect(await json('/api/users?id=1')).toMatchObject({ service: 'api', url: '/users?id=1' });
+    expect(await json('/api')).toMatchObject({ service: 'api', url: '/' });
+    expect(await json('/api/admin/x')).toMatchObject({ service: 'admin', url: '/api/admin/x' });
+    expect(await json('/apix')).toMatchObject({ service: 'web', url: '/apix' });
+    expect(await json('/anything', `api.localhost:${proxyPort}`)).toMatchObject({ service: 'api', url: '/anything' });
+    expect(await json('/', `shop.localhost:${proxyPort}`)).toMatchObject({ service: 'web' });
+
+    const seen = await json('/', `web.localhost:${proxyPort}`);
+    expect(seen.headers).toMatchObject({
+      host: `web.localhost:${proxyPort}`, // kept as the browser sent it
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-host': `web.localhost:${proxyPort}`,
+      'x-forwarded-proto': 'http',
+    });
+    const posted = JSON.parse((await send(proxyPort, '/upload', { method: 'POST', body: Buffer.alloc(3 * 1024 * 1024, 7) })).body);
+    expect(posted).toMatchObject({ method: 'POST', bodyLength: 3 * 1024 * 1024 });
+    const redirect = await send(proxyPort, '/redirect');
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.location).toBe(`http://127.0.0.1:${proxyPort}/landed`);
+    expect((await send(proxyPort, '/cookie')).headers['set-cookie']).toEqual(['session=abc; Path=/; HttpOnly']);
+
+    const log = await project.run(['logs', 'proxy']);
+    expect(log.stdout).toMatch(/GET \/api\/users\?id=1 → api 200 \d+ ms/);
+  });
+
+  it('holds requests while the target restarts (a file change, devstack restart): none fails; a stopped one gets the page at once', async () => {
+    const proxyPort = await freePort();
+    project = createTempProject(`export default {
+      proxy: { port: ${proxyPort}, routes: { '/': 'api' } },
+      services: { ${await echoService('api', ", env: { READY_DELAY_MS: '400' }, watch: ['src']")} },
+    };`);
+    project.write('src/index.js', '// v1\n');
+    expect((await project.run(['up', '-d'])).code).toBe(0);
+    const pids = new Set<number>();
+    const failures: string[] = [];
+    let running = true;
+    let requests = 0;
+    const client = async (): Promise<void> => {
+      while (running) {
+        const answer = await send(proxyPort, '/work').catch((error: Error) => ({ status: 0, headers: {}, body: error.message }));
+        requests++;
+        if (answer.status !== 200) failures.push(`${answer.status} ${answer.body.slice(0, 200)}`);
+        else pids.add((JSON.parse(answer.body) as { pid: number }).pid);
+      }
+    };
+    const clients = [client(), client()];
+    await waitFor(() => pids.size === 1, 'the first answers');
+    project.write('src/index.js', '// v2\n');
+    await waitFor(() => pids.size === 2, 'an answer from the restarted process', 20_000);
+    const restart = await project.run(['restart', 'api']);
+    expect(restart.code, restart.stderr).toBe(0);
+    await waitFor(() => pids.size === 3, 'an answer after devstack restart', 20_000);
+    running = false;
+    await Promise.all(clients);
+    expect(failures.slice(0, 3)).toEqual([]);
+    expect(requests).toBeGreaterThan(20);
+
+    expect((await project.run(['stop', 'api'])).code).toBe(0);
+    const started = Date.now();
+    const page = await send(proxyPort, '/', { accept: 'text/html' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(page.status).toBe(503);
+    expect(page.body).toContain('api is down');
+    expect(page.body).toContain('devstack start');
+  });
+
+  it("passes a real Vite dev server's HMR WebSocket through, and its updates", async () => {
+    const proxyPort = await freePort();
+    const vitePort = await freePort();
+    const vite = join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+    project = createTempProject(`export default {
+      proxy: { port: ${proxyPort}, routes: { '/': 'web' } },
+      services: { web: { command: 'node ${vite} --port ${vitePort} --strictPort --host 127.0.0.1', port: ${vitePort}, health: 'http://127.0.0.1:${vitePort}/', stopTimeout: '3s' } },
+    };`);
+    project.write('index.html', '<!doctype html><script type="module" src="/main.js"></script>\n');
+    project.write('main.js', 'console.log(1);\n');
+    project.write('package.json', '{ "name": "vite-app", "private": true, "type": "module" }\n');
+    const up = await project.run(['up', '-d'], { timeoutMs: 60_000 });
+    expect(up.code, up.stderr).toBe(0);
+
+    const page = await send(proxyPort, '/', { accept: 'text/html' });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('/@vite/client');
+    const messages: { type: string; updates?: { path: string }[] }[] = [];
+    const socket = new WebSocket(`ws://127.0.0.1:${proxyPort}/`, 'vite-hmr', { headers: { host: `127.0.0.1:${proxyPort}` } });
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await waitFor(() => messages.some((message) => message.type === 'connected'), 'the HMR connection through the proxy');
+    // Vite sends updates only for modules a page has loaded: load main.js as the browser would.
+    expect((await send(proxyPort, '/main.js')).status).toBe(200);
+    project.write('main.js', 'console.log(2);\n');
+    await waitFor(
+      () => messages.some((message) => message.type === 'update' || message.type === 'full-reload'),
+      'an HMR update through the proxy',
+      15_000,
+    );
+    socket.close();
+  });
+});
