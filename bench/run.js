@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { median, summary } from './util.js';
 import { crashLoopCpu, dagServices, devstackDag, readinessLag, repeat, sigkillTiming, timelineOfLastDag } from './scenarios.js';
 import { runWatchBench } from './watch-latency.js';
+import { proxyLatency } from './proxy-latency.js';
 import { barChartSvg, timelineSvg } from './chart.js';
 import { concurrentlyDag, concurrentlyStop, logThroughput, pm2Stop } from './peers.js';
 import { cliIdleMemory, cliUpDown, logsReadSpeed, rawGroupKill, referenceDag, serviceBoot, treeServices } from './cli-scenarios.js';
@@ -33,9 +34,11 @@ const reference = [];
 const cliDag = [];
 const inProcess = [];
 const concurrently = [];
+const coldDag = [];
 for (let i = 0; i < RUNS; i++) {
   reference.push(await referenceDag(dag));
   cliDag.push(await cliUpDown(dagAsConfig, 'dg'));
+  coldDag.push(await cliUpDown(dagAsConfig, 'dc', { warm: false }));
   inProcess.push(await devstackDag(dag));
   concurrently.push(await concurrentlyDag(dag));
 }
@@ -43,6 +46,9 @@ const phaseNames = Object.keys(cliDag[0].phases);
 results.scenarios.dag = {
   referenceMs: summary(reference),
   devstackUpMs: summary(cliDag.map((run) => run.upMs)),
+  // The first `up` in a checkout: the config is loaded with TypeScript and zod, then cached.
+  devstackColdUpMs: summary(coldDag.map((run) => run.upMs)),
+  coldRatio: ratio(medianOf(coldDag, 'upMs'), median(reference)),
   ratio: ratio(medianOf(cliDag, 'upMs'), median(reference)),
   inProcessMs: summary(inProcess),
   inProcessRatio: ratio(median(inProcess), median(reference)),
@@ -54,7 +60,7 @@ results.scenarios.dag = {
 };
 const dagResult = results.scenarios.dag;
 log(
-  `10-service DAG, up -d: devstack ${dagResult.devstackUpMs.median} ms, reference ${dagResult.referenceMs.median} ms (${dagResult.ratio}×); in-process ${dagResult.inProcessMs.median} ms (${dagResult.inProcessRatio}×); concurrently + wait-on ${dagResult.concurrentlyWaitOnMs.median} ms (${dagResult.concurrentlyRatio}×)`,
+  `10-service DAG, up -d: devstack ${dagResult.devstackUpMs.median} ms (first up in a checkout ${dagResult.devstackColdUpMs.median} ms, ${dagResult.coldRatio}×), reference ${dagResult.referenceMs.median} ms (${dagResult.ratio}×); in-process ${dagResult.inProcessMs.median} ms (${dagResult.inProcessRatio}×); concurrently + wait-on ${dagResult.concurrentlyWaitOnMs.median} ms (${dagResult.concurrentlyRatio}×)`,
 );
 log(`  phases (ms after the CLI started): ${JSON.stringify(dagResult.phases)}`);
 
@@ -163,6 +169,23 @@ log(
 // 8. Edit a watched file → the service answers from a new pid (devstack up in the foreground).
 results.scenarios.watch = await runWatchBench(log);
 
+// 9. The proxy: requests/s and p50/p99 through devstack's proxy, directly, and through nginx; a held request.
+const proxyRuns = await repeat(Math.min(RUNS, 3), () => proxyLatency());
+const proxyOf = (side, key) => median(proxyRuns.filter((run) => run[side] !== undefined).map((run) => run[side][key]));
+results.scenarios.proxy = Object.fromEntries(
+  ['direct', 'devstack', 'nginx'].map((side) => [
+    side,
+    { rps: proxyOf(side, 'rps'), p50Ms: proxyOf(side, 'p50'), p99Ms: proxyOf(side, 'p99') },
+  ]),
+);
+results.scenarios.proxy.heldBeyondReadyMs = median(proxyRuns.map((run) => run.heldBeyondReadyMs ?? 0));
+results.scenarios.proxy.p99VsNginx = ratio(results.scenarios.proxy.devstack.p99Ms, results.scenarios.proxy.nginx.p99Ms);
+results.scenarios.proxy.target = 'p99 within 1.3× nginx';
+const px = results.scenarios.proxy;
+log(
+  `proxy: devstack ${px.devstack.rps} req/s, p50 ${px.devstack.p50Ms} ms, p99 ${px.devstack.p99Ms} ms; nginx ${px.nginx.rps} req/s, p50 ${px.nginx.p50Ms}, p99 ${px.nginx.p99Ms} (p99 ${px.p99VsNginx}×); direct ${px.direct.rps} req/s, p99 ${px.direct.p99Ms}; a request held during a restart answered ${px.heldBeyondReadyMs} ms after the service was ready`,
+);
+
 writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 const watchTools = results.scenarios.watch.tools;
 const down10 = results.scenarios.down10;
@@ -174,12 +197,13 @@ writeFileSync(
     '',
     '| scenario | devstack | lower bound / peers (same run) | target |',
     '|---|---|---|---|',
-    `| 10-service DAG, \`up -d\` until all ready | ${dagResult.devstackUpMs.median} ms (${dagResult.ratio}× reference; in-process ${dagResult.inProcessMs.median} ms, ${dagResult.inProcessRatio}×) | reference orchestrator ${dagResult.referenceMs.median} ms; concurrently + wait-on ${dagResult.concurrentlyWaitOnMs.median} ms (${dagResult.concurrentlyRatio}×) | ${dagResult.target} |`,
+    `| 10-service DAG, \`up -d\` until all ready | ${dagResult.devstackUpMs.median} ms (${dagResult.ratio}× reference; first up in a checkout ${dagResult.devstackColdUpMs.median} ms, ${dagResult.coldRatio}×; in-process ${dagResult.inProcessMs.median} ms, ${dagResult.inProcessRatio}×) | reference orchestrator ${dagResult.referenceMs.median} ms; concurrently + wait-on ${dagResult.concurrentlyWaitOnMs.median} ms (${dagResult.concurrentlyRatio}×) | ${dagResult.target} |`,
     `| one trivial service, \`up -d\` | ${results.scenarios.trivial.upMs.median} ms: ${results.scenarios.trivial.overheadMs} ms over its boot | its own boot ${results.scenarios.trivial.bootMs.median} ms | ${results.scenarios.trivial.target} |`,
     `| edit → new pid answering | ${watchTools.devstack.editToNewPidMs.median} ms | nodemon ${watchTools.nodemon.editToNewPidMs.median} ms; node --watch ${watchTools['node --watch'].editToNewPidMs.median} ms; cold boot ${results.scenarios.watch.coldBootMs.median} ms | ≤ nodemon |`,
     `| \`down\`, 10 services with grandchildren | ${down10.devstackDownMs.median} ms, ${down10.processesLeft} left | SIGTERM to every group ${down10.rawGroupKillMs.median} ms; concurrently ${down10.concurrently.stopMs} ms (${down10.concurrently.left} left); PM2 ${down10.pm2.stopMs} ms | ${down10.target} |`,
     `| 1M lines (~100 MB) into the log files, rotation on | ${logs.ratio}× (${logs.ratios[0]}–${logs.ratios.at(-1)}×), ${logs.lostInAll} lost, ${logs.tornInAll} torn, peak ${mb(logs.supervisorPeakRssKb)} MB | \`node service > file\` ${logs.rawMs} ms | ≤ 1.1× |`,
     `| supervisor memory, 50 idle services | ${mb(m50.supervisor.rssKb)} MB RSS (${mb(m50.supervisor.privateKb)} MB private, ${mb(m50.supervisor.pssKb)} MB PSS) + guardian ${m50.guardian === undefined ? '?' : `${mb(m50.guardian.rssKb)} MB`} | PM2 daemon ${mb(results.peerStops.pm2Daemon.rssKb)} MB | ≤ 50 MB |`,
+    `| proxy, 8 keep-alive clients, same backend | ${px.devstack.rps} req/s, p50 ${px.devstack.p50Ms} ms, p99 ${px.devstack.p99Ms} ms (${px.p99VsNginx}× nginx at p99); held during a restart: answered ${px.heldBeyondReadyMs} ms after ready | nginx (1 worker, upstream keep-alive) ${px.nginx.rps} req/s, p99 ${px.nginx.p99Ms} ms; direct ${px.direct.rps} req/s, p99 ${px.direct.p99Ms} ms | ${px.target} |`,
     `| \`devstack logs\` of 100 MB (CLI start included) | ${results.logsRead.devstackMs.median} ms (${results.logsRead.cutRatio}× cut, ${results.logsRead.ratio}× cat) | \`cut -c30-\` ${results.logsRead.cutMs.median} ms; cat ${results.logsRead.catMs.median} ms | small factor of cat |`,
     '',
     `Phases of \`up -d\` (10-service DAG, ms after the CLI process started, medians): ${Object.entries(dagResult.phases)

@@ -240,11 +240,9 @@ export const proxySchema: z.ZodType<Proxy, Proxy> = z.strictObject(
       .optional(),
     hosts: z
       .record(
-        z
-          .string()
-          .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, {
-            error: "expected a host name such as 'shop.localhost'",
-          }),
+        z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, {
+          error: "expected a host name such as 'shop.localhost'",
+        }),
         z.string({ error: SERVICE_NAME_EXPECTED }).min(1, { error: SERVICE_NAME_EXPECTED }),
         { error: "expected an object of host names: { 'shop.localhost': 'web' }" },
       )

@@ -45,6 +45,24 @@ export interface RunningProxy {
 const NOT_LISTENING = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 const RECHECK_MS = 100;
 
+/** The client of a request, for while it waits: an AbortController per request costs more than the forwarding. */
+interface Client {
+  readonly gone: boolean;
+  onGone(listener: () => void): () => void;
+}
+
+function clientOf(socket: Duplex): Client {
+  return {
+    get gone() {
+      return socket.destroyed;
+    },
+    onGone(listener) {
+      socket.once('close', listener);
+      return () => socket.off('close', listener);
+    },
+  };
+}
+
 interface Held {
   readonly service: string;
   readonly since: number;
@@ -81,6 +99,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const forwarder = createProxyServer({ xfwd: true, ws: true, autoRewrite: true, changeOrigin: false });
   forwarder.on('error', () => undefined); // every call handles its own errors
   const held = new Set<Held>();
+  // One target object per port: httpxy would parse a URL string for every request.
+  const targets = new Map<number, URL>();
+  const targetOf = (port: number): URL => {
+    let found = targets.get(port);
+    if (found === undefined) targets.set(port, (found = new URL(`http://127.0.0.1:${port}`)));
+    return found;
+  };
 
   const unsubscribe = backends.onChange(() => {
     for (const entry of [...held]) {
@@ -90,7 +115,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   });
 
   /** Resolves with the service's availability once it is not "coming", or 'timeout' / 'full'. */
-  const waitFor = (service: string, since: number, gone: AbortSignal, recheckMs?: number): Promise<Availability | 'timeout' | 'full'> => {
+  const waitFor = (service: string, since: number, client: Client, recheckMs?: number): Promise<Availability | 'timeout' | 'full'> => {
     if (held.size >= proxy.maxHeld) return Promise.resolve('full');
     return new Promise((resolve) => {
       const left = proxy.holdTimeoutMs - (Date.now() - since);
@@ -101,7 +126,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           held.delete(entry);
           clearTimeout(timer);
           clearTimeout(recheck);
-          gone.removeEventListener('abort', onGone);
+          stopWatching();
           resolve(availability);
         },
       };
@@ -109,8 +134,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       // After a refused connection while the service still looks ready: look again soon (its crash
       // may not have been noticed yet), whatever the events say.
       const recheck = recheckMs === undefined ? undefined : setTimeout(() => entry.release(backends.availability(service)), recheckMs);
-      const onGone = (): void => entry.release('timeout');
-      gone.addEventListener('abort', onGone, { once: true });
+      const stopWatching = client.onGone(() => entry.release('timeout'));
       held.add(entry);
     });
   };
@@ -124,13 +148,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     request: IncomingMessage,
     route: Route,
     since: number,
-    gone: AbortSignal,
+    client: Client,
     recheckMs?: number,
   ): Promise<{ port: number } | { status: number; title: string; detail: string }> => {
     let availability = backends.availability(route.service);
     if (recheckMs !== undefined && availability.type === 'ready') availability = { type: 'coming', why: 'it did not answer' };
     while (availability.type === 'coming') {
-      const waited = await waitFor(route.service, since, gone, recheckMs);
+      const waited = await waitFor(route.service, since, client, recheckMs);
       recheckMs = undefined;
       if (waited === 'full')
         return {
@@ -164,17 +188,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         `no proxy route matches ${request.url}; routes: ${proxy.routes.map((r) => `${r.prefix} → ${r.service}`).join(', ') || 'none'}`,
       );
     }
-    const gone = new AbortController();
-    response.once('close', () => gone.abort());
-    response.once('finish', () => log(request, url, route, response.statusCode, since));
+    const client = clientOf(request.socket);
+    if (options.accessLog !== undefined) response.once('finish', () => log(request, url, route, response.statusCode, since));
     let recheckMs: number | undefined;
     for (;;) {
-      const target = await readyPort(request, route, since, gone.signal, recheckMs);
-      if (gone.signal.aborted) return;
+      const target = await readyPort(request, route, since, client, recheckMs);
+      if (client.gone) return;
       if (!('port' in target)) return sendPage(request, response, target.status, target.title, target.detail);
       request.url = route.path;
       try {
-        await forwarder.web(request, response, { target: `http://127.0.0.1:${target.port}` });
+        await forwarder.web(request, response, { target: targetOf(target.port) });
         return;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -200,14 +223,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       );
     };
     if (route === undefined) return refuse(404, `no proxy route matches ${request.url}`);
-    const gone = new AbortController();
-    socket.once('close', () => gone.abort());
-    const target = await readyPort(request, route, since, gone.signal);
-    if (gone.signal.aborted) return;
+    const client = clientOf(socket);
+    const target = await readyPort(request, route, since, client);
+    if (client.gone) return;
     if (!('port' in target)) return refuse(target.status, `${target.title}: ${target.detail}`);
     request.url = route.path;
     log(request, url, route, 'websocket', since);
-    await forwarder.ws(request, socket as Socket, { target: `http://127.0.0.1:${target.port}` }, head).catch(() => socket.destroy());
+    await forwarder.ws(request, socket as Socket, { target: targetOf(target.port) }, head).catch(() => socket.destroy());
   };
 
   const server = createServer((request, response) => void handle(request, response));

@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import * as scenarios from '../../bench/scenarios.js';
 // @ts-expect-error: plain JavaScript, without type declarations
 import * as peers from '../../bench/peers.js';
+// @ts-expect-error: plain JavaScript, without type declarations
+import * as cli from '../../bench/cli-scenarios.js';
+// @ts-expect-error: plain JavaScript, without type declarations
+import { proxyLatency } from '../../bench/proxy-latency.js';
 
 describe('bench smoke', () => {
   it('runs the DAG, readiness, stop, SIGKILL and log scenarios at a small size', async () => {
@@ -22,4 +26,22 @@ describe('bench smoke', () => {
     expect(memory).toMatchObject({ services: 2, shellProcesses: 0, left: 0 });
     expect(memory.rssKb).toBeGreaterThan(10_000);
   }, 120_000);
+
+  it('runs the CLI scenarios (up -d with its phases, down of a tree, idle memory, logs reading) and the proxy at a small size', async () => {
+    const dag = await scenarios.dagServices();
+    expect(await cli.referenceDag(dag)).toBeGreaterThan(600);
+    const up = await cli.cliUpDown(cli.treeServices(2), 'sm');
+    expect(up).toMatchObject({ left: 0 });
+    expect(up.phases.cliExit).toBeGreaterThan(up.phases.firstServiceSpawned);
+    expect(await cli.rawGroupKill(2)).toBeGreaterThanOrEqual(0);
+    const memory = await cli.cliIdleMemory(2);
+    expect(memory.supervisor.privateKb).toBeGreaterThan(1000);
+    expect(memory.left).toBe(0);
+    const reads = await cli.logsReadSpeed(2);
+    expect(reads.linesPrinted).toBe(reads.linesInFiles);
+    const proxy = await proxyLatency({ durationMs: 300 });
+    expect(proxy.devstack.rps).toBeGreaterThan(0);
+    expect(proxy.devstack.errors).toBe(0);
+    expect(proxy.heldStatus).toBe(200);
+  }, 180_000);
 });
