@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'PORT_IN_USE'
   | 'ENV_FILE_INVALID'
   | 'DATABASE_UNAVAILABLE'
+  | 'HTTPS_UNAVAILABLE'
   | 'USAGE';
 
 export interface ErrorDetails {

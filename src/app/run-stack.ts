@@ -45,7 +45,7 @@ export interface StackRun {
   readonly started: Promise<StartupOutcome>;
   /** Settles when the run is over and cleaned up; 0 when it ended normally, 1 after a failure. */
   readonly finished: Promise<number>;
-  /** The proxy's entry URL, when the stack has one. */
+  /** The proxy's entry URL (and its HTTPS one), as the ready banner shows them, when the stack has a proxy. */
   readonly proxyUrl: string | undefined;
 }
 
@@ -172,7 +172,8 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     removeSupervisorPidFile(stack.logsDir);
     return exitCode;
   })();
-  return { supervisor, started, finished, proxyUrl: entry?.url };
+  const banner = entry === undefined ? undefined : entry.httpsUrl === undefined ? entry.url : `${entry.url} · ${entry.httpsUrl}`;
+  return { supervisor, started, finished, proxyUrl: banner };
 }
 
 /** The reaper needs little: a PATH (docker, for database containers) and the runtime folder. */

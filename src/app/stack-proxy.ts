@@ -3,7 +3,12 @@
  * out of every other supervisor), listening before the services start so that early requests wait
  * for them, and writing one line per request to `logs/proxy.log` (`devstack logs proxy`).
  */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { ResolvedConfig, ResolvedProxy } from '../config/resolved.js';
+import { DevstackError } from '../errors.js';
 import { createLogFileWriter } from '../logs/log-file.js';
 import { serviceLogPath } from '../logs/log-files.js';
 import type { Availability } from '../proxy/availability.js';
@@ -13,6 +18,7 @@ export const PROXY_LOG = 'proxy';
 
 export interface StackProxy {
   readonly url: string;
+  readonly httpsUrl: string | undefined;
   /** A service's state changed: waiting requests look again. */
   changed(): void;
   close(): Promise<void>;
@@ -38,6 +44,57 @@ function batched(write: (lines: string[]) => void): { add(line: string): void; f
   };
 }
 
+/**
+ * The HTTPS certificate: the configured files, or mkcert's for localhost, 127.0.0.1 and every host
+ * name of the proxy (one name each: browsers refuse a `*.localhost` wildcard), kept in
+ * `.devstack/proxy-tls` and made again when the names change. mkcert's CA is trusted by browsers
+ * once `mkcert -install` has run; `CAROOT` chooses where it lives, as for mkcert itself.
+ */
+async function certificateOf(config: ResolvedConfig, proxy: ResolvedProxy): Promise<{ cert: Buffer; key: Buffer }> {
+  const https = proxy.https!;
+  if (https.cert !== undefined && https.key !== undefined) {
+    try {
+      return { cert: readFileSync(https.cert), key: readFileSync(https.key) };
+    } catch (error) {
+      throw new DevstackError('HTTPS_UNAVAILABLE', `proxy.https: cannot read the certificate: ${(error as Error).message}`, {
+        field: 'proxy.https',
+        hint: 'give paths (relative to the config) of a PEM certificate and key',
+      });
+    }
+  }
+  const names = ['localhost', '127.0.0.1', ...Object.keys(proxy.hosts).sort()];
+  const dir = join(config.root, '.devstack', 'proxy-tls');
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const stamp = join(dir, 'names');
+  const current = existsSync(stamp) && existsSync(cert) && existsSync(key) && readFileSync(stamp, 'utf8') === names.join('\n');
+  if (!current) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      await promisify(execFile)('mkcert', ['-cert-file', cert, '-key-file', key, ...names], { timeout: 60_000 });
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new DevstackError(
+        'HTTPS_UNAVAILABLE',
+        missing
+          ? 'proxy.https: mkcert is not installed'
+          : `proxy.https: mkcert failed: ${String((error as { stderr?: string }).stderr ?? (error as Error).message)
+              .trim()
+              .split('\n')
+              .at(-1)}`,
+        {
+          field: 'proxy.https',
+          hint: missing
+            ? 'install mkcert (apt install mkcert, brew install mkcert) and run "mkcert -install" once, or give cert and key'
+            : 'run mkcert by hand to see why',
+        },
+      );
+    }
+    writeFileSync(stamp, names.join('\n'));
+  }
+  return { cert: readFileSync(cert), key: readFileSync(key) };
+}
+
 export async function startStackProxy(
   config: ResolvedConfig,
   proxy: ResolvedProxy,
@@ -55,11 +112,16 @@ export async function startStackProxy(
     }
     return found;
   };
+  const tls =
+    proxy.https === undefined
+      ? undefined
+      : { ...(await certificateOf(config, proxy)), port: proxy.https.port === 'auto' ? 0 : proxy.https.port };
   const log = proxy.accessLog ? createLogFileWriter(serviceLogPath(config.logsDir, PROXY_LOG), config.logRotation) : undefined;
   const lines = batched((batch) => void log?.write('out', batch, new Date().toISOString()));
   const started = await startProxy({
     proxy,
     port: proxy.port === 'auto' ? 0 : proxy.port,
+    tls,
     backends: {
       availability,
       onChange(listener) {
@@ -74,6 +136,7 @@ export async function startStackProxy(
   });
   return {
     url: started.url,
+    httpsUrl: started.httpsUrl,
     changed: () => {
       known.clear();
       for (const listener of listeners) listener();

@@ -263,6 +263,11 @@ export interface ProxyConfig {
   maxHeld?: number;
   /** Write each request (method, path, status, time) to the `proxy` log (`devstack logs proxy`). Default true. */
   accessLog?: boolean;
+  /**
+   * Also serve HTTPS (`https://<service>.localhost:8443`): with `mkcert`'s certificate (made for
+   * every host name, trusted once `mkcert -install` has run), or your own `cert` and `key` files.
+   */
+  https?: boolean | { port?: number | 'auto'; cert?: string; key?: string };
 }
 
 export interface UserConfig {

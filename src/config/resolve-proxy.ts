@@ -7,7 +7,14 @@ import { parseDurationMs } from '../util/duration.js';
 import { didYouMean } from '../util/suggest.js';
 import { configError } from './config-error.js';
 import type { UserConfig } from './define-config.js';
-import { DEFAULT_PROXY_PORT, type ResolvedProxy, type ResolvedProxyRoute, type ResolvedService } from './resolved.js';
+import { resolve as resolvePath } from 'node:path';
+import {
+  DEFAULT_PROXY_HTTPS_PORT,
+  DEFAULT_PROXY_PORT,
+  type ResolvedProxy,
+  type ResolvedProxyRoute,
+  type ResolvedService,
+} from './resolved.js';
 
 const HTTP_SCHEMES = ['http', 'https'];
 
@@ -25,8 +32,22 @@ function httpService(displayFile: string, field: string, name: string, services:
   return service;
 }
 
+function resolveHttps(proxy: NonNullable<UserConfig['proxy']>, root: string, displayFile: string): ResolvedProxy['https'] {
+  const https = proxy.https;
+  if (https === undefined || https === false) return undefined;
+  const options = https === true ? {} : https;
+  if ((options.cert === undefined) !== (options.key === undefined))
+    throw configError(displayFile, 'proxy.https', 'cert and key go together', 'give both files, or neither (then mkcert makes them)');
+  return {
+    port: options.port ?? DEFAULT_PROXY_HTTPS_PORT,
+    cert: options.cert === undefined ? undefined : resolvePath(root, options.cert),
+    key: options.key === undefined ? undefined : resolvePath(root, options.key),
+  };
+}
+
 export function resolveProxy(
   proxy: UserConfig['proxy'],
+  root: string,
   displayFile: string,
   services: readonly ResolvedService[],
 ): ResolvedProxy | undefined {
@@ -84,5 +105,6 @@ export function resolveProxy(
     holdTimeoutMs: proxy.holdTimeout === undefined ? 30_000 : parseDurationMs(proxy.holdTimeout)!,
     maxHeld: proxy.maxHeld ?? 1000,
     accessLog: proxy.accessLog ?? true,
+    https: resolveHttps(proxy, root, displayFile),
   };
 }

@@ -94,7 +94,7 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
     logsDir: resolvePath(root, config.logsDir ?? 'logs'),
     services,
     logRotation: resolveLogRotation(config.logRotation),
-    proxy: resolveProxy(config.proxy, displayFile, services),
+    proxy: resolveProxy(config.proxy, root, displayFile, services),
   };
 }
 

@@ -162,7 +162,11 @@ export interface ResolvedProxy {
   readonly holdTimeoutMs: number;
   readonly maxHeld: number;
   readonly accessLog: boolean;
+  /** HTTPS beside HTTP: own certificate files (absolute), or mkcert's when undefined. */
+  readonly https: { readonly port: number | 'auto'; readonly cert?: string | undefined; readonly key?: string | undefined } | undefined;
 }
+
+export const DEFAULT_PROXY_HTTPS_PORT = 8443;
 
 export const DEFAULT_PROXY_PORT = 8080;
 

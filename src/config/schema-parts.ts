@@ -250,6 +250,12 @@ export const proxySchema: z.ZodType<Proxy, Proxy> = z.strictObject(
     holdTimeout: durationSchema.optional(),
     maxHeld: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(0).max(100_000).optional(),
     accessLog: z.boolean({ error: 'expected true or false' }).optional(),
+    https: z
+      .union(
+        [z.boolean(), z.strictObject({ port: portOrAuto.optional(), cert: nonEmptyString.optional(), key: nonEmptyString.optional() })],
+        { error: 'expected true, false or { port, cert, key }' },
+      )
+      .optional(),
   },
   { error: "expected a proxy object such as { routes: { '/': 'web' } }" },
 );

@@ -46,7 +46,7 @@ export function toEntry(service: string, raw: string): LogEntry {
 export async function* logEntries(query: LogQuery): AsyncIterable<LogEntry[]> {
   const paths = new Map(query.services.map((service) => [service, serviceLogPath(query.logsDir, service)]));
   // Where each log ends now: the history stops there and following starts there, nothing twice.
-  const positions = query.endsAt ?? new Map([...paths].map(([service, path]) => [service, logPosition(path)]));
+  const positions = new Map(query.endsAt ?? [...paths].map(([service, path]) => [service, logPosition(path)]));
   const keep = (entry: LogEntry): boolean => query.since === undefined || entry.time >= query.since;
   if (Number.isFinite(query.lines)) {
     const entries: LogEntry[] = [];
@@ -60,14 +60,15 @@ export async function* logEntries(query: LogQuery): AsyncIterable<LogEntry[]> {
   yield* follow(paths, positions, keep, query.signal ?? new AbortController().signal);
 }
 
+/** Updates `positions` to where each log's history really ended, for the follower. */
 async function* mergedHistory(
   paths: ReadonlyMap<string, string>,
-  positions: ReadonlyMap<string, LogPosition | undefined>,
+  positions: Map<string, LogPosition | undefined>,
   keep: (entry: LogEntry) => boolean,
 ): AsyncIterable<LogEntry[]> {
   const sources = [...paths].map(([service, path]) => ({
     service,
-    batches: readLineBatches(path, positions.get(service))[Symbol.asyncIterator](),
+    batches: readLineBatches(path, positions.get(service), (end) => positions.set(service, end))[Symbol.asyncIterator](),
     lines: [] as string[],
     index: 0,
     done: false,

@@ -92,18 +92,21 @@ export async function readAllChunks(
   path: string,
   onChunk: (chunk: Buffer) => Promise<void> | undefined,
   until?: LogPosition,
-): Promise<void> {
+): Promise<LogPosition | undefined> {
   const files = openLogFiles(path);
+  // Where reading stopped, for a follower to go on from: `until`, or — when its file was rotated
+  // away meanwhile (a fast writer, a long history) — the end of the newest file read.
+  let end: LogPosition | undefined = until;
   try {
     for (const file of files) {
       // The file where the history ends is read up to there (a follower continues exactly there);
       // newer ones are the follower's.
       const last = until !== undefined && file.ino === until.ino;
-      const end = last ? until.size : fstatSync(file.fd).size;
+      const stop = last ? until.size : fstatSync(file.fd).size;
       let carry = Buffer.alloc(0);
       let position = 0;
-      while (position < end) {
-        const buffer = Buffer.allocUnsafe(Math.min(CHUNK, end - position));
+      while (position < stop) {
+        const buffer = Buffer.allocUnsafe(Math.min(CHUNK, stop - position));
         const read = readSync(file.fd, buffer, 0, buffer.length, position);
         if (read === 0) break;
         position += read;
@@ -117,11 +120,13 @@ export async function readAllChunks(
         await onChunk(data.subarray(0, lastNewline + 1));
       }
       if (carry.length > 0) await onChunk(Buffer.concat([carry, Buffer.from('\n')]));
+      end = { ino: file.ino, size: position };
       if (last) break;
     }
   } finally {
     for (const file of files) closeSync(file.fd);
   }
+  return end;
 }
 
 /**
@@ -149,7 +154,11 @@ function openLogFiles(path: string): { fd: number; ino: number }[] {
 }
 
 /** Lines of a log, oldest first, in batches (for merging several services' logs in time order). */
-export async function* readLineBatches(path: string, until?: LogPosition): AsyncIterable<string[]> {
+export async function* readLineBatches(
+  path: string,
+  until?: LogPosition,
+  onEnd?: (end: LogPosition | undefined) => void,
+): AsyncIterable<string[]> {
   const batches: string[][] = [];
   let wake: (() => void) | undefined;
   let resume: (() => void) | undefined;
@@ -165,10 +174,12 @@ export async function* readLineBatches(path: string, until?: LogPosition): Async
       return batches.length > 2 ? new Promise<void>((resolve) => (resume = resolve)) : undefined;
     },
     until,
-  ).finally(() => {
-    done = true;
-    wake?.();
-  });
+  )
+    .then((end) => onEnd?.(end))
+    .finally(() => {
+      done = true;
+      wake?.();
+    });
   for (;;) {
     const batch = batches.shift();
     if (batch !== undefined) {

@@ -9,7 +9,8 @@
  * The browser's `Host` header is kept (nginx rewrites it by default): apps that build URLs or set
  * cookies from it then point at the proxy, not at their own port.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'httpxy';
@@ -33,11 +34,15 @@ export interface ProxyOptions {
   readonly backends: ProxyBackends;
   /** One line per request: `GET /api/users → api 200 12 ms`. */
   readonly accessLog?: ((line: string) => void) | undefined;
+  /** HTTPS beside HTTP, with the same routes: its port (0: a free one) and certificate. */
+  readonly tls?: { readonly port: number; readonly cert: Buffer; readonly key: Buffer } | undefined;
 }
 
 export interface RunningProxy {
   readonly url: string;
   readonly port: number;
+  /** `https://localhost:<port>`, when HTTPS is on. */
+  readonly httpsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -197,7 +202,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (!('port' in target)) return sendPage(request, response, target.status, target.title, target.detail);
       request.url = route.path;
       try {
-        await forwarder.web(request, response, { target: targetOf(target.port) });
+        // Behind HTTPS, a redirect the service sends as http://… goes back out as https://.
+        const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
+        await forwarder.web(
+          request,
+          response,
+          encrypted ? { target: targetOf(target.port), protocolRewrite: 'https' } : { target: targetOf(target.port) },
+        );
         return;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -232,37 +243,62 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     await forwarder.ws(request, socket as Socket, { target: targetOf(target.port) }, head).catch(() => socket.destroy());
   };
 
-  const server = createServer((request, response) => void handle(request, response));
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(request, socket, head));
-  server.keepAliveTimeout = 60_000;
   const sockets = new Set<Duplex>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new DevstackError('PORT_IN_USE', `proxy: port ${options.port} on 127.0.0.1 is already in use`, {
-              field: 'proxy.port',
-              hint: "set proxy.port to a free port, or 'auto'",
-            })
-          : error,
-      ),
-    );
-    server.listen(options.port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
+  const serve = (server: Server | HttpsServer): void => {
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => void handle(request, response));
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(request, socket, head));
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', (socket: Duplex) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+  };
+  const listen = (server: Server | HttpsServer, port: number, field: string): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new DevstackError('PORT_IN_USE', `${field}: port ${port} on 127.0.0.1 is already in use`, {
+                field,
+                hint: `set ${field} to a free port, or 'auto'`,
+              })
+            : error,
+        ),
+      );
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+    });
+  const server = createServer();
+  serve(server);
+  const servers: (Server | HttpsServer)[] = [server];
+  const closeAll = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      let open = servers.length;
+      for (const each of servers) each.close(() => --open === 0 && resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+  let port: number;
+  let httpsPort: number | undefined;
+  try {
+    port = await listen(server, options.port, 'proxy.port');
+    if (options.tls !== undefined) {
+      const secure = createHttpsServer({ cert: options.tls.cert, key: options.tls.key });
+      serve(secure);
+      servers.push(secure);
+      httpsPort = await listen(secure, options.tls.port, 'proxy.https.port');
+    }
+  } catch (error) {
+    unsubscribe();
+    await closeAll();
+    throw error;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    httpsUrl: httpsPort === undefined ? undefined : `https://localhost:${httpsPort}`,
     async close() {
       unsubscribe();
       for (const entry of [...held]) entry.release('timeout');
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+      await closeAll();
     },
   };
 }

@@ -2,7 +2,11 @@
 // redirects and cookies through it; no failed request while its target restarts (a file change,
 // `devstack restart`); a stopped target answered at once with a page saying so; and a real Vite dev
 // server's HMR WebSocket through it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -161,5 +165,50 @@ describe('the proxy', () => {
       15_000,
     );
     socket.close();
+  });
+
+  const mkcert = ((): boolean => {
+    try {
+      execFileSync('mkcert', ['-help'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  // CI installs mkcert (.ci/run); where it is missing, the test is reported as skipped.
+  it.runIf(mkcert)("serves HTTPS with mkcert's certificate for every host name, and redirects stay on https", async () => {
+    const caroot = mkdtempSync(join(tmpdir(), 'devstack-caroot-'));
+    const [proxyPort, httpsPort] = [await freePort(), await freePort()];
+    project = createTempProject(`export default {
+      proxy: { port: ${proxyPort}, routes: { '/': 'web' }, https: { port: ${httpsPort} } },
+      services: { ${await echoService('web')} ${await echoService('api')} },
+    };`);
+    try {
+      // A CA of its own (CAROOT), trusted by this test only: nothing is installed on the machine.
+      const up = await project.run(['up', '-d'], { env: { CAROOT: caroot } });
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stdout).toContain(`https://localhost:${httpsPort}`);
+      const ca = readFileSync(join(caroot, 'rootCA.pem'));
+      const get = (host: string, path: string): Promise<Answer> =>
+        new Promise((resolve, reject) => {
+          const call = httpsRequest(
+            { host: '127.0.0.1', port: httpsPort, path, servername: host, ca, headers: { host: `${host}:${httpsPort}` } },
+            (response) => {
+              let body = '';
+              response.on('data', (chunk) => (body += String(chunk)));
+              response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+            },
+          );
+          call.on('error', reject);
+          call.end();
+        });
+      const api = await get('api.localhost', '/x');
+      expect(JSON.parse(api.body)).toMatchObject({ service: 'api', url: '/x', headers: { 'x-forwarded-proto': 'https' } });
+      expect(JSON.parse((await get('localhost', '/')).body)).toMatchObject({ service: 'web' });
+      const redirect = await get('localhost', '/redirect');
+      expect(redirect.headers.location).toBe(`https://localhost:${httpsPort}/landed`);
+    } finally {
+      rmSync(caroot, { recursive: true, force: true });
+    }
   });
 });

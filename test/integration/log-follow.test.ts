@@ -102,4 +102,28 @@ describe('following a log', () => {
     await following;
     expect([...history, ...seen]).toEqual(lines(1, 18).trimEnd().split('\n'));
   });
+
+  it('when the file where the history was to end is gone, follows from where the history did end', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'devstack-follow-'));
+    const path = join(dir, 'api.log');
+    writeFileSync(path, lines(1, 5));
+    const until = logPosition(path);
+    // Two rotations with keep 1: the file of `until` is deleted before the history is read.
+    appendFileSync(path, lines(6, 7));
+    rotate(path, 1);
+    appendFileSync(path, lines(8, 10));
+    rotate(path, 1);
+    appendFileSync(path, lines(11, 12));
+    const history: string[] = [];
+    const ended = await readAllChunks(path, (chunk) => void history.push(...chunk.toString().trimEnd().split('\n')), until);
+    expect(history).toEqual(lines(8, 12).trimEnd().split('\n'));
+    const seen: string[] = [];
+    const stop = new AbortController();
+    const following = followLog(path, ended, (batch) => void seen.push(...batch), stop.signal);
+    appendFileSync(path, lines(13, 14));
+    await waitFor(() => seen.includes('line 14'), 'the new lines');
+    stop.abort();
+    await following;
+    expect(seen).toEqual(['line 13', 'line 14']); // nothing of the history again
+  });
 });

@@ -47,10 +47,10 @@ export async function logsCommand(context: CommandContext, options: LogsOptions)
   if (single && !options.json && !Number.isFinite(options.lines)) {
     // One service's whole log as its text: bytes in, bytes out, no line objects (a small factor of `cat`).
     const path = serviceLogPath(logsDir, names[0]!);
-    endsAt = new Map([[names[0]!, logPosition(path)]]);
     const write = (chunk: Buffer): Promise<void> | undefined =>
       terminal.stdout.closed ? undefined : terminal.stdout.write(stripPrefixes(chunk, colors.dim('x')));
-    await readAllChunks(path, write, endsAt.get(names[0]!));
+    // Following goes on exactly where the history stopped.
+    endsAt = new Map([[names[0]!, await readAllChunks(path, write, logPosition(path))]]);
     if (!options.follow || terminal.stdout.closed) return 0;
     lines = 0; // printed already; follow from where it ended
   }
