@@ -25,7 +25,7 @@ setMainScript(fileURLToPath(import.meta.url));
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 // Commands load lazily: `devstack ps` need not load the file watcher, and the background
 // supervisor neither the TypeScript loader nor the validator.
-const COMMANDS = ['init', 'up', 'down', 'run', 'logs', 'ps', 'restart', 'start', 'stop', 'env', 'events', 'mcp'];
+const COMMANDS = ['init', 'up', 'down', 'run', 'logs', 'ps', 'restart', 'start', 'stop', 'env', 'events', 'mcp', 'export'];
 
 interface GlobalFlags {
   readonly config?: string;
@@ -225,6 +225,20 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
         mode: parseMode(flags.mode),
       };
       action = async () => (await import('./commands/env.js')).envCommand(contextFor(flags), options);
+    });
+  cli
+    .command('export <target>', 'Write the stack as a Compose file (target: compose), for Docker Compose or Swarm')
+    .option('-o, --output <file>', 'Where to write it (default: compose.devstack.yaml beside the config)')
+    .option('--mode <mode>', 'As for up: the .env files to resolve', { default: 'development' })
+    .option('--node-image <image>', 'The image services run in (default: node:<this Node major>-bookworm-slim)')
+    .action((target: string, flags: GlobalFlags & { output?: unknown; mode?: unknown; nodeImage?: unknown }) => {
+      const options = {
+        target,
+        output: flags.output === undefined ? undefined : String(flags.output),
+        mode: parseMode(flags.mode),
+        nodeImage: flags.nodeImage === undefined ? undefined : String(flags.nodeImage),
+      };
+      action = async () => (await import('./commands/export.js')).exportCommand(contextFor(flags), options);
     });
   cli
     .command('mcp', 'Serve the stack to coding agents: a Model Context Protocol server over stdio (read-only unless --allow-control)')

@@ -17,7 +17,9 @@ const layer = (path: string): string => path.split('/')[0]!.replace(/\.(ts|js)$/
 const importsOf = (text: string): string[] => [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((match) => match[1]!);
 
 const ALLOWED: Record<string, string[]> = {
-  cli: ['app', 'config', 'control', 'databases', 'env', 'errors', 'init', 'logs', 'mcp', 'process', 'supervisor', 'util', 'cli'],
+  cli: ['app', 'config', 'control', 'databases', 'env', 'errors', 'export', 'init', 'logs', 'mcp', 'process', 'supervisor', 'util', 'cli'],
+  // The Compose export reads the config and the engines' container contracts, nothing that runs.
+  export: ['config', 'databases', 'util', 'export'],
   // The MCP server reads the stack through the control API, the log files and app/ (the environment).
   mcp: ['app', 'config', 'control', 'errors', 'logs', 'supervisor', 'util', 'mcp'],
   // devstack init reads a repository: it knows config (templates, self-watching tools) and env files, nothing that runs.

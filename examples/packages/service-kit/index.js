@@ -41,7 +41,9 @@ export function startService({ name, routes }) {
         .end(JSON.stringify({ error: error.message }));
     }
   });
-  server.listen(port, '127.0.0.1', () => console.log(`${name} listening on http://127.0.0.1:${port}`));
+  // 127.0.0.1 under devstack; HOST=0.0.0.0 in a container (devstack export compose sets it).
+  const host = process.env.HOST ?? '127.0.0.1';
+  server.listen(port, host, () => console.log(`${name} listening on http://${host}:${port}`));
   process.on('SIGTERM', () => {
     console.log(`${name} shutting down`);
     server.close(() => process.exit(0));

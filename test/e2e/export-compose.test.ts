@@ -1,0 +1,105 @@
+// `devstack export compose` on real engines: the example stack's file passes Debian's
+// docker-compose's own validation with its secrets kept out of it, and a small stack — a task, a
+// service that waits for it, a web service that calls the other through its injected URL — comes
+// up with docker-compose on the Docker engine (a local Node image: no registry is reachable),
+// answers, and goes down leaving no container.
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, createTempProject, freePort, REPO_ROOT, type TempProject } from '../helpers/project.js';
+import { waitFor } from '../helpers/wait.js';
+
+const run = promisify(execFile);
+const NODE_IMAGE = 'devstack-test/echo:1'; // built by scripts/build-test-images.sh: Node's own binary
+
+let project: TempProject | undefined;
+let composeProject: string | undefined;
+afterEach(async () => {
+  if (composeProject !== undefined && project !== undefined)
+    await run('docker-compose', ['-p', composeProject, '-f', project.path('compose.devstack.yaml'), 'down', '-v', '-t', '1']).catch(
+      () => undefined,
+    );
+  composeProject = undefined;
+  await project?.cleanup();
+  project = undefined;
+});
+
+describe('devstack export compose', () => {
+  it('writes the example stack as a file docker-compose accepts, secrets in 0600 env files beside it', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'devstack-export-'));
+    try {
+      const file = join(out, 'compose.yaml');
+      const exported = await run(process.execPath, [BIN, 'export', 'compose', '-o', file], { cwd: REPO_ROOT });
+      expect(exported.stdout).toContain('wrote');
+      const text = readFileSync(file, 'utf8');
+      const config = await run('docker-compose', ['-f', file, 'config']);
+      expect(config.stdout).toContain('auth-service:');
+      // Injected URLs name the Compose services; dependencies wait for health.
+      expect(text).toMatch(/AUTH_SERVICE_URL: http:\/\/auth-service:\d+/);
+      expect(text).toMatch(/depends_on:\n\s+auth-service:\n\s+condition: service_healthy/);
+      expect(text).toMatch(/- 127\.0\.0\.1:4100:4100/);
+      // The database password is in the env file only.
+      const secrets = readFileSync(join(out, '.devstack', 'compose', 'order-service.env'), 'utf8');
+      expect(secrets).toMatch(/postgres:\/\/[^:\s]+:[^@\s]+@postgres:5432\//);
+      expect(text).not.toMatch(/:\/\/[^/\s:@]+:[^/\s@]+@/); // no URL with a password in the Compose file
+      expect(statSync(join(out, '.devstack', 'compose', 'order-service.env')).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('comes up on the Docker engine with docker-compose: a task first, then the services in order, reachable by name', async () => {
+    const [apiPort, webPort] = [await freePort(), await freePort()];
+    project = createTempProject(`export default {
+      services: {
+        migrate: { type: 'task', command: 'node -e "console.log(\\'migrated\\')"' },
+        api: { command: 'node api.js', port: ${apiPort}, health: 'http://127.0.0.1:\${port}/health', dependsOn: ['migrate'], env: { API_TOKEN: 'tok-5e3f9a8b7c6d' } },
+        web: { command: 'node web.js', port: ${webPort}, health: 'http://127.0.0.1:\${port}/health', dependsOn: ['api'] },
+      },
+    };`);
+    // Services as a user writes them once they run in containers: the host from HOST.
+    project.write(
+      'api.js',
+      `require('http').createServer((q, r) => r.end(q.url === '/health' ? 'ok' : 'api answers')).listen(process.env.PORT, process.env.HOST ?? '127.0.0.1');\n`,
+    );
+    project.write(
+      'web.js',
+      `require('http').createServer(async (q, r) => r.end(q.url === '/health' ? 'ok' : 'web got: ' + await (await fetch(process.env.API_URL)).text())).listen(process.env.PORT, process.env.HOST ?? '127.0.0.1');\n`,
+    );
+    chmodSync(project.dir, 0o755); // a repository as users have it (mkdtemp makes it 0700; the image runs as a non-root user)
+    const exported = await project.run(['export', 'compose', '--node-image', NODE_IMAGE]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const file = project.path('compose.devstack.yaml');
+    expect(readFileSync(file, 'utf8')).toMatch(/migrate:\n\s+condition: service_completed_successfully/);
+    expect(readFileSync(file, 'utf8')).not.toContain('tok-5e3f9a8b7c6d');
+    composeProject = `devstacktest${Date.now()}`;
+    try {
+      await run('docker-compose', ['-p', composeProject, '-f', file, 'up', '-d'], { timeout: 120_000 });
+    } catch (error) {
+      // What the containers said, so that a failure in CI explains itself.
+      const logs = await run('docker-compose', ['-p', composeProject, '-f', file, 'logs', '--no-color']).catch((e: Error) => ({
+        stdout: e.message,
+      }));
+      const health = await run('docker', ['inspect', '--format', '{{.Name}} {{json .State.Health}}', `${composeProject}_api_1`]).catch(
+        (e: Error) => ({ stdout: e.message }),
+      );
+      throw new Error(`${(error as { stderr?: string }).stderr ?? String(error)}\n${logs.stdout}\n${health.stdout}`);
+    }
+    const page = await waitFor(
+      async () => {
+        const answer = await fetch(`http://127.0.0.1:${webPort}/`).catch(() => undefined);
+        return answer?.status === 200 ? answer.text() : undefined;
+      },
+      'web to answer through docker-compose',
+      60_000,
+    );
+    expect(page).toBe('web got: api answers');
+    await run('docker-compose', ['-p', composeProject, '-f', file, 'down', '-v', '-t', '1'], { timeout: 120_000 });
+    const left = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${composeProject}`]);
+    expect(left.stdout.trim()).toBe('');
+    composeProject = undefined;
+  });
+});
