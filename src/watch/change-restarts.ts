@@ -13,6 +13,7 @@
  *                    │ change: joins       │ change: absorbed                        │ change: again
  *                                                                                  └─done, again──▶ opening
  */
+import { statSync } from 'node:fs';
 import type { Clock } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
 
@@ -30,6 +31,8 @@ interface Batch {
   lastChangeAt: number;
   /** Changes after the spawn: these services restart once more, afterwards. */
   readonly again: Map<string, string>;
+  /** When the gate opened (the new processes spawned). */
+  spawnedAt?: number;
 }
 
 export interface ChangeRestartOptions {
@@ -46,10 +49,26 @@ export interface ChangeRestartOptions {
    * processes may start. Resolves when the restart is over, whatever its outcome.
    */
   readonly restart: (targets: ReadonlyMap<string, string>, at: number, beforeSpawn: () => Promise<void>) => Promise<unknown>;
+  /**
+   * When a file was last written (epoch ms, as the clock); undefined when unknown (deleted).
+   * Default: its mtime. A change reported after the spawn for a file written before it — a
+   * watcher's late or second event for the same write, on a busy machine — was read by the new
+   * process and restarts nothing.
+   */
+  readonly writtenAt?: (path: string) => number | undefined;
 }
 
 export function createChangeRestarts(options: ChangeRestartOptions): ChangeRestarts {
   const { clock } = options;
+  const writtenAt =
+    options.writtenAt ??
+    ((path: string): number | undefined => {
+      try {
+        return statSync(path).mtimeMs;
+      } catch {
+        return undefined;
+      }
+    });
   const batchOf = new Map<string, Batch>();
   let opening: Batch | undefined;
   let cancelled = false;
@@ -75,6 +94,7 @@ export function createChangeRestarts(options: ChangeRestartOptions): ChangeResta
           if (cancelled || batch.phase !== 'gathering') return resolve();
           if (quietFor() > 0) return check(); // a change came in meanwhile
           batch.phase = 'restarting';
+          batch.spawnedAt = clock.now();
           resolve();
         });
       };
@@ -118,9 +138,12 @@ export function createChangeRestarts(options: ChangeRestartOptions): ChangeResta
         case 'gathering':
           batch.lastChangeAt = clock.now();
           return;
-        case 'restarting':
+        case 'restarting': {
+          const written = writtenAt(path);
+          if (written !== undefined && batch.spawnedAt !== undefined && written < batch.spawnedAt) return;
           batch.again.set(service, path);
           return;
+        }
         default:
           return unreachable(batch.phase);
       }

@@ -94,12 +94,13 @@ describe('watch ignores', () => {
 
 describe('restarts on changes', () => {
   /** A restart the test finishes by hand; `spawned` says when the gate let the new process start. */
-  function recorder() {
+  function recorder(writtenAt: (path: string) => number | undefined = () => undefined) {
     const clock = fakeClock();
     const restarts: { path: string; services: string[]; spawnedAt?: number; finish: () => void }[] = [];
     const gate = createChangeRestarts({
       quietMs: () => 30,
       clock,
+      writtenAt,
       restart: (targets, _at, beforeSpawn) =>
         new Promise<void>((finish) => {
           const restart: { path: string; services: string[]; spawnedAt?: number; finish: () => void } = {
@@ -186,6 +187,27 @@ describe('restarts on changes', () => {
       ['user', 'auth'],
     ]);
     expect(restarts[1]!.path).toBe('services/user/routes.ts,services/auth/index.ts');
+  });
+
+  it('a late event, after the spawn, for a file written before it restarts nothing; a later write does', async () => {
+    const written = new Map<string, number>();
+    const { clock, restarts, gate } = recorder((path) => written.get(path));
+    written.set('a', 0);
+    gate.change('api', 'a');
+    await settle();
+    clock.advance(30);
+    await settle();
+    expect(restarts[0]!.spawnedAt).toBe(30);
+    gate.change('api', 'a'); // the watcher's second event for the write at 0
+    written.set('b', 40);
+    clock.advance(10);
+    restarts[0]!.finish();
+    await settle();
+    await settle();
+    expect(restarts).toHaveLength(1);
+    gate.change('api', 'b'); // written at 40, after the spawn
+    await settle();
+    expect(restarts.map((restart) => restart.path)).toEqual(['a', 'b']);
   });
 
   it('stops after cancel', async () => {
