@@ -9,8 +9,7 @@
  * instead of into it. What cannot be translated is listed in `notes`.
  */
 import type { ResolvedConfig, ResolvedService } from '../config/resolved.js';
-import { engineOf } from '../databases/engines/index.js';
-import { isSecretName, looksLikeSecretValue } from '../util/secrets.js';
+import { databaseImageOf, hostsOf, insidePort, isSecret, nodeCheckScript, readinessOf, seconds, toServiceNames } from './stack-model.js';
 
 export interface ComposeInput {
   readonly config: ResolvedConfig;
@@ -35,84 +34,36 @@ export interface ComposeExport {
 
 type Healthcheck = { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
 
-const seconds = (ms: number): string => `${Math.max(1, Math.round(ms / 1000))}s`;
-
 /** Compose interpolates `$VAR` in every value: a `$` meant for the shell or the program is written `$$`. */
 const literal = (value: string): string => value.replaceAll('$', '$$$$');
 
 /** Engines whose official images run the scripts of /docker-entrypoint-initdb.d on first start. */
-const INITDB_ENGINES = new Set(['postgres', 'mysql', 'mariadb', 'mongodb']);
+export const INITDB_ENGINES: ReadonlySet<string> = new Set(['postgres', 'mysql', 'mariadb', 'mongodb']);
 
 function healthcheckOf(service: ResolvedService, port: number | undefined, notes: string[]): Healthcheck | undefined {
-  const probe = service.health;
-  if (probe === undefined) return undefined;
-  const timing = {
-    interval: seconds(probe.intervalMs),
-    timeout: seconds(probe.timeoutMs),
-    retries: Math.max(3, Math.ceil(probe.readyTimeoutMs / probe.intervalMs)),
-    start_period: seconds(probe.startPeriodMs),
+  const readiness = readinessOf(service, port, notes, 'Compose');
+  if (readiness === undefined) return undefined;
+  const { check } = readiness;
+  const test =
+    check.kind === 'http' || check.kind === 'tcp'
+      ? ['CMD', 'node', '-e', nodeCheckScript(check)]
+      : check.kind === 'shell'
+        ? ['CMD-SHELL', check.script]
+        : ['CMD', ...check.argv];
+  return {
+    test,
+    interval: seconds(readiness.intervalMs),
+    timeout: seconds(readiness.timeoutMs),
+    retries: readiness.retries,
+    start_period: seconds(readiness.startPeriodMs),
   };
-  const node = (script: string): Healthcheck => ({ test: ['CMD', 'node', '-e', script], ...timing });
-  switch (probe.type) {
-    case 'http': {
-      // The probe's URL names the host's port; inside the container the service listens on its own.
-      const path = probe.url.replace(/^[a-z]+:\/\/[^/]+/i, '') || '/';
-      const target = `http://127.0.0.1:${port ?? 80}${path.replace(/\$\{port\}/g, String(port))}`;
-      const ok = probe.expectStatus.map((range) => `(s>=${range.min}&&s<=${range.max})`).join('||');
-      return node(`fetch(${JSON.stringify(target)}).then(r=>{const s=r.status;process.exitCode=${ok}?0:1},()=>{process.exitCode=1})`);
-    }
-    case 'tcp':
-      return node(
-        `require('net').connect(${port ?? 80},'127.0.0.1').on('connect',function(){this.destroy()}).on('error',()=>{process.exitCode=1})`,
-      );
-    case 'command':
-      return {
-        test: ['CMD-SHELL', probe.command.type === 'shell' ? probe.command.script : [probe.command.file, ...probe.command.args].join(' ')],
-        ...timing,
-      };
-    case 'log':
-      notes.push(
-        `${service.name}: its readiness is a log line (${probe.pattern.source}), which Compose cannot watch: dependents wait only for it to start`,
-      );
-      return undefined;
-    case 'postgres':
-      return { test: ['CMD-SHELL', 'pg_isready -U "${POSTGRES_USER:-postgres}" -d "${POSTGRES_DB:-postgres}"'], ...timing };
-    case 'mysql':
-      return { test: ['CMD-SHELL', 'mysqladmin ping -h 127.0.0.1 --silent || healthcheck.sh --connect'], ...timing };
-    case 'redis':
-      return { test: ['CMD-SHELL', 'redis-cli ${REDIS_PASSWORD:+-a "$REDIS_PASSWORD"} ping | grep -q PONG'], ...timing };
-    case 'amqp':
-      return { test: ['CMD', 'rabbitmq-diagnostics', '-q', 'ping'], ...timing };
-    case 'mongodb':
-      return { test: ['CMD', 'mongosh', '--quiet', '--eval', "db.adminCommand('ping').ok"], ...timing };
-  }
-}
-
-/** `127.0.0.1:8001` → `auth-service:8001` (its port inside its container) for every service: what a container must use. */
-function toServiceNames(value: string, hosts: ReadonlyMap<number, { readonly name: string; readonly inside: number }>): string {
-  return value.replace(/\b(?:127\.0\.0\.1|localhost):(\d{1,5})\b/g, (whole, port: string) => {
-    const host = hosts.get(Number(port));
-    return host === undefined ? whole : `${host.name}:${host.inside}`;
-  });
-}
-
-/** The port a service listens on inside its container: a container's own, else the planned one. */
-function insidePort(service: ResolvedService, name: string, planned: number): number {
-  return service.ports.find((candidate) => candidate.name === name)?.container || planned;
-}
-
-function isSecret(key: string, value: string): boolean {
-  return isSecretName(key) || looksLikeSecretValue(value) || /:\/\/[^/@\s]+:[^/@\s]+@/.test(value);
 }
 
 export function composeOf(input: ComposeInput): ComposeExport {
   const { config } = input;
   const notes: string[] = [];
   const secrets = new Map<string, Record<string, string>>();
-  const hosts = new Map<number, { name: string; inside: number }>();
-  for (const service of config.services)
-    for (const [portName, port] of input.ports.get(service.name) ?? [])
-      hosts.set(port, { name: service.name, inside: insidePort(service, portName, port) });
+  const hosts = hostsOf(config.services, input.ports);
   const services: Record<string, unknown> = {};
   const volumes: Record<string, Record<string, never>> = {};
   const watched: string[] = [];
@@ -130,22 +81,13 @@ export function composeOf(input: ComposeInput): ComposeExport {
 
     if (service.database !== undefined) {
       const database = service.database;
-      const spec = engineOf(database.engine).container(database, ports, undefined);
-      entry['image'] = database.image;
-      for (let index = 0; index < spec.args.length; index++) {
-        const flag = spec.args[index]!;
-        const value = spec.args[index + 1] ?? '';
-        if (flag === '--env') {
-          index++;
-          const equals = value.indexOf('=');
-          if (equals === -1) secret[value] = spec.env[value] ?? '';
-          else environment[value.slice(0, equals)] = value.slice(equals + 1);
-        } else if (flag === '--hostname') {
-          index++;
-          entry['hostname'] = value;
-        }
-      }
-      if (spec.command.length > 0) entry['command'] = [...spec.command];
+      const image = databaseImageOf(service, ports);
+      entry['image'] = image.image;
+      Object.assign(environment, image.environment);
+      Object.assign(secret, image.secret);
+      if (image.hostname !== undefined) entry['hostname'] = image.hostname;
+      if (image.command.length > 0) entry['command'] = [...image.command];
+      const spec = { dataPath: image.dataPath };
       const volume = `${service.name}-data`;
       volumes[volume] = {};
       entry['volumes'] = [`${volume}:${spec.dataPath}`];

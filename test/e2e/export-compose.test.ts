@@ -9,6 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
 import { BIN, createTempProject, freePort, REPO_ROOT, type TempProject } from '../helpers/project.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -101,5 +108,67 @@ describe('devstack export compose', () => {
     const left = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${composeProject}`]);
     expect(left.stdout.trim()).toBe('');
     composeProject = undefined;
+  });
+});
+
+describe('devstack export k8s', () => {
+  /** Every manifest checked against the Kubernetes API schemas (kubernetes-models' validate: its OpenAPI schemas). */
+  const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+    'apps/v1 Deployment': Deployment,
+    'batch/v1 Job': Job,
+    'v1 ConfigMap': ConfigMap,
+    'v1 PersistentVolumeClaim': PersistentVolumeClaim,
+    'v1 Secret': Secret,
+    'v1 Service': Service,
+  };
+  const validated = (file: string): Record<string, unknown>[] =>
+    parseAllDocuments(readFileSync(file, 'utf8')).map((document) => {
+      const manifest = document.toJS() as { apiVersion: string; kind: string };
+      const Model = MODELS[`${manifest.apiVersion} ${manifest.kind}`];
+      expect(Model, `${manifest.apiVersion} ${manifest.kind}`).toBeDefined();
+      new Model!(manifest as never).validate(); // throws, naming the field, when the schema disagrees
+      return manifest as unknown as Record<string, unknown>;
+    });
+
+  it('writes the example stack as manifests that pass the Kubernetes API schemas, secrets apart', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'devstack-k8s-'));
+    try {
+      await run(process.execPath, [BIN, 'export', 'k8s', '-o', out], { cwd: REPO_ROOT });
+      const manifests = validated(join(out, 'stack.yaml'));
+      const secrets = validated(join(out, 'secrets.yaml'));
+      const named = (kind: string, name: string): Record<string, any> | undefined =>
+        manifests.find((m) => m['kind'] === kind && (m['metadata'] as { name: string }).name === name) as Record<string, any> | undefined;
+      // A Deployment and a Service per service, named as the injected URLs say.
+      expect(named('Service', 'auth-service')).toBeDefined();
+      const user = named('Deployment', 'user-service')!.spec.template.spec;
+      expect(user.initContainers.map((c: { name: string }) => c.name)).toEqual(['wait-for-auth-service']);
+      // /me answers 401 when ready: not an httpGet (which takes 200–399 only) but the same check in node.
+      expect(user.containers[0].readinessProbe.exec.command[0]).toBe('node');
+      expect(named('Deployment', 'auth-service')!.spec.template.spec.containers[0].readinessProbe.httpGet).toMatchObject({
+        path: '/health',
+      });
+      expect(named('ConfigMap', 'user-service-env')!.data.AUTH_SERVICE_URL).toMatch(/^http:\/\/auth-service:\d+$/);
+      expect(named('PersistentVolumeClaim', 'postgres-data')).toBeDefined();
+      // Passwords only in secrets.yaml (0600).
+      expect(readFileSync(join(out, 'stack.yaml'), 'utf8')).not.toMatch(/:\/\/[^/\s:@]+:[^/\s@]+@/);
+      expect(secrets.map((s) => (s['metadata'] as { name: string }).name)).toContain('order-service-secrets');
+      expect(statSync(join(out, 'secrets.yaml')).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('turns a task into a Job and a log-line probe into a note', async () => {
+    project = createTempProject(`export default { services: {
+      migrate: { type: 'task', command: 'node migrate.js' },
+      worker: { command: 'node worker.js', health: { log: 'worker ready' }, dependsOn: ['migrate'] },
+    } };`);
+    const exported = await project.run(['export', 'k8s']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toContain('worker: its readiness is a log line');
+    const manifests = validated(project.path('k8s.devstack', 'stack.yaml'));
+    expect(manifests.map((m) => `${m['kind']} ${(m['metadata'] as { name: string }).name}`)).toEqual(
+      expect.arrayContaining(['Job migrate', 'Deployment worker']),
+    );
   });
 });
