@@ -1,10 +1,10 @@
 /** What every command receives from main.ts, and the helpers most commands share. */
 import { findConfigFile, loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolved.js';
-import { createControlClient, describeControlError, type ControlClient, type ControlError } from '../control/client.js';
+import { checkServiceNames } from '../config/service-names.js';
+import { controlErrorOf, createControlClient, type ControlClient, type ControlError } from '../control/client.js';
 import { runtimeDir, stackId, stackPaths, type StackPaths } from '../control/runtime-dir.js';
 import { DevstackError } from '../errors.js';
-import { didYouMean } from '../util/suggest.js';
 import type { Terminal } from './render/terminal.js';
 
 export interface CommandContext {
@@ -84,28 +84,7 @@ export async function checkRunningNames(stack: StackHandle, running: readonly st
 
 /** The CLI's one error for a control request that could not be made. */
 export function controlError(error: ControlError, config: { readonly displayFile: string }): DevstackError {
-  const hint =
-    error.type === 'not-running'
-      ? 'start the stack with "devstack up"'
-      : error.type === 'version-mismatch'
-        ? 'stop it with "devstack down" (it works without talking to it), then start it again with this devstack'
-        : 'see logs/devstack.stderr.log and "devstack ps"';
-  return new DevstackError(
-    error.type === 'not-running' ? 'NOT_RUNNING' : 'CONTROL_FAILED',
-    describeControlError(error, config.displayFile),
-    { hint },
-  );
+  return controlErrorOf(error, config.displayFile);
 }
 
-/** Rejects names that are not services of the config, suggesting the closest one. */
-export function checkServiceNames(config: ResolvedConfig, names: readonly string[]): void {
-  const known = config.services.map((service) => service.name);
-  for (const name of names) {
-    if (!known.includes(name)) {
-      throw new DevstackError('UNKNOWN_SERVICE', `unknown service "${name}"${didYouMean(name, known)}`, {
-        service: name,
-        hint: `services in ${config.displayFile}: ${known.join(', ')}`,
-      });
-    }
-  }
-}
+export { checkServiceNames };

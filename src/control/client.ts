@@ -5,6 +5,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { StampedEvent } from '../supervisor/events.js';
+import { DevstackError } from '../errors.js';
 import { err, ok, type Result } from '../util/result.js';
 import type { LogEntry } from '../logs/log-entries.js';
 import { EVENTS_PATH, LOGS_PATH, PROTOCOL_HEADER, PROTOCOL_VERSION, type LogsRequest, type Route, type Routes } from './protocol.js';
@@ -141,6 +142,26 @@ export function createControlClient(address: string): ControlClient {
       return ok(jsonLines(opened.value));
     },
   };
+}
+
+/**
+ * The one DevstackError for a control request that could not be made: for the CLI's commands and
+ * the MCP server's tools alike. `notRunningHint` says how to start the stack where that differs.
+ */
+export function controlErrorOf(
+  error: ControlError,
+  configFile: string,
+  notRunningHint = 'start the stack with "devstack up"',
+): DevstackError {
+  const hint =
+    error.type === 'not-running'
+      ? notRunningHint
+      : error.type === 'version-mismatch'
+        ? 'stop it with "devstack down" (it works without talking to it), then start it again with this devstack'
+        : 'see logs/devstack.stderr.log and "devstack ps"';
+  return new DevstackError(error.type === 'not-running' ? 'NOT_RUNNING' : 'CONTROL_FAILED', describeControlError(error, configFile), {
+    hint,
+  });
 }
 
 /** One line for a ControlError, for the CLI's messages. */

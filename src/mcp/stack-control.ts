@@ -4,20 +4,20 @@
  * paths stay exactly the CLI's, and a long-lived MCP server never hosts a supervisor); restart,
  * stop and start go through the control API of the running stack.
  */
-import { DevstackError } from '../errors.js';
+import { controlErrorOf, type ControlError } from '../control/client.js';
+import type { DevstackError } from '../errors.js';
 import type { ServiceSnapshot } from '../supervisor/events.js';
 import { formatMs } from '../util/duration.js';
 import { unreachable } from '../util/unreachable.js';
 import type { StackAccess } from './stack-access.js';
 import { logsView, runningStatus, serviceOf, statusView, type StackStatus, type View } from './stack-views.js';
 
-function notRunning(access: StackAccess): DevstackError {
-  return new DevstackError('NOT_RUNNING', `the stack of ${access.configFile} is not running`, { hint: 'call the up tool first' });
+/** A control request that could not be made, as every devstack command says it; "up" is a tool here. */
+function controlFailure(access: StackAccess, error: ControlError): DevstackError {
+  return controlErrorOf(error, access.configFile, 'call the up tool first');
 }
 
-function controlFailed(message: string): DevstackError {
-  return new DevstackError('CONTROL_FAILED', message);
-}
+const NOT_RUNNING: ControlError = { type: 'not-running' };
 
 export async function upView(
   access: StackAccess,
@@ -61,10 +61,9 @@ export async function restartView(
 > {
   serviceOf(await access.config(), name);
   const before = await snapshotOf(access, name);
-  if (before === undefined && (await runningStatus(access)) === undefined) throw notRunning(access);
+  if (before === undefined && (await runningStatus(access)) === undefined) throw controlFailure(access, NOT_RUNNING);
   const result = await access.client.restart(name);
-  if (!result.ok)
-    throw controlFailed(result.error.type === 'failed' ? result.error.message : `the supervisor could not be asked (${result.error.type})`);
+  if (!result.ok) throw controlFailure(access, result.error);
   const after = await snapshotOf(access, name);
   const outcome = result.value;
   switch (outcome.type) {
@@ -99,10 +98,7 @@ export async function stopView(access: StackAccess, names: readonly string[]): P
   const config = await access.config();
   for (const name of names) serviceOf(config, name);
   const result = await access.client.stop(names);
-  if (!result.ok)
-    throw result.error.type === 'not-running'
-      ? notRunning(access)
-      : controlFailed(result.error.type === 'failed' ? result.error.message : 'another control protocol');
+  if (!result.ok) throw controlFailure(access, result.error);
   return { data: result.value, text: `Stopped: ${result.value.stopped.join(', ') || 'nothing (already stopped)'}.` };
 }
 
@@ -112,10 +108,7 @@ export async function startView(
 ): Promise<View<{ readonly outcome: string; readonly message?: string | undefined }>> {
   serviceOf(await access.config(), name);
   const result = await access.client.start(name);
-  if (!result.ok)
-    throw result.error.type === 'not-running'
-      ? notRunning(access)
-      : controlFailed(result.error.type === 'failed' ? result.error.message : 'another control protocol');
+  if (!result.ok) throw controlFailure(access, result.error);
   const outcome = result.value;
   switch (outcome.type) {
     case 'ready':
@@ -170,11 +163,11 @@ export async function waitReadyView(
   try {
     // Live events from the newest kept one on; the check after subscribing covers what came between.
     const history = await access.client.events({ since: 0, follow: false });
-    if (!history.ok) throw notRunning(access);
+    if (!history.ok) throw controlFailure(access, history.error);
     let newest = 0;
     for await (const event of history.value) newest = event.seq;
     const events = await access.client.events({ since: newest, follow: true, signal: stop.signal });
-    if (!events.ok) throw notRunning(access);
+    if (!events.ok) throw controlFailure(access, events.error);
     const check = async (): Promise<boolean> => {
       const status = await runningStatus(access);
       return status === undefined || targets(status.services).every(settled);

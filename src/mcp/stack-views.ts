@@ -5,6 +5,8 @@
  */
 import { serviceEnvironment, type EnvVariable } from '../app/service-environment.js';
 import type { ResolvedConfig } from '../config/resolved.js';
+import { checkServiceNames } from '../config/service-names.js';
+import { controlErrorOf } from '../control/client.js';
 import { DevstackError } from '../errors.js';
 import { join } from 'node:path';
 import { readLastRunEvents } from '../logs/event-log.js';
@@ -48,13 +50,7 @@ export async function runningStatus(access: StackAccess): Promise<
   const status = await access.client.status(3000);
   if (status.ok) return status.value;
   if (status.error.type === 'not-running') return undefined;
-  throw new DevstackError(
-    'CONTROL_FAILED',
-    status.error.type === 'failed' ? status.error.message : `the running supervisor speaks control protocol ${status.error.theirs}`,
-    {
-      hint: 'stop it with "devstack down", then start it again with this devstack',
-    },
-  );
+  throw controlErrorOf(status.error, access.configFile);
 }
 
 export async function statusView(access: StackAccess): Promise<View<StackStatus>> {
@@ -164,11 +160,7 @@ export async function logsView(access: StackAccess, query: LogsQuery): Promise<V
   const config = await access.config();
   const known = config.services.map((service) => service.name);
   const names = query.services !== undefined && query.services.length > 0 ? query.services : known;
-  const unknown = names.find((name) => !known.includes(name));
-  if (unknown !== undefined)
-    throw new DevstackError('UNKNOWN_SERVICE', `unknown service "${unknown}"`, {
-      hint: `services in ${config.displayFile}: ${known.join(', ')}`,
-    });
+  checkServiceNames(config, names);
   const limit = Math.max(1, Math.min(MAX_LOG_LINES, Math.floor(query.lines)));
   const matches = matcherOf(query);
   const filtered = (query.search !== undefined && query.search !== '') || query.stream !== undefined;
@@ -220,10 +212,7 @@ export async function timelineView(
     running = false;
     events.push(...readLastRunEvents(join(access.logsDir(await access.config()), 'devstack.log')));
   } else {
-    throw new DevstackError(
-      'CONTROL_FAILED',
-      opened.error.type === 'failed' ? opened.error.message : 'the running supervisor speaks another control protocol',
-    );
+    throw controlErrorOf(opened.error, access.configFile);
   }
   const timeline = startupTimeline(events);
   if (timeline === undefined)
@@ -276,11 +265,6 @@ export async function envView(
 }
 
 export function serviceOf(config: ResolvedConfig, name: string): ResolvedConfig['services'][number] {
-  const service = config.services.find((candidate) => candidate.name === name);
-  if (service === undefined)
-    throw new DevstackError('UNKNOWN_SERVICE', `unknown service "${name}"`, {
-      service: name,
-      hint: `services in ${config.displayFile}: ${config.services.map((s) => s.name).join(', ')}`,
-    });
-  return service;
+  checkServiceNames(config, [name]);
+  return config.services.find((candidate) => candidate.name === name)!;
 }
