@@ -9,15 +9,19 @@
  * instead of into it. What cannot be translated is listed in `notes`.
  */
 import type { ResolvedConfig, ResolvedService } from '../config/resolved.js';
-import { databaseImageOf, hostsOf, insidePort, isSecret, nodeCheckScript, readinessOf, seconds, toServiceNames } from './stack-model.js';
+import {
+  addVariables,
+  databaseImageOf,
+  hostsOf,
+  insidePort,
+  nodeCheckScript,
+  readinessOf,
+  repoServiceOf,
+  seconds,
+  type ExportInput,
+} from './stack-model.js';
 
-export interface ComposeInput {
-  readonly config: ResolvedConfig;
-  /** Each service's environment for the chosen mode, as devstack would give it (ports of `ports`). */
-  readonly envOf: (service: ResolvedService) => Readonly<Record<string, string>>;
-  /** The port each service listens on inside its container (its own, or one chosen for 'auto'). */
-  readonly ports: ReadonlyMap<string, ReadonlyMap<string, number>>;
-  readonly nodeImage: string;
+export interface ComposeInput extends ExportInput {
   /** The repository relative to the Compose file's folder (`.` when it is written at the root). */
   readonly repoFromComposeDir: string;
   /** The env file of a service's secrets, relative to the Compose file's folder. */
@@ -107,23 +111,16 @@ export function composeOf(input: ComposeInput): ComposeExport {
           return `${service.name}-${volume.name}:${volume.path}`;
         });
       }
-      for (const [key, value] of Object.entries(service.env))
-        (isSecret(key, value) ? secret : environment)[key] = toServiceNames(value, hosts);
+      addVariables({ environment, secret }, service.env, hosts);
     } else {
+      const { workingDir, command } = repoServiceOf(service, config.root);
       entry['image'] = input.nodeImage;
-      const cwd = service.cwd === config.root ? '' : service.cwd.slice(config.root.length + 1);
-      entry['working_dir'] = cwd === '' ? '/app' : `/app/${cwd}`;
-      entry['command'] =
-        service.command.type === 'shell' ? ['sh', '-c', service.command.script] : [service.command.file, ...service.command.args];
+      entry['working_dir'] = workingDir;
+      entry['command'] = command;
       entry['volumes'] = [`${input.repoFromComposeDir}:/app`];
       // Services listen on 127.0.0.1 on the host; in a container they must accept the others.
       environment['HOST'] = '0.0.0.0';
-      const env = input.envOf(service);
-      for (const key of Object.keys(env).sort()) {
-        if (key.startsWith('DEVSTACK_')) continue; // devstack's run markers mean nothing to Compose
-        const value = toServiceNames(env[key]!, hosts);
-        (isSecret(key, value) ? secret : environment)[key] = value;
-      }
+      addVariables({ environment, secret }, input.envOf(service), hosts);
       if (service.watch !== undefined) watched.push(service.name);
     }
 

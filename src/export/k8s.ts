@@ -10,21 +10,18 @@
  */
 import type { ResolvedConfig, ResolvedService } from '../config/resolved.js';
 import {
+  addVariables,
   databaseImageOf,
   hostsOf,
   insidePort,
-  isSecret,
   nodeCheckScript,
   readinessOf,
-  toServiceNames,
+  repoServiceOf,
+  type ExportInput,
   type Readiness,
 } from './stack-model.js';
 
-export interface K8sInput {
-  readonly config: ResolvedConfig;
-  readonly envOf: (service: ResolvedService) => Readonly<Record<string, string>>;
-  readonly ports: ReadonlyMap<string, ReadonlyMap<string, number>>;
-  readonly nodeImage: string;
+export interface K8sInput extends ExportInput {
   /** The repository's absolute path on the node, for the hostPath volume. */
   readonly repoPath: string;
 }
@@ -105,26 +102,18 @@ export function k8sOf(input: K8sInput): K8sExport {
     } else if (service.container !== undefined) {
       image = service.container.image;
       if (service.container.command !== undefined) command = [...service.container.command];
-      for (const [key, value] of Object.entries(service.env))
-        (isSecret(key, value) ? secret : environment)[key] = toServiceNames(value, hosts);
+      addVariables({ environment, secret }, service.env, hosts);
       if (service.container.volumes.length > 0) notes.push(`${service.name}: its volumes are emptyDir in the manifests`);
       for (const volume of service.container.volumes) {
         volumes.push({ name: k8sName(volume.name), emptyDir: {} });
         mounts.push({ name: k8sName(volume.name), mountPath: volume.path });
       }
     } else {
-      const cwd = service.cwd === config.root ? '' : service.cwd.slice(config.root.length + 1);
-      workingDir = cwd === '' ? '/app' : `/app/${cwd}`;
-      command = service.command.type === 'shell' ? ['sh', '-c', service.command.script] : [service.command.file, ...service.command.args];
+      ({ workingDir, command } = repoServiceOf(service, config.root));
       volumes.push({ name: 'repo', hostPath: { path: input.repoPath, type: 'Directory' } });
       mounts.push({ name: 'repo', mountPath: '/app' });
       environment['HOST'] = '0.0.0.0';
-      const env = input.envOf(service);
-      for (const key of Object.keys(env).sort()) {
-        if (key.startsWith('DEVSTACK_')) continue;
-        const value = toServiceNames(env[key]!, hosts);
-        (isSecret(key, value) ? secret : environment)[key] = value;
-      }
+      addVariables({ environment, secret }, input.envOf(service), hosts);
       if (service.watch !== undefined) watched.push(service.name);
     }
 

@@ -2,9 +2,26 @@
  * Pure: what every export shares — the readiness check a probe becomes inside a container, the
  * rewrite of injected URLs to the services' names, and which variables are secrets.
  */
-import type { ResolvedService, StatusRange } from '../config/resolved.js';
+import type { ResolvedConfig, ResolvedService, StatusRange } from '../config/resolved.js';
 import { engineOf } from '../databases/engines/index.js';
 import { isSecretName, looksLikeSecretValue } from '../util/secrets.js';
+
+/** What every export needs from the CLI. */
+export interface ExportInput {
+  readonly config: ResolvedConfig;
+  /** Each service's environment for the chosen mode, as devstack would give it (ports of `ports`). */
+  readonly envOf: (service: ResolvedService) => Readonly<Record<string, string>>;
+  /** Each service's planned ports (fixed ones, and one chosen for 'auto'). */
+  readonly ports: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** The image services run their command in. */
+  readonly nodeImage: string;
+}
+
+/** A container's variables, those that look secret apart. */
+export interface Variables {
+  readonly environment: Record<string, string>;
+  readonly secret: Record<string, string>;
+}
 
 export type ReadinessCheck =
   | { readonly kind: 'http'; readonly path: string; readonly port: number; readonly ok: readonly StatusRange[] }
@@ -143,4 +160,22 @@ export function databaseImageOf(service: ResolvedService, ports: ReadonlyMap<str
     }
   }
   return { image: database.image, environment, secret, hostname, command: spec.command, dataPath: spec.dataPath };
+}
+
+/** Adds `env` to `into`, secrets apart, URLs naming the services (devstack's run markers left out). */
+export function addVariables(into: Variables, env: Readonly<Record<string, string>>, hosts: Hosts): void {
+  for (const key of Object.keys(env).sort()) {
+    if (key.startsWith('DEVSTACK_')) continue; // devstack's run markers mean nothing elsewhere
+    const value = toServiceNames(env[key]!, hosts);
+    (isSecret(key, value) ? into.secret : into.environment)[key] = value;
+  }
+}
+
+/** A service run from the repository mounted at /app: its folder there and its command as argv. */
+export function repoServiceOf(service: ResolvedService, root: string): { readonly workingDir: string; readonly command: string[] } {
+  const cwd = service.cwd === root ? '' : service.cwd.slice(root.length + 1);
+  return {
+    workingDir: cwd === '' ? '/app' : `/app/${cwd}`,
+    command: service.command.type === 'shell' ? ['sh', '-c', service.command.script] : [service.command.file, ...service.command.args],
+  };
 }
