@@ -5,8 +5,9 @@
  * processes through their markers, so deleted PID files or a logs folder moved while the stack ran
  * do not matter. No secrets: names, signals and durations only.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/resolved.js';
+import { writePrivateFile } from '../util/private-file.js';
 
 export interface RecordedService {
   readonly name: string;
@@ -35,9 +36,7 @@ export function recordedServices(config: ResolvedConfig, selected: readonly stri
 }
 
 export function writeRunRecord(path: string, record: RunRecord): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(record)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  writePrivateFile(path, `${JSON.stringify(record)}\n`);
 }
 
 export function readRunRecord(path: string): RunRecord | undefined {

@@ -7,10 +7,11 @@
  * Values a key cannot capture (functions, symbols) disable the cache for that load.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from './resolved.js';
 import { deserializeConfig, serializeConfig } from './serialize.js';
+import { writePrivateFile } from '../util/private-file.js';
 
 /**
  * Changes whenever devstack is rebuilt or upgraded: this module's own file (tsc and the bundler
@@ -72,10 +73,8 @@ export function readCachedConfig(cacheFile: string, key: string): ResolvedConfig
 }
 
 export function writeCachedConfig(cacheFile: string, key: string, config: ResolvedConfig): void {
-  const temporary = `${cacheFile}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, `${key}\n${serializeConfig(config)}`, { mode: 0o600 });
-    renameSync(temporary, cacheFile);
+    writePrivateFile(cacheFile, `${key}\n${serializeConfig(config)}`);
   } catch {
     // a cache that cannot be written only costs the next command its speed
   }

@@ -3,8 +3,9 @@
  * (from /proc), so a pid that the kernel has since handed to an unrelated program is recognised
  * as stale and never signalled.
  */
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from '../util/private-file.js';
 
 export interface ServicePidRecord {
   readonly service: string;
@@ -32,9 +33,7 @@ export function servicePidPath(logsDir: string, service: string): string {
 
 /** Write-then-rename, so a reader never sees half a file. */
 function writeJsonAtomic(path: string, value: unknown): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(value)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  writePrivateFile(path, `${JSON.stringify(value)}\n`);
 }
 
 function readJson(path: string): unknown {

@@ -6,7 +6,7 @@
  * export. Written as YAML with the yaml package; what could not be translated is said on stderr
  * and as comments at the top of the file.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { ResolvedConfig } from '../../config/resolved.js';
@@ -15,6 +15,7 @@ import { describeEnvFileProblem } from '../../env/env-file.js';
 import { resolveServiceEnv } from '../../env/service-env.js';
 import { composeOf } from '../../export/compose.js';
 import { loadContextConfig, type CommandContext } from '../context.js';
+import { writePrivateFile } from '../../util/private-file.js';
 
 export interface ExportOptions {
   readonly target: string;
@@ -95,8 +96,7 @@ async function exportK8s(context: CommandContext, config: ResolvedConfig, option
   ].join('\n');
   writeFileSync(join(dir, 'stack.yaml'), `${comment}\n${documents(exported.manifests)}`);
   if (exported.secrets.length > 0) {
-    writeFileSync(join(dir, 'secrets.yaml'), documents(exported.secrets), { mode: 0o600 });
-    chmodSync(join(dir, 'secrets.yaml'), 0o600);
+    writePrivateFile(join(dir, 'secrets.yaml'), documents(exported.secrets));
   }
   for (const note of exported.notes) context.terminal.err(`devstack: ${note}`);
   const shown = relative(context.cwd, dir) || dir;
@@ -135,14 +135,12 @@ export async function exportCommand(context: CommandContext, options: ExportOpti
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const [service, values] of exported.secrets) {
       const path = join(dir, `${service}.env`);
-      writeFileSync(
+      writePrivateFile(
         path,
         Object.entries(values)
           .map(([key, value]) => `${key}=${value}\n`)
           .join(''),
-        { mode: 0o600 },
       );
-      chmodSync(path, 0o600);
     }
   }
   for (const note of exported.notes) context.terminal.err(`devstack: ${note}`);
