@@ -81,43 +81,6 @@ export async function dagServices() {
   return services;
 }
 
-/** Lower bound: starts each service the instant its dependencies print `listening` (no polling at all). */
-export async function handWrittenDag(services) {
-  const started = Date.now();
-  const ready = new Map();
-  const children = [];
-  const start = (name) => {
-    if (!ready.has(name)) {
-      ready.set(
-        name,
-        (async () => {
-          await Promise.all(services[name].dependsOn.map(start));
-          const child = spawn(process.execPath, [serviceScript], {
-            env: { ...process.env, PORT: String(services[name].port), READY_DELAY_MS: String(services[name].env.READY_DELAY_MS) },
-            stdio: ['ignore', 'pipe', 'ignore'],
-          });
-          children.push(child);
-          await new Promise((resolve, reject) => {
-            child.stdout.on('data', (data) => String(data).includes('listening') && resolve());
-            child.once('exit', (code) => reject(new Error(`bound: ${name} exited with ${code} before listening`)));
-          });
-        })(),
-      );
-    }
-    return ready.get(name);
-  };
-  try {
-    await Promise.all(Object.keys(services).map(start));
-    return Date.now() - started;
-  } finally {
-    // Also when one failed: the others must not outlive the bench.
-    for (const child of children) child.kill('SIGKILL');
-    await Promise.all(
-      children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))),
-    );
-  }
-}
-
 let lastTimeline = [];
 /** The spawn and ready times of the last devstackDag run, for the timeline chart. */
 export const timelineOfLastDag = () => lastTimeline;

@@ -13,7 +13,6 @@ import { proxyLatency } from '../../bench/proxy-latency.js';
 describe('bench smoke', () => {
   it('runs the DAG, readiness, stop, SIGKILL and log scenarios at a small size', async () => {
     const dag = await scenarios.dagServices();
-    expect(await scenarios.handWrittenDag(dag)).toBeGreaterThan(600);
     expect(await scenarios.devstackDag(dag)).toBeGreaterThan(600);
     expect(scenarios.timelineOfLastDag()).toHaveLength(10);
     const lag = await scenarios.readinessLag();
