@@ -10,11 +10,8 @@ import { promisify } from 'node:util';
 import type { ResolvedConfig, ResolvedProxy } from '../config/resolved.js';
 import { DevstackError } from '../errors.js';
 import { createLogFileWriter } from '../logs/log-file.js';
-import { serviceLogPath } from '../logs/log-files.js';
+import { PROXY_LOG, serviceLogPath } from '../logs/log-files.js';
 import type { Availability } from '../proxy/availability.js';
-
-/** The name of the proxy's log, as if it were a service. */
-export const PROXY_LOG = 'proxy';
 
 export interface StackProxy {
   readonly url: string;

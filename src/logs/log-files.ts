@@ -15,6 +15,9 @@ export interface LogFiles {
   close(): Promise<void>;
 }
 
+/** The proxy's access log, read like a service's log (`devstack logs proxy`). */
+export const PROXY_LOG = 'proxy';
+
 export function serviceLogPath(logsDir: string, service: string): string {
   return join(logsDir, `${service}.log`);
 }

@@ -5,9 +5,8 @@
  * until Ctrl-C, until the reader goes away, or until the stack's supervisor exits.
  */
 import { readRunRecord } from '../../app/run-record.js';
-import { PROXY_LOG } from '../../app/stack-proxy.js';
 import { logEntries, type LogEntry } from '../../logs/log-entries.js';
-import { serviceLogPath } from '../../logs/log-files.js';
+import { PROXY_LOG, serviceLogPath } from '../../logs/log-files.js';
 import { logPosition, readAllChunks, type LogPosition } from '../../logs/tail.js';
 import { sleep } from '../../util/sleep.js';
 import { checkServiceNames, controlClientOf, loadContextConfig, stackPathsOf, type CommandContext } from '../context.js';
