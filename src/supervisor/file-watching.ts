@@ -9,7 +9,7 @@
  * it depends on (workspaces/workspace-graph.ts): an edit in `packages/shared` restarts every
  * service that uses it, once each, in dependency order, saying `(…/jwt.ts changed, via @clinic/shared)`.
  */
-import { isAbsolute, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { ResolvedService } from '../config/resolved.js';
 import { createChangeRestarts } from '../watch/change-restarts.js';
 import { createRestartLoopDetector, type RestartLoopDetector, type RunWindow } from '../watch/restart-loop.js';
@@ -17,6 +17,7 @@ import type { StackWatcher, WatchTarget } from '../watch/stack-watcher.js';
 import type { WatchedPackage } from '../workspaces/workspace-graph.js';
 import type { RestartCause } from './events.js';
 import type { Clock } from '../util/clock.js';
+import { isInside } from '../util/inside.js';
 
 export interface FileWatchingOptions {
   /** The services of the run that have `watch`. */
@@ -44,11 +45,6 @@ interface ServiceWatch {
   readonly service: ResolvedService;
   readonly packages: readonly WatchedPackage[];
   readonly detector: RestartLoopDetector;
-}
-
-function insideOf(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 async function packagesOf(options: FileWatchingOptions): Promise<Map<string, readonly WatchedPackage[]>> {
@@ -80,8 +76,8 @@ export async function createFileWatching(options: FileWatchingOptions): Promise<
 
   /** The cause of a change: the file relative to the service's folder, or to the repo with the package it came through. */
   const causeOf = (watch: ServiceWatch, path: string): RestartCause => {
-    if (insideOf(watch.service.cwd, path)) return { type: 'change', file: relative(watch.service.cwd, path) || path };
-    const via = watch.packages.find((entry) => insideOf(entry.dir, path));
+    if (isInside(watch.service.cwd, path)) return { type: 'change', file: relative(watch.service.cwd, path) || path };
+    const via = watch.packages.find((entry) => isInside(entry.dir, path));
     return { type: 'change', file: shown(path), via: via?.name };
   };
 

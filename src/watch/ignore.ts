@@ -6,6 +6,7 @@
  * the service's cwd (`src/generated/**`).
  */
 import { isAbsolute, relative, sep } from 'node:path';
+import { isInside } from '../util/inside.js';
 
 export const ALWAYS_IGNORED_DIRS: readonly string[] = ['node_modules', '.git', 'dist', 'build', 'coverage', 'logs'];
 
@@ -30,8 +31,8 @@ export function globToRegExp(pattern: string): RegExp {
  * below it is checked: `packages/shared/dist/index.js` counts, `…/dist/node_modules/x` does not.
  */
 export function isAlwaysIgnored(path: string, logsDir: string, outputs: readonly string[] = []): boolean {
-  if (path === logsDir || path.startsWith(`${logsDir}${sep}`)) return true;
-  const output = outputs.find((dir) => path === dir || path.startsWith(`${dir}${sep}`));
+  if (isInside(logsDir, path)) return true;
+  const output = outputs.find((dir) => isInside(dir, path));
   const checked = output === undefined ? path : path.slice(output.length);
   return checked.split(sep).some((segment) => ALWAYS_IGNORED_DIRS.includes(segment));
 }

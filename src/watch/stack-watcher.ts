@@ -3,8 +3,8 @@
  * folder shared by several services is watched once. Each change is routed to the services whose
  * watch paths contain it and whose own ignore patterns do not match it.
  */
-import { sep } from 'node:path';
 import chokidar from 'chokidar';
+import { isInside } from '../util/inside.js';
 import { trace } from '../util/trace.js';
 import { createIgnoreMatcher, isAlwaysIgnored } from './ignore.js';
 
@@ -36,7 +36,7 @@ export async function createStackWatcher(
   const route = (path: string): void => {
     trace(`watch ${path}`);
     for (const target of routes) {
-      const inside = target.paths.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`));
+      const inside = target.paths.some((root) => isInside(root, path));
       // Another service's build output folder is not this service's to watch, unless it is its own.
       const hidden = outputs.length > 0 && isAlwaysIgnored(path, logsDir, target.outputs ?? []);
       if (inside && !hidden && !target.ignored(path)) onChange(target.service, path);
