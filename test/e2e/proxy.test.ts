@@ -28,16 +28,18 @@ interface Answer {
 function send(
   port: number,
   path: string,
-  options: { host?: string; method?: string; body?: Buffer; accept?: string } = {},
+  options: { host?: string; method?: string; body?: Buffer; accept?: string; tls?: { ca: Buffer; servername: string } } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const call = httpRequest(
+    const request = options.tls === undefined ? httpRequest : httpsRequest;
+    const call = request(
       {
         host: '127.0.0.1',
         port,
         path,
         method: options.method ?? 'GET',
         headers: { host: options.host ?? `127.0.0.1:${port}`, ...(options.accept ? { accept: options.accept } : {}) },
+        ...options.tls,
       },
       (response) => {
         let body = '';
@@ -190,18 +192,7 @@ describe('the proxy', () => {
       expect(up.stdout).toContain(`https://localhost:${httpsPort}`);
       const ca = readFileSync(join(caroot, 'rootCA.pem'));
       const get = (host: string, path: string): Promise<Answer> =>
-        new Promise((resolve, reject) => {
-          const call = httpsRequest(
-            { host: '127.0.0.1', port: httpsPort, path, servername: host, ca, headers: { host: `${host}:${httpsPort}` } },
-            (response) => {
-              let body = '';
-              response.on('data', (chunk) => (body += String(chunk)));
-              response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-            },
-          );
-          call.on('error', reject);
-          call.end();
-        });
+        send(httpsPort, path, { host: `${host}:${httpsPort}`, tls: { ca, servername: host } });
       const api = await get('api.localhost', '/x');
       expect(JSON.parse(api.body)).toMatchObject({ service: 'api', url: '/x', headers: { 'x-forwarded-proto': 'https' } });
       expect(JSON.parse((await get('localhost', '/')).body)).toMatchObject({ service: 'web' });
