@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ENV_FILE_INVALID'
   | 'DATABASE_UNAVAILABLE'
   | 'HTTPS_UNAVAILABLE'
+  | 'DASHBOARD_UNAVAILABLE'
   | 'USAGE';
 
 export interface ErrorDetails {

@@ -2,6 +2,7 @@
 import type { ControlTarget } from '../control/server.js';
 import { PROTOCOL_VERSION } from '../control/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import type { ServiceSnapshot } from '../supervisor/events.js';
 import { logEntries } from '../logs/log-entries.js';
 import { trace } from '../util/trace.js';
 
@@ -13,6 +14,8 @@ export interface RunInfo {
   readonly closing: Promise<void>;
   readonly dashboardUrl?: () => string | undefined;
   readonly proxyUrl?: () => string | undefined;
+  /** The snapshots with their latest CPU/memory sample. */
+  readonly withUsage?: (snapshots: readonly ServiceSnapshot[]) => ServiceSnapshot[];
 }
 
 export function controlTargetOf(supervisor: Supervisor, info: RunInfo): ControlTarget {
@@ -24,7 +27,7 @@ export function controlTargetOf(supervisor: Supervisor, info: RunInfo): ControlT
       startedAt: info.startedAt,
       configFile: info.configFile,
       startupDone: info.startupDone(),
-      services: supervisor.snapshot(),
+      services: info.withUsage?.(supervisor.snapshot()) ?? supervisor.snapshot(),
       dashboardUrl: info.dashboardUrl?.(),
       proxyUrl: info.proxyUrl?.(),
     }),

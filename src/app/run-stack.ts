@@ -20,6 +20,9 @@ import { createEventLog } from '../logs/event-log.js';
 import { createLogFiles } from '../logs/log-files.js';
 import { availabilityOf } from '../proxy/availability.js';
 import { startStackProxy, type StackProxy } from './stack-proxy.js';
+import { startStackDashboard } from './stack-dashboard.js';
+import type { DashboardServer, DashboardTarget } from '../dashboard/dashboard-server.js';
+import { startResourceSampling } from './resource-sampling.js';
 import { removeSupervisorPidFile, writeSupervisorPidFile } from '../process/pid-file.js';
 import { readProcInfo } from '../process/proc-table.js';
 import type { StartupOutcome, SupervisorListener } from '../supervisor/events.js';
@@ -47,6 +50,8 @@ export interface StackRun {
   readonly finished: Promise<number>;
   /** The proxy's entry URL (and its HTTPS one), as the ready banner shows them, when the stack has a proxy. */
   readonly proxyUrl: string | undefined;
+  /** The dashboard's URL with its token, when it is on. */
+  readonly dashboardUrl: string | undefined;
 }
 
 export async function runStack(options: RunStackOptions): Promise<StackRun> {
@@ -74,9 +79,12 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   let supervisorRef: Supervisor | undefined;
   let startupDone = false;
   let entry: StackProxy | undefined;
+  let dashboardTarget: DashboardTarget | undefined;
+  let dashboard: DashboardServer | undefined;
   try {
     refuseLeftovers(config, project);
     checked = await preflight(options);
+    if (checked.config.dashboard !== undefined) dashboard = await startStackDashboard(checked.config.dashboard, () => dashboardTarget);
     if (checked.config.proxy !== undefined) {
       entry = await startStackProxy(checked.config, checked.config.proxy, (name) =>
         supervisorRef === undefined
@@ -86,6 +94,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     }
   } catch (error) {
     await entry?.close();
+    await dashboard?.close();
     server.close();
     throw error;
   }
@@ -141,6 +150,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     void supervisor.events.emit({ type: 'database-mode', service, mode: describePlan(plan), data });
   }
   const closing = createDeferred<void>();
+  const sampling = startResourceSampling(() => supervisor.snapshot());
   target = controlTargetOf(supervisor, {
     runId,
     startedAt,
@@ -148,8 +158,16 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     startupDone: () => startupDone,
     closing: closing.promise,
     proxyUrl: () => entry?.url,
+    dashboardUrl: () => dashboard?.url,
+    withUsage: sampling.withUsage,
   });
   handle.resolve(createControlHandler(target));
+  const controlled = target;
+  dashboardTarget = {
+    ...controlled,
+    selected: supervisor.selected,
+    startAll: () => supervisor.startWithDependencies(supervisor.selected),
+  };
 
   const started = supervisor.start(checked.selected).finally(() => {
     startupDone = true;
@@ -158,6 +176,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     const outcome = await started;
     if (outcome.type === 'ready') await supervisor.whenIdle();
     await supervisor.stopAll();
+    sampling.stop();
     await entry?.close();
     // Whatever container a crashed `docker run` left, and the stack's network.
     if (checked.containers.size > 0) await removeStackContainers(containerLabelOf(stack), options.processEnv['PATH']);
@@ -165,6 +184,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     const exitCode = failed ? 1 : 0;
     void supervisor.events.emit({ type: 'run-finished', exitCode });
     closing.resolve();
+    await dashboard?.close();
     await Promise.all([logFiles.close(), eventLog.close()]);
     server.close();
     guardian.release();
@@ -173,7 +193,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     return exitCode;
   })();
   const banner = entry === undefined ? undefined : entry.httpsUrl === undefined ? entry.url : `${entry.url} · ${entry.httpsUrl}`;
-  return { supervisor, started, finished, proxyUrl: banner };
+  return { supervisor, started, finished, proxyUrl: banner, dashboardUrl: dashboard?.url };
 }
 
 /** The reaper needs little: a PATH (docker, for database containers) and the runtime folder. */

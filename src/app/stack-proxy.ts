@@ -120,13 +120,13 @@ export async function startStackProxy(
     port: proxy.port === 'auto' ? 0 : proxy.port,
     tls,
     backends: {
-      availability,
+      availability: cachedAvailability,
       onChange(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
     },
-    accessLog: log === undefined ? undefined : (line) => void log.write('out', [line], new Date().toISOString()),
+    accessLog: log === undefined ? undefined : (line) => lines.add(line),
   }).catch(async (error: unknown) => {
     await log?.close().catch(() => undefined);
     throw error;

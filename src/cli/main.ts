@@ -116,16 +116,26 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .option('--json', 'Events as JSON lines instead of the prefixed view')
     .option('--profile <name>', 'Also start services of this profile (repeat, or comma-separate)')
     .option('--mode <mode>', 'Load .env.<mode> and .env.<mode>.local', { default: 'development' })
+    .option('--no-dashboard', 'Do not serve the web dashboard (config: dashboard: false)')
     .example('devstack up')
     .example('devstack up user-service -d')
     .example('devstack up --profile workers --mode test')
     .action(
       (
         services: string[],
-        flags: GlobalFlags & { detach?: boolean; wait?: boolean; json?: boolean; timeout?: unknown; profile?: unknown; mode?: unknown },
+        flags: GlobalFlags & {
+          detach?: boolean;
+          wait?: boolean;
+          json?: boolean;
+          timeout?: unknown;
+          profile?: unknown;
+          mode?: unknown;
+          dashboard?: boolean;
+        },
       ) => {
         const options = {
           services,
+          dashboard: flags.dashboard !== false,
           detach: flags.detach === true,
           wait: flags.wait === true,
           json: flags.json === true,
@@ -194,6 +204,21 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
     .option('--json', 'Machine-readable output')
     .action((flags: GlobalFlags & { json?: boolean }) => {
       action = async () => (await import('./commands/ps.js')).psCommand(contextFor(flags), { json: flags.json === true });
+    });
+  cli
+    .command(
+      'timeline',
+      "The last up's startup as a waterfall: spawned, ready, what each waited for, the critical path; and the restarts since",
+    )
+    .option('--json', 'Machine-readable output')
+    .action((flags: GlobalFlags & { json?: boolean }) => {
+      action = async () => (await import('./commands/timeline.js')).timelineCommand(contextFor(flags), { json: flags.json === true });
+    });
+  cli
+    .command('dashboard', "Print the running stack's dashboard URL (with its token)")
+    .option('--open', 'Also open it in the browser')
+    .action((flags: GlobalFlags & { open?: boolean }) => {
+      action = async () => (await import('./commands/dashboard.js')).dashboardCommand(contextFor(flags), { open: flags.open === true });
     });
   cli
     .command('restart <service>', 'Stop a service gracefully, start it again and wait until it is ready')

@@ -287,6 +287,12 @@ export interface UserConfig {
   logRotation?: false | { maxSize?: number | string; keep?: number };
   /** A reverse proxy in front of the stack (see ProxyConfig). */
   proxy?: ProxyConfig;
+  /**
+   * The web dashboard the supervisor serves on 127.0.0.1 (its URL, with a per-run token, is in the
+   * ready banner and `devstack dashboard`). Default on, port 7410 or a free one when that is taken;
+   * a `port` given here must be free. `false`: off (also `devstack up --no-dashboard`).
+   */
+  dashboard?: boolean | { port?: number | 'auto' };
 }
 
 /** Identity function that gives `services.config.ts` type checking and editor completion. */

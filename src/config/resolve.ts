@@ -16,11 +16,13 @@ import { resolveContainer } from './resolve-containers.js';
 import { resolveDatabase } from './resolve-databases.js';
 import { durationMs, resolveDependsOn, resolveHealth } from './resolve-parts.js';
 import {
+  DEFAULT_DASHBOARD_PORT,
   DEFAULT_DEBOUNCE_MS,
   DEFAULT_LOG_ROTATION,
   DEFAULT_STOP_TIMEOUT_MS,
   type LogRotation,
   type ResolvedConfig,
+  type ResolvedDashboard,
   type ResolvedPort,
   type ResolvedService,
   type ResolvedWatch,
@@ -87,6 +89,7 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
     );
   }
 
+  const proxy = resolveProxy(config.proxy, root, displayFile, services);
   return {
     file,
     displayFile,
@@ -94,8 +97,29 @@ export function resolveConfig({ config, file, displayFile }: ResolveInput): Reso
     logsDir: resolvePath(root, config.logsDir ?? 'logs'),
     services,
     logRotation: resolveLogRotation(config.logRotation),
-    proxy: resolveProxy(config.proxy, root, displayFile, services),
+    proxy,
+    dashboard: resolveDashboard(config.dashboard, displayFile, services, proxy?.port),
   };
+}
+
+function resolveDashboard(
+  dashboard: UserConfig['dashboard'],
+  displayFile: string,
+  services: readonly ResolvedService[],
+  proxyPort: number | 'auto' | undefined,
+): ResolvedDashboard | undefined {
+  if (dashboard === false) return undefined;
+  const port = dashboard === true || dashboard === undefined ? undefined : dashboard.port;
+  if (port === undefined) return { port: DEFAULT_DASHBOARD_PORT, fallback: true };
+  const holder = port === proxyPort ? 'the proxy' : services.find((service) => service.ports.some((entry) => entry.port === port))?.name;
+  if (port !== 'auto' && holder !== undefined)
+    throw configError(
+      displayFile,
+      'dashboard.port',
+      `port ${port} is already ${holder === 'the proxy' ? holder : `service "${holder}"`}'s`,
+      "choose another port, or 'auto'",
+    );
+  return { port, fallback: false };
 }
 
 function resolveLogRotation(rotation: UserConfig['logRotation']): LogRotation | undefined {

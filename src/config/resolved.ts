@@ -144,7 +144,17 @@ export interface ResolvedConfig {
   readonly logRotation: LogRotation | undefined;
   /** The reverse proxy in front of the stack, when configured. */
   readonly proxy?: ResolvedProxy | undefined;
+  /** The web dashboard; undefined when it is off. */
+  readonly dashboard?: ResolvedDashboard | undefined;
 }
+
+export interface ResolvedDashboard {
+  readonly port: number | 'auto';
+  /** The default port: taken → a free one instead of an error. */
+  readonly fallback: boolean;
+}
+
+export const DEFAULT_DASHBOARD_PORT = 7410;
 
 export interface ResolvedProxyRoute {
   /** `/api` (no trailing slash), or `/`. */

@@ -131,6 +131,9 @@ const userConfigSchema = z.strictObject(
     logsDir: nonEmptyString.optional(),
     logRotation: logRotationSchema.optional(),
     proxy: proxySchema.optional(),
+    dashboard: z
+      .union([z.boolean(), z.strictObject({ port: portOrAuto.optional() })], { error: "expected true, false or { port: 7410 | 'auto' }" })
+      .optional(),
   },
   { error: 'expected an object: export default defineConfig({ services: { … } })' },
 );

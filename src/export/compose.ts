@@ -8,7 +8,7 @@
  * (`http://auth-service:8001`); values that look secret go to an env file beside the Compose file
  * instead of into it. What cannot be translated is listed in `notes`.
  */
-import type { ResolvedConfig, ResolvedService } from '../config/resolved.js';
+import type { ResolvedService } from '../config/resolved.js';
 import {
   addVariables,
   databaseImageOf,

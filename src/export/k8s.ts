@@ -8,7 +8,7 @@
  * hostPath volume of the repository (a single-node development cluster: kind, minikube, Docker
  * Desktop); for a shared cluster, bake it into an image (`--node-image`).
  */
-import type { ResolvedConfig, ResolvedService } from '../config/resolved.js';
+import type { ResolvedService } from '../config/resolved.js';
 import {
   addVariables,
   databaseImageOf,

@@ -3,15 +3,14 @@
  * logs searched and bounded, its startup timeline, and a service's environment. Each answer is a
  * JSON object (the tool's structured result) plus a few lines of text for the agent to read.
  */
+import { runEvents } from '../app/run-events.js';
 import { serviceEnvironment, type EnvVariable } from '../app/service-environment.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { checkServiceNames } from '../config/service-names.js';
 import { controlErrorOf } from '../control/client.js';
 import { DevstackError } from '../errors.js';
-import { join } from 'node:path';
-import { readLastRunEvents } from '../logs/event-log.js';
 import { logEntries, type LogEntry } from '../logs/log-entries.js';
-import type { ServiceSnapshot, StampedEvent } from '../supervisor/events.js';
+import type { ServiceSnapshot } from '../supervisor/events.js';
 import { startupTimeline, type StartupTimeline } from '../supervisor/timeline.js';
 import { formatMs, parseDurationMs } from '../util/duration.js';
 import { cleanLine } from '../util/terminal-text.js';
@@ -202,18 +201,9 @@ export async function logsView(access: StackAccess, query: LogsQuery): Promise<V
 export async function timelineView(
   access: StackAccess,
 ): Promise<View<(StartupTimeline & { readonly running: boolean }) | { readonly running: false }>> {
-  const opened = await access.client.events({ since: 0, follow: false });
-  let running = true;
-  const events: StampedEvent[] = [];
-  if (opened.ok) {
-    for await (const event of opened.value) events.push(event);
-  } else if (opened.error.type === 'not-running') {
-    // No supervisor: the last run's events, as recorded in its logs folder.
-    running = false;
-    events.push(...readLastRunEvents(join(access.logsDir(await access.config()), 'devstack.log')));
-  } else {
-    throw controlErrorOf(opened.error, access.configFile);
-  }
+  const read = await runEvents(access.client, async () => access.logsDir(await access.config()));
+  if (!read.ok) throw controlErrorOf(read.error, access.configFile);
+  const { running, events } = read.value;
   const timeline = startupTimeline(events);
   if (timeline === undefined)
     return {

@@ -154,9 +154,14 @@ export class Supervisor {
   }
 
   /** `devstack start <svc>`: the service and whatever it needs that is not running. */
-  async startService(name: string): Promise<StartupOutcome> {
+  startService(name: string): Promise<StartupOutcome> {
+    return this.startWithDependencies([name]);
+  }
+
+  /** The services and whatever they need that is not running (the dashboard's "start all": every selected one). */
+  async startWithDependencies(names: readonly string[]): Promise<StartupOutcome> {
     if (this.#shutdown.signal.aborted) return { type: 'aborted', reason: 'the stack is stopping' };
-    const needed = withDependencies(this.config.services, [name]).filter((candidate) => {
+    const needed = withDependencies(this.config.services, names).filter((candidate) => {
       const settled = this.#settledNow(candidate);
       return settled !== 'ready';
     });

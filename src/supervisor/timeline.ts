@@ -4,7 +4,7 @@
  * `timeline` tool returns and the dashboard's waterfall draws.
  */
 import { unreachable } from '../util/unreachable.js';
-import type { StampedEvent } from './events.js';
+import type { RestartCause, StampedEvent } from './events.js';
 
 export type TimelineOutcome = 'ready' | 'exited' | 'failed' | 'starting' | 'not started';
 
@@ -93,4 +93,55 @@ export function startupTimeline(events: readonly StampedEvent[]): StartupTimelin
   const services = [...entries].map(([service, entry]) => ({ service, ...entry }));
   services.sort((a, b) => (a.startMs ?? Infinity) - (b.startMs ?? Infinity));
   return { startedAt: started.time, totalMs, services };
+}
+
+export interface RestartSpan {
+  readonly service: string;
+  /** Why: `change`, `manual`, `crash`, `dependency`. */
+  readonly cause: RestartCause['type'];
+  /** What changed, or which dependency restarted, when known. */
+  readonly detail: string | undefined;
+  /** Epoch ms the restart began, and when the service was ready again (undefined while under way or when it failed). */
+  readonly startedAt: number;
+  readonly readyAt: number | undefined;
+}
+
+/** The latest `limit` restarts among `events`, oldest first: one bar each in the dashboard's waterfall. */
+export function restartSpans(events: readonly StampedEvent[], limit = 50): RestartSpan[] {
+  const open = new Map<string, RestartSpan>();
+  const spans: RestartSpan[] = [];
+  for (const event of events) {
+    if (event.type === 'restarting') {
+      const detail = event.cause.type === 'change' ? event.cause.file : event.cause.type === 'dependency' ? event.cause.service : undefined;
+      const span = { service: event.service, cause: event.cause.type, detail, startedAt: event.time, readyAt: undefined };
+      open.set(event.service, span);
+      spans.push(span);
+    } else if (event.type === 'restarted') {
+      const span = open.get(event.service);
+      if (span === undefined) continue;
+      open.delete(event.service);
+      spans[spans.lastIndexOf(span)] = { ...span, readyAt: event.time };
+    }
+  }
+  return spans.slice(-limit);
+}
+
+/**
+ * The services on the startup's critical path, last first: the one that was ready last, the
+ * dependency it waited for that was ready last, and so on back to one that waited for nothing.
+ */
+export function criticalPath(timeline: StartupTimeline): string[] {
+  const byName = new Map(timeline.services.map((entry) => [entry.service, entry]));
+  const latest = (entries: readonly TimelineEntry[]): TimelineEntry | undefined =>
+    entries.reduce<TimelineEntry | undefined>(
+      (best, entry) => (entry.endMs !== undefined && (best?.endMs === undefined || entry.endMs > best.endMs) ? entry : best),
+      undefined,
+    );
+  const path: string[] = [];
+  let current = latest(timeline.services);
+  while (current !== undefined && !path.includes(current.service)) {
+    path.push(current.service);
+    current = latest(current.waitedOn.flatMap((name) => byName.get(name) ?? []));
+  }
+  return path;
 }

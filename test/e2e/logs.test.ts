@@ -4,7 +4,7 @@
 // the merged view or the files.
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, createTempProject, fixture, type TempProject } from '../helpers/project.js';
 import { readCurrentFile } from '../helpers/files.js';

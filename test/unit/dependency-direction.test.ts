@@ -26,7 +26,9 @@ const ALLOWED: Record<string, string[]> = {
   init: ['config', 'env', 'graph', 'util', 'errors', 'init', 'workspaces'],
   // A repository's workspace packages and their local dependencies: for init and for hot restart.
   workspaces: ['util', 'workspaces'],
-  app: ['config', 'control', 'databases', 'env', 'errors', 'graph', 'logs', 'process', 'proxy', 'supervisor', 'util', 'app'],
+  app: ['config', 'control', 'dashboard', 'databases', 'env', 'errors', 'graph', 'logs', 'process', 'proxy', 'supervisor', 'util', 'app'],
+  // The dashboard serves a ControlTarget (control/server.ts) over HTTP; its page (dashboard/ui) uses the supervisor's types and pure timeline.
+  dashboard: ['control', 'logs', 'supervisor', 'util', 'dashboard'],
   // The proxy knows services only through their snapshots' availability (proxy/availability.ts).
   proxy: ['config', 'errors', 'supervisor', 'util', 'proxy'],
   control: ['supervisor', 'process', 'util', 'errors', 'control', 'logs'],

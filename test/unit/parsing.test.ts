@@ -93,7 +93,7 @@ describe('names and tables', () => {
     expect(formatUptime(7_380_000)).toBe('2h03m');
     expect(
       formatPsTable([
-        { name: 'api', state: 'ready', pid: 12, port: 3000, uptimeMs: 5000, restarts: 1 },
+        { name: 'api', state: 'ready', pid: 12, port: 3000, uptimeMs: 5000, restarts: 1, cpuPercent: 2.5, memoryBytes: 47_500_000 },
         {
           name: 'worker',
           state: 'failed',
@@ -106,9 +106,9 @@ describe('names and tables', () => {
       ]),
     ).toBe(
       [
-        'NAME    STATE   PID  PORT  UPTIME  RESTARTS',
-        'api     ready   12   3000  5s      1',
-        'worker  failed  -    -     -       0',
+        'NAME    STATE   PID  PORT  CPU   MEM    UPTIME  RESTARTS',
+        'api     ready   12   3000  2.5%  45.3M  5s      1',
+        'worker  failed  -    -     -     -      -       0',
         '',
         'worker: exited with code 2',
       ].join('\n'),

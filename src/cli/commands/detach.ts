@@ -46,6 +46,7 @@ export type BackgroundStart =
       readonly services: readonly ServiceSnapshot[];
       readonly supervisorPid: number;
       readonly proxyUrl?: string | undefined;
+      readonly dashboardUrl?: string | undefined;
     }
   /** Ctrl-C (or SIGTERM/SIGHUP) while waiting: what had started was stopped again. */
   | { readonly type: 'interrupted'; readonly signal: NodeJS.Signals; readonly services: readonly ServiceSnapshot[] };
@@ -80,6 +81,7 @@ export async function startDetached(
       formatReadyBanner(started.services, terminal.colors, {
         stop: `supervisor pid ${started.supervisorPid}; stop: devstack down`,
         proxyUrl: started.proxyUrl,
+        dashboardUrl: started.dashboardUrl,
       }),
     );
   return 0;
@@ -173,7 +175,13 @@ export function startInBackground(
             if (timedOut) return reject(notReadyInTime(message.services));
             trace('cli-startup-decided');
             if (outcome.type === 'ready')
-              return resolve({ type: 'ready', services: message.services, supervisorPid: child.pid!, proxyUrl: message.proxyUrl });
+              return resolve({
+                type: 'ready',
+                services: message.services,
+                supervisorPid: child.pid!,
+                proxyUrl: message.proxyUrl,
+                dashboardUrl: message.dashboardUrl,
+              });
             if (outcome.type === 'failed') return reject(startupFailureError(outcome.failure));
             reject(new DevstackError('STARTUP_FAILED', `startup was interrupted: ${outcome.reason}`, { hint: 'see "devstack logs"' }));
           });

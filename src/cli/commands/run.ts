@@ -24,6 +24,7 @@ import { checkServiceNames, controlClientOf, controlError, loadContextConfig, st
 import { startupFailureError } from '../render/error.js';
 import type { Terminal } from '../render/terminal.js';
 import { describePending, startInBackground } from './detach.js';
+import { withDashboard } from './up.js';
 import { SIGNAL_NUMBERS } from './up.js';
 
 export interface RunOptions {
@@ -47,7 +48,8 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export async function runCommand(context: CommandContext, options: RunOptions): Promise<number> {
   if (options.command.length === 0)
     throw new DevstackError('USAGE', 'devstack run: no command to run', { hint: 'put the command after "--": devstack run -- npm test' });
-  const config = await loadContextConfig(context);
+  // A one-shot run for a command (tests, CI) has no one to look at a dashboard.
+  const config = withDashboard(await loadContextConfig(context), false);
   checkServiceNames(config, options.with);
   const terminal = onStderr(context.terminal);
   const quiet = { ...context, terminal };

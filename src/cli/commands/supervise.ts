@@ -24,6 +24,7 @@ export type SupervisorMessage =
       readonly outcome: StartupOutcome;
       readonly services: readonly ServiceSnapshot[];
       readonly proxyUrl?: string | undefined;
+      readonly dashboardUrl?: string | undefined;
     }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly hint: string | undefined };
 
@@ -77,7 +78,13 @@ export async function superviseCommand(context: Pick<CommandContext, 'cwd' | 'en
   });
   const outcome = await run.started;
   trace('supervisor-startup-finished');
-  send({ type: 'started', outcome, services: pendingAtAbort ?? run.supervisor.snapshot(), proxyUrl: run.proxyUrl });
+  send({
+    type: 'started',
+    outcome,
+    services: pendingAtAbort ?? run.supervisor.snapshot(),
+    proxyUrl: run.proxyUrl,
+    dashboardUrl: run.dashboardUrl,
+  });
   if (process.connected) process.disconnect();
   return run.finished;
 }

@@ -10,7 +10,7 @@ import { spawnBackgroundSupervisor } from '../background-supervisor.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { setEmergencyStop } from '../fatal.js';
 import { formatError, startupFailureError } from '../render/error.js';
-import { formatReadyBanner } from '../render/ready-banner.js';
+import { formatReadyBanner, type BannerOptions } from '../render/ready-banner.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
 import { startDetached, superviseOptionsOf } from './detach.js';
 import { trace } from '../../util/trace.js';
@@ -24,6 +24,8 @@ export interface UpOptions {
   readonly timeoutMs: number | undefined;
   readonly profiles: readonly string[];
   readonly mode: string;
+  /** False: no dashboard, whatever the config says (`--no-dashboard`). */
+  readonly dashboard: boolean;
 }
 
 export const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
@@ -38,7 +40,7 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
     );
     let config: ResolvedConfig;
     try {
-      config = await loadContextConfig(context);
+      config = withDashboard(await loadContextConfig(context), options.dashboard);
       trace('config-loaded');
       checkServiceNames(config, options.services);
     } catch (error) {
@@ -47,7 +49,7 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
     }
     return startDetached(context, config, options, supervisor);
   }
-  const config = await loadContextConfig(context);
+  const config = withDashboard(await loadContextConfig(context), options.dashboard);
   checkServiceNames(config, options.services);
 
   const names = config.services.map((service) => service.name);
@@ -75,7 +77,7 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
   for (const signal of Object.keys(SIGNAL_NUMBERS) as NodeJS.Signals[]) process.on(signal, onSignal);
 
   const outcome = await run.started;
-  reportStartup(outcome, context, options, () => run.supervisor.snapshot(), run.proxyUrl);
+  reportStartup(outcome, context, options, () => run.supervisor.snapshot(), { proxyUrl: run.proxyUrl, dashboardUrl: run.dashboardUrl });
   const code = await run.finished;
   if (stoppedBy !== undefined) return 128 + (SIGNAL_NUMBERS[stoppedBy] ?? 0);
   return code;
@@ -86,13 +88,18 @@ function reportStartup(
   context: CommandContext,
   options: UpOptions,
   snapshot: () => readonly ServiceSnapshot[],
-  proxyUrl: string | undefined,
+  urls: Pick<BannerOptions, 'proxyUrl' | 'dashboardUrl'>,
 ): void {
   if (options.json) return;
   if (outcome.type === 'failed') {
     // Printed here, returned as exit code 1 later: the run still has to stop what it started.
     context.terminal.err(formatError(startupFailureError(outcome.failure), context.terminal.colors));
   } else if (outcome.type === 'ready') {
-    context.terminal.live(formatReadyBanner(snapshot(), context.terminal.colors, { stop: 'Ctrl-C stops everything', proxyUrl }));
+    context.terminal.live(formatReadyBanner(snapshot(), context.terminal.colors, { stop: 'Ctrl-C stops everything', ...urls }));
   }
+}
+
+/** The config as run: without its dashboard when `--no-dashboard` says so. */
+export function withDashboard(config: ResolvedConfig, wanted: boolean): ResolvedConfig {
+  return wanted || config.dashboard === undefined ? config : { ...config, dashboard: undefined };
 }

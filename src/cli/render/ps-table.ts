@@ -13,6 +13,9 @@ export interface PsRow {
   readonly mode?: string | undefined;
   /** What a watched service restarts on (folders relative to the config; shared packages named). */
   readonly watching?: readonly string[] | undefined;
+  /** Percent of one core, and resident bytes, of the service's processes (leader and descendants), when sampled. */
+  readonly cpuPercent?: number | undefined;
+  readonly memoryBytes?: number | undefined;
 }
 
 export function toPsRow(snapshot: ServiceSnapshot, now: number): PsRow {
@@ -26,7 +29,21 @@ export function toPsRow(snapshot: ServiceSnapshot, now: number): PsRow {
     message: snapshot.message,
     mode: snapshot.mode,
     watching: snapshot.watching,
+    cpuPercent: snapshot.cpuPercent === undefined ? undefined : Math.round(snapshot.cpuPercent * 10) / 10,
+    memoryBytes: snapshot.memoryBytes,
   };
+}
+
+export function formatCpu(percent: number | undefined): string {
+  return percent === undefined ? '-' : `${percent.toFixed(1)}%`;
+}
+
+/** `48.2M`, `1.3G`: as top and docker stats show it. */
+export function formatMemory(bytes: number | undefined): string {
+  if (bytes === undefined) return '-';
+  const mib = bytes / (1024 * 1024);
+  if (mib >= 1024) return `${(mib / 1024).toFixed(1)}G`;
+  return `${mib.toFixed(mib >= 100 ? 0 : 1)}M`;
 }
 
 /** `watching:` lines under the table, one per watched service. */
@@ -48,12 +65,14 @@ export function formatUptime(ms: number | undefined): string {
 export function formatPsTable(rows: readonly PsRow[]): string {
   // The MODE column (native, embedded, container) appears only in stacks with databases.
   const withMode = rows.some((row) => row.mode !== undefined);
-  const header = ['NAME', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', ...(withMode ? ['MODE'] : [])];
+  const header = ['NAME', 'STATE', 'PID', 'PORT', 'CPU', 'MEM', 'UPTIME', 'RESTARTS', ...(withMode ? ['MODE'] : [])];
   const cells = rows.map((row) => [
     row.name,
     row.state,
     row.pid === undefined ? '-' : String(row.pid),
     row.port === undefined ? '-' : String(row.port),
+    formatCpu(row.cpuPercent),
+    formatMemory(row.memoryBytes),
     formatUptime(row.uptimeMs),
     String(row.restarts),
     ...(withMode ? [row.mode ?? '-'] : []),
