@@ -16,7 +16,7 @@ const devstackBin = join(here, '..', 'bin', 'devstack.js');
 const serviceScript = join(here, 'fixtures', 'ready-after.js');
 
 /** Runs a program to its exit; resolves with its wall time (ms, from spawn to exit) and output. */
-function timed(file, args, options) {
+export function timed(file, args, options) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -29,9 +29,10 @@ function timed(file, args, options) {
   });
 }
 
-function project(services) {
+/** A project of `services`; the dashboard off, as the targets are stated (its own cost: bench/dashboard-cost.js). */
+export function project(services, extra = { dashboard: false }) {
   const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-cli-'));
-  writeFileSync(join(dir, 'services.config.mjs'), `export default ${JSON.stringify({ services })};\n`);
+  writeFileSync(join(dir, 'services.config.mjs'), `export default ${JSON.stringify({ ...extra, services })};\n`);
   return dir;
 }
 
@@ -203,7 +204,7 @@ function guardianOf(supervisor) {
 }
 
 /** RSS, and the private part (what this process alone costs: RssAnon + its own file pages). */
-function memoryOf(pid) {
+export function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   const rollup = existsSync(`/proc/${pid}/smaps_rollup`) ? readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8') : '';

@@ -111,7 +111,7 @@ export async function proxyLatency({ durationMs = 3000 } = {}) {
   };
   writeFileSync(
     join(dir, 'services.config.mjs'),
-    `export default ${JSON.stringify({ services, proxy: { port: proxyPort, routes: { '/': 'backend' }, accessLog: true } })};\n`,
+    `export default ${JSON.stringify({ dashboard: false, services, proxy: { port: proxyPort, routes: { '/': 'backend' }, accessLog: true } })};\n`,
   );
   let nginx;
   try {

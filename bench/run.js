@@ -10,6 +10,7 @@ import { median, summary } from './util.js';
 import { crashLoopCpu, dagServices, devstackDag, readinessLag, repeat, sigkillTiming, timelineOfLastDag } from './scenarios.js';
 import { runWatchBench } from './watch-latency.js';
 import { proxyLatency } from './proxy-latency.js';
+import { dashboardCost, samplingCost } from './dashboard-cost.js';
 import { barChartSvg, timelineSvg } from './chart.js';
 import { concurrentlyDag, concurrentlyStop, logThroughput, pm2Stop } from './peers.js';
 import { cliIdleMemory, cliUpDown, logsReadSpeed, rawGroupKill, referenceDag, serviceBoot, treeServices } from './cli-scenarios.js';
@@ -186,6 +187,21 @@ log(
   `proxy: devstack ${px.devstack.rps} req/s, p50 ${px.devstack.p50Ms} ms, p99 ${px.devstack.p99Ms} ms; nginx ${px.nginx.rps} req/s, p50 ${px.nginx.p50Ms}, p99 ${px.nginx.p99Ms} (p99 ${px.p99VsNginx}×); direct ${px.direct.rps} req/s, p99 ${px.direct.p99Ms}; a request held during a restart answered ${px.heldBeyondReadyMs} ms after the service was ready`,
 );
 
+// 10. The dashboard: supervisor CPU and memory with it off, on, and with a Chromium tab open, at 10 and
+// 100 idle services; the CPU/MEM sampler's cost per sample at 100 services.
+results.scenarios.dashboard = {
+  sampling: await samplingCost(100),
+  stacks: [await dashboardCost(10), await dashboardCost(100)],
+  target: 'idle CPU with a tab open near zero; extra memory stated',
+};
+for (const stack of results.scenarios.dashboard.stacks)
+  log(
+    `dashboard, ${stack.services} services: idle CPU ${stack.idleCpuMsPerSOff} ms/s off, ${stack.idleCpuMsPerSOn} on, ${stack.idleCpuMsPerSTab} with a tab; RSS ${mb(stack.rssKbOff)} → ${mb(stack.rssKbTab)} MB with a tab`,
+  );
+log(
+  `CPU/MEM sampling at 100 services: ${results.scenarios.dashboard.sampling.msPerSample} ms per sample (${results.scenarios.dashboard.sampling.cpuPercentAt2s}% of a core at one per 2 s)`,
+);
+
 writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 const watchTools = results.scenarios.watch.tools;
 const down10 = results.scenarios.down10;
@@ -204,6 +220,11 @@ writeFileSync(
     `| 1M lines (~100 MB) into the log files, rotation on | ${logs.ratio}× (${logs.ratios[0]}–${logs.ratios.at(-1)}×), ${logs.lostInAll} lost, ${logs.tornInAll} torn, peak ${mb(logs.supervisorPeakRssKb)} MB | \`node service > file\` ${logs.rawMs} ms | ≤ 1.1× |`,
     `| supervisor memory, 50 idle services | ${mb(m50.supervisor.rssKb)} MB RSS (${mb(m50.supervisor.privateKb)} MB private, ${mb(m50.supervisor.pssKb)} MB PSS) + guardian ${m50.guardian === undefined ? '?' : `${mb(m50.guardian.rssKb)} MB`} | PM2 daemon ${mb(results.peerStops.pm2Daemon.rssKb)} MB | ≤ 50 MB |`,
     `| proxy, 8 keep-alive clients, same backend | ${px.devstack.rps} req/s, p50 ${px.devstack.p50Ms} ms, p99 ${px.devstack.p99Ms} ms (${px.p99VsNginx}× nginx at p99); held during a restart: answered ${px.heldBeyondReadyMs} ms after ready | nginx (1 worker, upstream keep-alive) ${px.nginx.rps} req/s, p99 ${px.nginx.p99Ms} ms; direct ${px.direct.rps} req/s, p99 ${px.direct.p99Ms} ms | ${px.target} |`,
+    ...results.scenarios.dashboard.stacks.map(
+      (stack) =>
+        `| dashboard, ${stack.services} idle services | supervisor CPU ${stack.idleCpuMsPerSOn} ms/s, ${stack.idleCpuMsPerSTab} ms/s with a tab open; RSS ${mb(stack.rssKbOn)} MB, ${mb(stack.rssKbTab)} MB with a tab (private ${mb(stack.privateKbTab)} MB); page: filter of 1M lines ${stack.pageFilterMs.textMs} ms (text), ${stack.pageFilterMs.regexMs} ms (regex) | dashboard off: ${stack.idleCpuMsPerSOff} ms/s, RSS ${mb(stack.rssKbOff)} MB (private ${mb(stack.privateKbOff)} MB) | ${results.scenarios.dashboard.target} |`,
+    ),
+    `| CPU/MEM sampling, 100 services | ${results.scenarios.dashboard.sampling.msPerSample} ms per sample (every 2 s: ${results.scenarios.dashboard.sampling.cpuPercentAt2s}% of a core), ${results.scenarios.dashboard.sampling.processesOnMachine} processes on the machine | – | cheap |`,
     `| \`devstack logs\` of 100 MB (CLI start included) | ${results.logsRead.devstackMs.median} ms (${results.logsRead.cutRatio}× cut, ${results.logsRead.ratio}× cat) | \`cut -c30-\` ${results.logsRead.cutMs.median} ms; cat ${results.logsRead.catMs.median} ms | small factor of cat |`,
     '',
     `Phases of \`up -d\` (10-service DAG, ms after the CLI process started, medians): ${Object.entries(dagResult.phases)

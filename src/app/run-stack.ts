@@ -165,7 +165,9 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   const controlled = target;
   dashboardTarget = {
     ...controlled,
-    selected: supervisor.selected,
+    get selected() {
+      return supervisor.selected; // set once start() is called, below
+    },
     startAll: () => supervisor.startWithDependencies(supervisor.selected),
   };
 

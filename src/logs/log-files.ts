@@ -1,6 +1,8 @@
 /**
  * The log files as a subscriber of the supervisor's events: each service's output goes to
- * logs/<service>.log as plain text (colours and other terminal sequences removed), and what
+ * logs/<service>.log as the text a terminal would show, colours included (SGR sequences, as
+ * `docker logs` keeps them: the dashboard and `devstack logs` on a terminal show them; every
+ * reader without colours strips them) and every other terminal sequence removed; and what
  * devstack says about the service (started, ready, crashed…) goes in as `sys` lines, so the file
  * alone tells the service's story. Back-pressure: a file that falls behind pauses the service.
  */
@@ -37,7 +39,7 @@ export function createLogFiles(logsDir: string, rotation: Rotation | undefined):
       if (event.type === 'output')
         return writer(event.service).write(
           event.stream,
-          event.plain === true ? event.lines : cleanLines(event.lines, false),
+          event.plain === true ? event.lines : cleanLines(event.lines, true),
           new Date(event.time).toISOString(),
         );
       if (!('service' in event) || event.service === undefined) return undefined;

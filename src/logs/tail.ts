@@ -198,9 +198,15 @@ export async function* readLineBatches(
 /**
  * Calls `onLines` with every complete line appended to the log after `from` (its end when the
  * history was printed), until `signal` aborts. Rotation-aware: the file it has open is read to
- * its end before it moves to the new one at the path. fs.watch on the folder wakes it early; a
- * slow poll covers filesystems where watch is silent.
+ * its end before it moves to the new one at the path. fs.watch on the folder wakes it early, for
+ * changes to this log's files only (one follower per service of a stack: a write to one log must
+ * not wake them all); a slow poll covers filesystems where watch is silent. An idle follower costs
+ * a read and a stat per poll (measured in bench/dashboard-cost.js: a dashboard tab follows every
+ * service's log).
  */
+/** With fs.watch working, the poll only backs it up (a missed event costs this much latency at most). */
+const IDLE_POLL_MS = 2000;
+
 export async function followLog(
   path: string,
   from: LogPosition | undefined,
@@ -213,8 +219,11 @@ export async function followLog(
   const splitter = new LineSplitter();
   let wake: (() => void) | undefined;
   let watcher: ReturnType<typeof watch> | undefined;
+  const name = basename(path);
   try {
-    watcher = watch(dirname(path), () => wake?.());
+    watcher = watch(dirname(path), (_event, file) => {
+      if (file === null || file.startsWith(name)) wake?.();
+    });
   } catch {
     watcher = undefined; // the folder is gone: polling notices when it is back
   }
@@ -231,6 +240,8 @@ export async function followLog(
     if (fd === undefined) return false;
     let any = false;
     for (;;) {
+      // Nothing new (the idle case): no chunk allocated (a megabyte per look, per follower, adds up to GC work).
+      if (fstatSync(fd).size <= offset) return any;
       const buffer = Buffer.allocUnsafe(CHUNK);
       const read = readSync(fd, buffer, 0, CHUNK, offset);
       if (read === 0) return any;
@@ -298,13 +309,15 @@ export async function followLog(
         openCurrent(); // the log did not exist yet
         if (fd !== undefined) continue;
       } else {
-        if ((await moveOn()) !== 'newest') continue;
         const now = logPosition(path);
-        if (now !== undefined && now.ino === ino && now.size < offset) offset = 0; // truncated: start over
+        if (now === undefined || now.ino !== ino) {
+          // Rotated (the path is another file now): what came after ours.
+          if ((await moveOn()) !== 'newest') continue;
+        } else if (now.size < offset) offset = 0; // truncated: start over
       }
       await new Promise<void>((resolve) => {
         wake = resolve;
-        void sleep(250, signal).then(resolve);
+        void sleep(watcher === undefined ? 250 : IDLE_POLL_MS, signal).then(resolve);
       });
       wake = undefined;
     }

@@ -123,7 +123,7 @@ export function restartSpans(events: readonly StampedEvent[], limit = 50): Resta
       spans[spans.lastIndexOf(span)] = { ...span, readyAt: event.time };
     }
   }
-  return spans.slice(-limit);
+  return limit > 0 ? spans.slice(-limit) : []; // slice(-0) would be all of them
 }
 
 /**

@@ -9,6 +9,8 @@ import * as peers from '../../bench/peers.js';
 import * as cli from '../../bench/cli-scenarios.js';
 // @ts-expect-error: plain JavaScript, without type declarations
 import { proxyLatency } from '../../bench/proxy-latency.js';
+// @ts-expect-error: plain JavaScript, without type declarations
+import { dashboardCost, samplingCost } from '../../bench/dashboard-cost.js';
 
 describe('bench smoke', () => {
   it('runs the DAG, readiness, stop, SIGKILL and log scenarios at a small size', async () => {
@@ -43,4 +45,12 @@ describe('bench smoke', () => {
     expect(proxy.devstack.errors).toBe(0);
     expect(proxy.heldStatus).toBe(200);
   }, 180_000);
+
+  it('runs the dashboard cost scenario (off, on, a Chromium tab) and the sampler at a small size', async () => {
+    const cost = await dashboardCost(2, { idleMs: 500 });
+    expect(cost).toMatchObject({ services: 2, left: 0 });
+    expect(cost.rssKbTab).toBeGreaterThan(10_000);
+    expect(cost.pageFilterMs.lines).toBeGreaterThan(1_000_000);
+    expect((await samplingCost(5)).msPerSample).toBeGreaterThan(0);
+  }, 120_000);
 });

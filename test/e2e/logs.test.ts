@@ -217,7 +217,7 @@ describe('--json outputs', () => {
 });
 
 describe('terminal control sequences', () => {
-  it('never reach the merged view or the files; colours stay on a terminal only', async () => {
+  it('never reach the merged view or the files; colours stay in the files and on a terminal only', async () => {
     project = createTempProject(
       `export default { services: { tricks: { command: '${fixture('terminal-tricks.js')}', health: { log: 'tricks done' } } } };`,
     );
@@ -226,9 +226,18 @@ describe('terminal control sequences', () => {
     const expected = ['cleared the screen', 'red text and plain', 'progress 100%', 'titled with a bell', 'moved up and erased'];
     for (const text of expected) expect(up.stdout).toContain(`tricks   | ${text}\n`);
     expect(up.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    // The file keeps the colours (for the dashboard, and `devstack logs` on a terminal), nothing else.
     const file = project.read('logs/tricks.log');
-    for (const text of expected) expect(file).toContain(` out ${text}\n`);
-    expect(file).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(file).toContain(' out \x1b[31mred text\x1b[0m and plain\n');
+    const uncoloured = file.replace(/\x1b\[[0-9;]*m/g, '');
+    for (const text of expected) expect(uncoloured).toContain(` out ${text}\n`);
+    expect(uncoloured).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    // Read into a pipe, they are stripped: one service's whole log (the fast path), the merged view, JSON.
+    for (const args of [['logs', 'tricks'], ['logs'], ['logs', '-n', '10'], ['logs', '--json']]) {
+      const read = await project.run(args);
+      expect(read.stdout, args.join(' ')).toContain('red text and plain');
+      expect(read.stdout, args.join(' ')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    }
     await project.run(['down']);
     // On a terminal (util-linux `script` gives one), the service's colour survives, the screen clear does not.
     const env = { ...process.env };

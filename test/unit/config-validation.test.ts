@@ -67,6 +67,21 @@ describe('config validation messages', () => {
       'services.config.ts: proxy.port: port 8080 is already service "a"\'s',
     ],
     [
+      "the dashboard on a service's port",
+      { services: { a: service({ port: 7000 }) }, dashboard: { port: 7000 } },
+      'services.config.ts: dashboard.port: port 7000 is already service "a"\'s',
+    ],
+    [
+      "the dashboard on the proxy's port",
+      { services: { a: service({ port: 3000 }) }, proxy: { routes: { '/': 'a' } }, dashboard: { port: 8080 } },
+      "services.config.ts: dashboard.port: port 8080 is already the proxy's",
+    ],
+    [
+      'a dashboard that is neither on, off nor a port',
+      { services: { a: service() }, dashboard: 'yes' },
+      'services.config.ts: dashboard: expected true, false or { port: 7410 | \'auto\' }, got "yes"',
+    ],
+    [
       "a custom host that is another service's",
       { services: { a: service({ port: 3000 }), b: service({ port: 3001 }) }, proxy: { hosts: { 'b.localhost': 'a' } } },
       'services.config.ts: proxy.hosts.b.localhost: b.localhost is already service "b"\'s own host name',
@@ -308,6 +323,17 @@ describe('config validation messages', () => {
       { min: 300, max: 399 },
     ]);
     expect(api.watch).toEqual({ paths: ['/project/apps/api'], ignore: [], debounceMs: 50, workspace: true });
+    // The dashboard: on by default, on 7410 or a free port when that is taken; a given port must be free.
+    expect(resolved.dashboard).toEqual({ port: 7410, fallback: true });
+    const resolve = (dashboard: unknown) => {
+      const valid = validateUserConfig({ services: { api: service() }, dashboard });
+      if (!valid.ok) throw new Error('expected valid');
+      return resolveConfig({ config: valid.value, file: '/p/services.config.ts', displayFile: 'services.config.ts' }).dashboard;
+    };
+    expect(resolve(false)).toBeUndefined();
+    expect(resolve(true)).toEqual({ port: 7410, fallback: true });
+    expect(resolve({ port: 'auto' })).toEqual({ port: 'auto', fallback: false });
+    expect(resolve({ port: 9000 })).toEqual({ port: 9000, fallback: false });
   });
 });
 

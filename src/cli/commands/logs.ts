@@ -9,6 +9,7 @@ import { logEntries, type LogEntry } from '../../logs/log-entries.js';
 import { PROXY_LOG, serviceLogPath } from '../../logs/log-files.js';
 import { logPosition, readAllChunks, type LogPosition } from '../../logs/tail.js';
 import { sleep } from '../../util/sleep.js';
+import { cleanLine } from '../../util/terminal-text.js';
 import { checkServiceNames, controlClientOf, loadContextConfig, stackPathsOf, type CommandContext } from '../context.js';
 import { createPrefixer } from '../render/prefix.js';
 
@@ -36,10 +37,13 @@ export async function logsCommand(context: CommandContext, options: LogsOptions)
   const prefix = createPrefixer(all, colors);
   const own = prefix('devstack');
   const single = names.length === 1;
+  // The files keep the services' colours: shown on a terminal, stripped everywhere else (pipes, --json, NO_COLOR).
+  const withColors = colors.level > 0 && !options.json;
   const render = (entry: LogEntry): string => {
-    if (options.json) return JSON.stringify(entry);
-    if (entry.stream === 'sys') return single ? colors.dim(entry.text) : `${own} ${colors.dim(entry.text)}`;
-    return single ? entry.text : `${prefix(entry.service)} ${entry.text}`;
+    const text = withColors ? entry.text : withoutColors(entry.text);
+    if (options.json) return JSON.stringify({ ...entry, text });
+    if (entry.stream === 'sys') return single ? colors.dim(text) : `${own} ${colors.dim(text)}`;
+    return single ? text : `${prefix(entry.service)} ${text}`;
   };
   let endsAt: Map<string, LogPosition | undefined> | undefined;
   let lines = options.lines;
@@ -47,7 +51,7 @@ export async function logsCommand(context: CommandContext, options: LogsOptions)
     // One service's whole log as its text: bytes in, bytes out, no line objects (a small factor of `cat`).
     const path = serviceLogPath(logsDir, names[0]!);
     const write = (chunk: Buffer): Promise<void> | undefined =>
-      terminal.stdout.closed ? undefined : terminal.stdout.write(stripPrefixes(chunk, colors.dim('x')));
+      terminal.stdout.closed ? undefined : terminal.stdout.write(stripPrefixes(chunk, colors.dim('x'), withColors));
     // Following goes on exactly where the history stopped.
     endsAt = new Map([[names[0]!, await readAllChunks(path, write, logPosition(path))]]);
     if (!options.follow || terminal.stdout.closed) return 0;
@@ -68,7 +72,11 @@ export async function logsCommand(context: CommandContext, options: LogsOptions)
  * faster than collecting slices for Buffer.concat, and 1.6× faster than Buffer#copy (whose small
  * copies run through JavaScript in Node 20).
  */
-function stripPrefixes(chunk: Buffer, dimSample: string): Buffer {
+function stripPrefixes(chunk: Buffer, dimSample: string, keepColors: boolean): Buffer {
+  // Colours to strip: the rare chunk that has any takes the line-by-line way (ESC is byte 27).
+  if (!keepColors && chunk.includes(27)) {
+    chunk = Buffer.from(chunk.toString('utf8').split('\n').map(withoutColors).join('\n'));
+  }
   const [dimOn, dimOff] = dimSample === 'x' ? ['', ''] : dimSample.split('x');
   const dimExtra = Buffer.byteLength(`${dimOn}${dimOff}`);
   let out = new Uint8Array(chunk.length);
@@ -120,4 +128,8 @@ async function watchSupervisor(context: CommandContext, config: Awaited<ReturnTy
     }
   })();
   return stop;
+}
+
+function withoutColors(text: string): string {
+  return text.includes('\x1b') ? cleanLine(text, false) : text;
 }
