@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The README's run command on the repository's own example stack: six services, Postgres, Redis
 // and RabbitMQ, a dependency chain four deep, real HTTP calls, an event over AMQP, data that
 // survives down/up, and nothing left after `down`.
@@ -5,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
 import { BIN, REPO_ROOT } from '../helpers/project.js';
 import { isAlive, processesUnder } from '../helpers/processes.js';
 
@@ -17,6 +19,45 @@ function devstack(args: string[]): Promise<{ code: number | null; stdout: string
     child.stderr.on('data', (chunk) => (stderr += String(chunk)));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The dashboard, in headless Chromium: every service of the example stack ready, with its mode.
+ * DEVSTACK_SCREENSHOT=<file.png> also saves what it shows (the README's picture is made so).
+ */
+async function dashboardShowsEveryService(banner: string): Promise<void> {
+  const url = /dashboard +(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(banner)?.[1];
+  expect(url, banner).toBeDefined();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(url!);
+    await page.waitForSelector('#connection.up');
+    const names = [
+      'postgres',
+      'redis',
+      'broker',
+      'auth-service',
+      'user-service',
+      'catalog-service',
+      'order-service',
+      'notification-service',
+      'web',
+    ];
+    for (const name of names)
+      await expect.poll(() => page.getAttribute(`#services tr[data-service="${name}"]`, 'data-state')).toBe('ready');
+    expect(await page.textContent('#services tr[data-service="postgres"] td.details')).toMatch(/^(native|embedded|container)/);
+    expect(await page.textContent('#stack-summary')).toBe('9 services · 9 ready');
+    const screenshot = process.env['DEVSTACK_SCREENSHOT'];
+    if (screenshot !== undefined) {
+      await page.waitForTimeout(2500); // CPU and memory arrive with the first usage samples
+      await page.fill('#log-query', 'order');
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: screenshot });
+    }
+  } finally {
+    await browser.close();
+  }
 }
 
 async function orders(): Promise<{ totalCents: number; views: number }> {
@@ -37,6 +78,7 @@ describe('example stack', () => {
 
       // The entry point: the proxy, in front of web.
       expect(up.stdout).toMatch(/entry +http:\/\/127\.0\.0\.1:8080/);
+      await dashboardShowsEveryService(up.stdout);
       const page = await fetch('http://127.0.0.1:8080/');
       expect(page.status).toBe(200);
       const html = await page.text();
