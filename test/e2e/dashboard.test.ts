@@ -97,6 +97,10 @@ async function openDashboard(query = ''): Promise<Page> {
   return page;
 }
 
+/** expect.poll with room for a loaded machine (its own default gives up after 1 s). */
+const poll = <T>(check: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) =>
+  expect.poll(check, { timeout: 15_000, interval: 100, ...options });
+
 const rowOf = (page: Page, service: string) => page.locator(`#services tr[data-service="${service}"]`);
 
 describe('the dashboard', () => {
@@ -107,7 +111,7 @@ describe('the dashboard', () => {
     const ps = await project.ps();
     for (const service of ps) {
       const row = rowOf(page, service.name);
-      await expect.poll(() => row.getAttribute('data-state')).toBe('ready');
+      await poll(() => row.getAttribute('data-state')).toBe('ready');
       // Readable without colour: a shape and the word.
       expect(await row.locator('td').nth(0).textContent()).toBe('● ready');
       expect(await row.locator('td').nth(3).textContent()).toBe(String(service.pid));
@@ -115,7 +119,7 @@ describe('the dashboard', () => {
     const api = ps.find((service) => service.name === 'api')!;
     expect(await rowOf(page, 'api').locator('td').nth(2).locator('a').getAttribute('href')).toBe(`http://127.0.0.1:${api.port}`);
     // CPU and memory arrive with the usage samples (every 2 s), from /proc.
-    await expect.poll(() => rowOf(page, 'api').locator('td').nth(7).textContent(), { timeout: 10_000 }).toMatch(/MiB$/);
+    await poll(() => rowOf(page, 'api').locator('td').nth(7).textContent(), { timeout: 10_000 }).toMatch(/MiB$/);
     await page.close();
   });
 
@@ -133,10 +137,10 @@ describe('the dashboard', () => {
       }).observe(row, { attributes: true, attributeFilter: ['data-state'] });
     });
     await rowOf(page, 'api').locator('button[data-action="restart"]').click();
-    await expect.poll(() => page.textContent('#toast')).toMatch(/api: restarted — ready in \d+ ms/);
+    await poll(() => page.textContent('#toast')).toMatch(/api: restarted — ready in \d+ ms/);
     const after = (await project.ps()).find((service) => service.name === 'api')!.pid!;
     expect(after).not.toBe(before);
-    await expect.poll(() => rowOf(page, 'api').locator('td').nth(3).textContent()).toBe(String(after));
+    await poll(() => rowOf(page, 'api').locator('td').nth(3).textContent()).toBe(String(after));
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     expect(seen).toEqual(['stopping', 'starting', 'ready']);
     await page.close();
@@ -148,31 +152,31 @@ describe('the dashboard', () => {
       page.evaluate(
         () => (window as unknown as { devstackDashboard: { store: { matches: unknown[] } } }).devstackDashboard.store.matches.length,
       );
-    await expect.poll(count).toBeGreaterThan(5);
+    await poll(count).toBeGreaterThan(5);
     const all = await count();
     await page.fill('#log-query', 'red alert');
-    await expect.poll(count).toBe(1);
+    await poll(count).toBe(1);
     expect(page.url()).toContain('q=red+alert');
     const colored = page.locator('.log-row:not([hidden]) .text span', { hasText: 'red alert' });
     expect(await colored.evaluate((span) => getComputedStyle(span).color)).toBe('rgb(205, 49, 49)');
     await page.fill('#log-query', '^(plain|an error) line$');
     await page.check('#log-regex');
-    await expect.poll(count).toBe(2);
+    await poll(count).toBe(2);
     await page.selectOption('#log-stream', 'err');
-    await expect.poll(count).toBe(1);
+    await poll(count).toBe(1);
     expect(page.url()).toMatch(/stream=err/);
     expect(page.url()).toMatch(/re=1/);
     // The filter survives a reload: it is in the URL.
     await page.reload();
     await page.waitForSelector('#connection.up');
-    await expect.poll(count).toBe(1);
+    await poll(count).toBe(1);
     expect(await page.inputValue('#log-query')).toBe('^(plain|an error) line$');
     // A JSON line: level and message, the fields behind a click.
     await page.fill('#log-query', 'disk');
     await page.uncheck('#log-regex');
     await page.selectOption('#log-stream', '');
     await page.selectOption('#log-service', 'chatty');
-    await expect.poll(count).toBe(1);
+    await poll(count).toBe(1);
     const row = page.locator('.log-row:not([hidden])').first();
     expect(await row.locator('.level').textContent()).toBe('WARN');
     expect(await row.locator('.text').textContent()).toContain('disk almost full');
@@ -180,7 +184,7 @@ describe('the dashboard', () => {
     expect(JSON.parse((await page.textContent('#log-details'))!)).toMatchObject({ level: 'warn', disk: '/dev/sda1', freeBytes: 1024 });
     await page.fill('#log-query', '');
     await page.selectOption('#log-service', '');
-    await expect.poll(count).toBeGreaterThanOrEqual(all);
+    await poll(count).toBeGreaterThanOrEqual(all);
     await page.close();
   });
 
@@ -188,19 +192,19 @@ describe('the dashboard', () => {
     const page = await openDashboard();
     const names = (await project.ps()).map((service) => service.name);
     await page.click('button[data-stack-action="stop"]');
-    await expect.poll(() => page.textContent('#toast')).toMatch(/^stopped /);
-    for (const name of names) await expect.poll(() => rowOf(page, name).getAttribute('data-state')).toBe('stopped');
+    await poll(() => page.textContent('#toast')).toMatch(/^stopped /);
+    for (const name of names) await poll(() => rowOf(page, name).getAttribute('data-state')).toBe('stopped');
     expect((await project.ps()).every((service) => service.state === 'stopped')).toBe(true);
     await page.click('button[data-stack-action="start"]');
-    await expect.poll(() => page.textContent('#toast')).toMatch(/all services: started/);
-    for (const name of names) await expect.poll(() => rowOf(page, name).getAttribute('data-state')).toBe('ready');
+    await poll(() => page.textContent('#toast')).toMatch(/all services: started/);
+    for (const name of names) await poll(() => rowOf(page, name).getAttribute('data-state')).toBe('ready');
     // One service's own stop and start buttons.
     await rowOf(page, 'db').locator('button[data-action="stop"]').click();
     // Stopping db stops what depends on it.
-    await expect.poll(() => rowOf(page, 'api').getAttribute('data-state')).toBe('stopped');
+    await poll(() => rowOf(page, 'api').getAttribute('data-state')).toBe('stopped');
     await rowOf(page, 'api').locator('button[data-action="start"]').click();
-    await expect.poll(() => rowOf(page, 'db').getAttribute('data-state')).toBe('ready');
-    await expect.poll(() => rowOf(page, 'api').getAttribute('data-state')).toBe('ready');
+    await poll(() => rowOf(page, 'db').getAttribute('data-state')).toBe('ready');
+    await poll(() => rowOf(page, 'api').getAttribute('data-state')).toBe('ready');
     await page.close();
   });
 
@@ -212,22 +216,22 @@ describe('the dashboard', () => {
       );
     const before = await store(); // devstack's own lines about the service
     project.write('go', '');
-    await expect.poll(store, { timeout: 60_000, interval: 500 }).toBe(before + 1_000_000);
+    await poll(store, { timeout: 60_000, interval: 500 }).toBe(before + 1_000_000);
     expect(await page.locator('.log-row').count()).toBeLessThan(100);
     // Following: the last line is in view.
-    await expect.poll(() => page.locator('.log-row:not([hidden]) .text').last().textContent()).toBe('line 1000000');
+    await poll(() => page.locator('.log-row:not([hidden]) .text').last().textContent()).toBe('line 1000000');
     // Halfway down, then the top.
     await page.evaluate(() => {
       const view = document.querySelector('#log-view')!;
       view.scrollTop = (view.scrollHeight - view.clientHeight) / 2;
     });
-    await expect.poll(() => page.locator('.log-row:not([hidden]) .text').first().textContent()).toMatch(/^line (49\d{4}|50\d{4})$/);
+    await poll(() => page.locator('.log-row:not([hidden]) .text').first().textContent()).toMatch(/^line (49\d{4}|50\d{4})$/);
     await page.evaluate(() => void (document.querySelector('#log-view')!.scrollTop = 0));
-    await expect.poll(() => page.locator('.log-row:not([hidden]) .text', { hasText: /^line 1$/ }).count()).toBe(1);
+    await poll(() => page.locator('.log-row:not([hidden]) .text', { hasText: /^line 1$/ }).count()).toBe(1);
     expect(await page.isChecked('#log-follow')).toBe(false);
     // A filter over the million lines.
     await page.fill('#log-query', 'line 99999');
-    await expect.poll(store).toBe(11); // 99999 and 999990–999999
+    await poll(store).toBe(11); // 99999 and 999990–999999
     expect(await page.locator('.log-row').count()).toBeLessThan(100);
     await page.close();
   }, 90_000);
@@ -298,10 +302,10 @@ describe('the dashboard', () => {
     const page = await openDashboard();
     project.write('crash', '');
     const row = rowOf(page, 'flaky');
-    await expect.poll(() => row.getAttribute('data-state')).toBe('failed');
+    await poll(() => row.getAttribute('data-state')).toBe('failed');
     expect(await row.locator('td').nth(0).textContent()).toBe('✕ failed');
-    await expect.poll(() => row.locator('td.details').textContent()).toMatch(/code 3/);
-    await expect.poll(() => row.locator('.tail').textContent()).toContain('fatal: the config file vanished');
+    await poll(() => row.locator('td.details').textContent()).toMatch(/code 3/);
+    await poll(() => row.locator('.tail').textContent()).toContain('fatal: the config file vanished');
     await page.close();
   });
 });

@@ -108,7 +108,7 @@ describe('devstack export compose', () => {
     const left = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${composeProject}`]);
     expect(left.stdout.trim()).toBe('');
     composeProject = undefined;
-  });
+  }, 300_000); // docker-compose up and down each may take a minute or two on a loaded machine
 });
 
 describe('devstack export k8s', () => {

@@ -152,7 +152,7 @@ describe('detached stack from other terminals', () => {
     const up = await project.run(['up', '-d']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(
-      /devstack: 2 services ready in \d+ ms\n\n  db +http:\/\/127\.0\.0\.1:\d+\n  api +http:\/\/127\.0\.0\.1:\d+\n\n  supervisor pid \d+; stop: devstack down/,
+      /devstack: 2 services ready in \d+ ms\n\n  db +http:\/\/127\.0\.0\.1:\d+\n  api +http:\/\/127\.0\.0\.1:\d+\n\n  dashboard +http:\/\/127\.0\.0\.1:\d+\/\?token=\S+\n\n  supervisor pid \d+; stop: devstack down/,
     );
 
     const before = JSON.parse((await project.run(['ps', '--json'])).stdout) as {
