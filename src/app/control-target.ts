@@ -1,6 +1,6 @@
 /** What the control API can do with one running stack: the supervisor, seen through ControlTarget. */
 import type { ControlTarget } from '../control/server.js';
-import { PROTOCOL_VERSION } from '../control/protocol.js';
+import { PROTOCOL_VERSION, type StatusResponse } from '../control/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { ServiceSnapshot } from '../supervisor/events.js';
 import { logEntries } from '../logs/log-entries.js';
@@ -14,6 +14,9 @@ export interface RunInfo {
   readonly closing: Promise<void>;
   readonly dashboardUrl?: () => string | undefined;
   readonly proxyUrl?: () => string | undefined;
+  readonly proxy?: () => StatusResponse['proxy'];
+  /** Logs besides the services' that the logs route serves (the proxy's access log). */
+  readonly alsoLogs?: readonly string[];
   /** The snapshots with their latest CPU/memory sample. */
   readonly withUsage?: (snapshots: readonly ServiceSnapshot[]) => ServiceSnapshot[];
 }
@@ -30,6 +33,7 @@ export function controlTargetOf(supervisor: Supervisor, info: RunInfo): ControlT
       services: info.withUsage?.(supervisor.snapshot()) ?? supervisor.snapshot(),
       dashboardUrl: info.dashboardUrl?.(),
       proxyUrl: info.proxyUrl?.(),
+      proxy: info.proxy?.(),
     }),
     async start(service) {
       if (!supervisor.selected.includes(service)) return { type: 'aborted', reason: `service "${service}" is not part of this run` };
@@ -49,7 +53,10 @@ export function controlTargetOf(supervisor: Supervisor, info: RunInfo): ControlT
     logs: (request, signal) =>
       logEntries({
         logsDir: supervisor.config.logsDir,
-        services: request.services?.filter((service) => supervisor.selected.includes(service)) ?? supervisor.selected,
+        services: request.services?.filter((service) => supervisor.selected.includes(service) || info.alsoLogs?.includes(service)) ?? [
+          ...supervisor.selected,
+          ...(info.alsoLogs ?? []),
+        ],
         lines: request.lines ?? Infinity,
         since: request.since,
         follow: request.follow,

@@ -17,7 +17,7 @@ import { containerServiceLifecycle } from '../databases/container-service.js';
 import { describePlan } from '../databases/plan.js';
 import { DevstackError } from '../errors.js';
 import { createEventLog } from '../logs/event-log.js';
-import { createLogFiles } from '../logs/log-files.js';
+import { createLogFiles, PROXY_LOG } from '../logs/log-files.js';
 import { availabilityOf } from '../proxy/availability.js';
 import { startStackProxy, type StackProxy } from './stack-proxy.js';
 import { startStackDashboard } from './stack-dashboard.js';
@@ -158,6 +158,8 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     startupDone: () => startupDone,
     closing: closing.promise,
     proxyUrl: () => entry?.url,
+    proxy: () => (entry === undefined ? undefined : { url: entry.url, httpsUrl: entry.httpsUrl, port: Number(new URL(entry.url).port) }),
+    alsoLogs: entry !== undefined && stack.proxy?.accessLog === true ? [PROXY_LOG] : [],
     dashboardUrl: () => dashboard?.url,
     withUsage: sampling.withUsage,
   });

@@ -22,6 +22,8 @@ export interface StatusResponse {
   readonly dashboardUrl?: string | undefined;
   /** The proxy's entry URL, when there is one. */
   readonly proxyUrl?: string | undefined;
+  /** The proxy as a row of its own (`ps`, the dashboard): it runs in the supervisor, so its pid is the supervisor's. */
+  readonly proxy?: { readonly url: string; readonly httpsUrl?: string | undefined; readonly port: number } | undefined;
 }
 
 export interface ServiceRequest {

@@ -48,6 +48,11 @@ async function dashboardShowsEveryService(banner: string): Promise<void> {
       await expect.poll(() => page.getAttribute(`#services tr[data-service="${name}"]`, 'data-state')).toBe('ready');
     expect(await page.textContent('#services tr[data-service="postgres"] td.details')).toMatch(/^(native|embedded|container)/);
     expect(await page.textContent('#stack-summary')).toBe('9 services · 9 ready');
+    // The proxy: a row of its own, and its requests as the "proxy" log.
+    expect(await page.getAttribute('#services tr[data-service="proxy"]', 'data-state')).toBe('ready');
+    await page.selectOption('#log-service', 'proxy');
+    await page.waitForSelector('.log-row:not([hidden]) .text:text-matches("GET / → web 200")');
+    await page.selectOption('#log-service', '');
     const screenshot = process.env['DEVSTACK_SCREENSHOT'];
     if (screenshot !== undefined) {
       await page.waitForTimeout(2500); // CPU and memory arrive with the first usage samples
@@ -78,8 +83,8 @@ describe('example stack', () => {
 
       // The entry point: the proxy, in front of web.
       expect(up.stdout).toMatch(/entry +http:\/\/127\.0\.0\.1:8080/);
-      await dashboardShowsEveryService(up.stdout);
       const page = await fetch('http://127.0.0.1:8080/');
+      await dashboardShowsEveryService(up.stdout);
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain('Orders of Ada Lovelace (pro)');

@@ -94,6 +94,9 @@ describe('the proxy', () => {
 
     const log = await project.run(['logs', 'proxy']);
     expect(log.stdout).toMatch(/GET \/api\/users\?id=1 → api 200 \d+ ms/);
+    // A row of its own in ps: the supervisor's pid, the proxy's port.
+    const rows = await project.ps();
+    expect(rows.find((row) => row.name === 'proxy')).toMatchObject({ state: 'ready', pid: project.supervisorPid(), port: proxyPort });
   });
 
   it('holds requests while the target restarts (a file change, devstack restart): none fails; a stopped one gets the page at once', async () => {

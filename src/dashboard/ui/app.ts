@@ -12,6 +12,9 @@ import { renderRestarts, renderWaterfall } from './waterfall.js';
 
 interface Overview {
   readonly services: readonly ServiceSnapshot[];
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly proxy?: { readonly url: string; readonly port: number } | undefined;
   readonly configFile: string;
   readonly startupDone: boolean;
   readonly proxyUrl?: string | undefined;
@@ -166,11 +169,13 @@ function renderService(service: ServiceSnapshot): void {
     row.dataset['service'] = service.name;
     const actions = cell(row, 9);
     actions.className = 'actions';
-    actions.append(
-      actionButton('restart', '↻', service.name),
-      actionButton('stop', '■', service.name),
-      actionButton('start', '▶', service.name),
-    );
+    // The proxy runs in the supervisor: it has no controls of its own.
+    if ((service.kind as string) !== 'proxy')
+      actions.append(
+        actionButton('restart', '↻', service.name),
+        actionButton('stop', '■', service.name),
+        actionButton('start', '▶', service.name),
+      );
     for (const index of [3, 4, 5, 6, 7]) cell(row, index).className = 'num';
     cell(row, 8).className = 'details';
   }
@@ -209,8 +214,27 @@ function renderService(service: ServiceSnapshot): void {
   }
 }
 
+/** The proxy as a row: ready while the supervisor runs, with its pid; requests are in its log ("proxy"). */
+function proxyRow(overview: Overview): ServiceSnapshot {
+  const proxy = overview.proxy!;
+  return {
+    name: 'proxy',
+    kind: 'proxy' as ServiceSnapshot['kind'],
+    state: 'ready',
+    pid: overview.pid,
+    port: proxy.port,
+    ports: { http: proxy.port },
+    url: proxy.url,
+    startedAt: Date.parse(overview.startedAt),
+    readyAt: undefined,
+    restarts: 0,
+    message: 'the entry point; its requests are the "proxy" log',
+    waitingOn: [],
+  };
+}
+
 function renderSummary(): void {
-  const all = [...services.values()];
+  const all = [...services.values()].filter((service) => (service.kind as string) !== 'proxy');
   const count = (states: readonly string[]): number => all.filter((service) => states.includes(service.state)).length;
   const failed = count(['failed']);
   setText(
@@ -381,6 +405,7 @@ function handle(message: StreamMessage): void {
       services.clear();
       $('#services tbody').replaceChildren();
       for (const service of message.overview.services) services.set(service.name, service);
+      if (message.overview.proxy !== undefined) services.set('proxy', proxyRow(message.overview));
       timeline = message.overview.timeline;
       restarts = message.overview.restarts;
       document.title = `devstack · ${message.overview.configFile}`;
