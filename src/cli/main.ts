@@ -252,8 +252,14 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
       action = async () => (await import('./commands/env.js')).envCommand(contextFor(flags), options);
     });
   cli
-    .command('export <target>', 'Write the stack for another engine: compose (a Compose file) or k8s (Kubernetes manifests)')
-    .option('-o, --output <path>', 'Where to write it (default: compose.devstack.yaml, or the folder k8s.devstack, beside the config)')
+    .command(
+      'export <target>',
+      'Write the stack for another engine: compose (a Compose file), swarm (one for docker stack deploy) or k8s (Kubernetes manifests)',
+    )
+    .option(
+      '-o, --output <path>',
+      'Where to write it (default: compose.devstack.yaml, stack.devstack.yaml, or the folder k8s.devstack, beside the config)',
+    )
     .option('--mode <mode>', 'As for up: the .env files to resolve', { default: 'development' })
     .option('--node-image <image>', 'The image services run in (default: node:<this Node major>-bookworm-slim)')
     .action((target: string, flags: GlobalFlags & { output?: unknown; mode?: unknown; nodeImage?: unknown }) => {

@@ -7,6 +7,13 @@
  * Every port is published on 127.0.0.1; injected URLs name the Compose service
  * (`http://auth-service:8001`); values that look secret go to an env file beside the Compose file
  * instead of into it. What cannot be translated is listed in `notes`.
+ *
+ * The `swarm` form is the same stack for `docker stack deploy` (one node or many): Swarm has no
+ * startup order and no host IP on published ports (its routing mesh publishes on every node), so
+ * `depends_on` becomes a plain list (documentation: Swarm ignores it) and services restart on
+ * failure until what they need answers; restarts are `deploy.restart_policy`, tasks run once; the
+ * repository is bound by its absolute path (it must be at that path on every node that runs a
+ * service); and the stack's network is attachable, for `docker run --network` next to it.
  */
 import type { ResolvedService } from '../config/resolved.js';
 import {
@@ -22,6 +29,8 @@ import {
 } from './stack-model.js';
 
 export interface ComposeInput extends ExportInput {
+  /** `compose` for docker compose (one machine), `swarm` for docker stack deploy. */
+  readonly target: 'compose' | 'swarm';
   /** The repository relative to the Compose file's folder (`.` when it is written at the root). */
   readonly repoFromComposeDir: string;
   /** The env file of a service's secrets, relative to the Compose file's folder. */
@@ -71,6 +80,8 @@ export function composeOf(input: ComposeInput): ComposeExport {
   const services: Record<string, unknown> = {};
   const volumes: Record<string, Record<string, never>> = {};
   const watched: string[] = [];
+  const swarm = input.target === 'swarm';
+  const repo = swarm ? config.root : input.repoFromComposeDir;
 
   for (const service of config.services) {
     const ports = input.ports.get(service.name) ?? new Map<string, number>();
@@ -81,7 +92,7 @@ export function composeOf(input: ComposeInput): ComposeExport {
     // A database's ports that its image does not serve (container 0: RabbitMQ's epmd and distribution ports) are not published.
     const published = [...ports.entries()]
       .filter(([name]) => service.ports.find((candidate) => candidate.name === name)?.container !== 0)
-      .map(([name, port]) => `127.0.0.1:${port}:${insidePort(service, name, port)}`);
+      .map(([name, port]) => `${swarm ? '' : '127.0.0.1:'}${port}:${insidePort(service, name, port)}`);
 
     if (service.database !== undefined) {
       const database = service.database;
@@ -97,7 +108,7 @@ export function composeOf(input: ComposeInput): ComposeExport {
       entry['volumes'] = [`${volume}:${spec.dataPath}`];
       if (database.init !== undefined) {
         if (INITDB_ENGINES.has(database.engine)) {
-          const init = `${input.repoFromComposeDir}/${database.init.slice(config.root.length + 1)}`;
+          const init = `${repo}/${database.init.slice(config.root.length + 1)}`;
           (entry['volumes'] as string[]).push(`${init}:/docker-entrypoint-initdb.d:ro`);
         } else notes.push(`${service.name}: its init scripts are not run by the exported file`);
       }
@@ -117,7 +128,7 @@ export function composeOf(input: ComposeInput): ComposeExport {
       entry['image'] = input.nodeImage;
       entry['working_dir'] = workingDir;
       entry['command'] = command;
-      entry['volumes'] = [`${input.repoFromComposeDir}:/app`];
+      entry['volumes'] = [`${repo}:/app`];
       // Services listen on 127.0.0.1 on the host; in a container they must accept the others.
       environment['HOST'] = '0.0.0.0';
       addVariables({ environment, secret }, input.envOf(service), hosts);
@@ -137,7 +148,9 @@ export function composeOf(input: ComposeInput): ComposeExport {
       notes,
     );
     if (healthcheck !== undefined) entry['healthcheck'] = healthcheck;
-    if (service.dependsOn.length > 0) {
+    if (service.dependsOn.length > 0 && swarm) {
+      entry['depends_on'] = [...service.dependsOn];
+    } else if (service.dependsOn.length > 0) {
       entry['depends_on'] = Object.fromEntries(
         service.dependsOn.map((name) => {
           const dependency = config.services.find((candidate) => candidate.name === name)!;
@@ -153,16 +166,26 @@ export function composeOf(input: ComposeInput): ComposeExport {
     }
     entry['stop_signal'] = service.stopSignal;
     entry['stop_grace_period'] = seconds(service.stopTimeoutMs);
-    if (service.type !== 'task')
+    if (swarm)
+      entry['deploy'] = {
+        restart_policy: {
+          condition: service.type === 'task' || service.restart === 'no' ? 'none' : service.restart === 'always' ? 'any' : 'on-failure',
+        },
+      };
+    else if (service.type !== 'task')
       entry['restart'] = service.restart === 'no' ? 'no' : service.restart === 'always' ? 'always' : 'on-failure';
     services[service.name] = entry;
   }
   if (watched.length > 0)
     notes.push(`hot restart (watch) is not exported: docker compose restart <service> after an edit (${watched.join(', ')})`);
   escapeValues(services);
+  if (swarm && config.services.some((service) => service.dependsOn.length > 0))
+    notes.push('swarm starts every service at once: those with dependencies restart on failure until what they need answers');
   // No top-level `name`: docker-compose 1.x refuses it; the project is named after the file's folder (or -p).
-  const compose: Record<string, unknown> = { services };
+  // docker stack deploy still wants a `version` (its loader reads the file as Compose file format 3).
+  const compose: Record<string, unknown> = swarm ? { version: '3.8', services } : { services };
   if (Object.keys(volumes).length > 0) compose['volumes'] = volumes;
+  if (swarm) compose['networks'] = { default: { driver: 'overlay', attachable: true } };
   return { compose, secrets, notes };
 }
 

@@ -4,12 +4,12 @@
 // up with docker-compose on the Docker engine (a local Node image: no registry is reachable),
 // answers, and goes down leaving no container.
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -24,7 +24,10 @@ const NODE_IMAGE = 'devstack-test/echo:1'; // built by scripts/build-test-images
 
 let project: TempProject | undefined;
 let composeProject: string | undefined;
+let swarmStack: string | undefined;
 afterEach(async () => {
+  if (swarmStack !== undefined) await removeSwarmStack(swarmStack).catch(() => undefined);
+  swarmStack = undefined;
   if (composeProject !== undefined && project !== undefined)
     await run('docker-compose', ['-p', composeProject, '-f', project.path('compose.devstack.yaml'), 'down', '-v', '-t', '1']).catch(
       () => undefined,
@@ -33,6 +36,29 @@ afterEach(async () => {
   await project?.cleanup();
   project = undefined;
 });
+
+/** A task, a service that waits for it, and a web service that calls the other through its injected URL. */
+async function smallStack(): Promise<{ apiPort: number; webPort: number }> {
+  const [apiPort, webPort] = [await freePort(), await freePort()];
+  project = createTempProject(`export default {
+    services: {
+      migrate: { type: 'task', command: 'node -e "console.log(\\'migrated\\')"' },
+      api: { command: 'node api.js', port: ${apiPort}, health: 'http://127.0.0.1:\${port}/health', dependsOn: ['migrate'], env: { API_TOKEN: 'tok-5e3f9a8b7c6d' } },
+      web: { command: 'node web.js', port: ${webPort}, health: 'http://127.0.0.1:\${port}/health', dependsOn: ['api'] },
+    },
+  };`);
+  // Services as a user writes them once they run in containers: the host from HOST.
+  project.write(
+    'api.js',
+    `require('http').createServer((q, r) => r.end(q.url === '/health' ? 'ok' : 'api answers')).listen(process.env.PORT, process.env.HOST ?? '127.0.0.1');\n`,
+  );
+  project.write(
+    'web.js',
+    `require('http').createServer(async (q, r) => r.end(q.url === '/health' ? 'ok' : 'web got: ' + await (await fetch(process.env.API_URL)).text())).listen(process.env.PORT, process.env.HOST ?? '127.0.0.1');\n`,
+  );
+  chmodSync(project.dir, 0o755); // a repository as users have it (mkdtemp makes it 0700; the image runs as a non-root user)
+  return { apiPort, webPort };
+}
 
 describe('devstack export compose', () => {
   it('writes the example stack as a file docker-compose accepts, secrets in 0600 env files beside it', async () => {
@@ -59,27 +85,10 @@ describe('devstack export compose', () => {
   });
 
   it('comes up on the Docker engine with docker-compose: a task first, then the services in order, reachable by name', async () => {
-    const [apiPort, webPort] = [await freePort(), await freePort()];
-    project = createTempProject(`export default {
-      services: {
-        migrate: { type: 'task', command: 'node -e "console.log(\\'migrated\\')"' },
-        api: { command: 'node api.js', port: ${apiPort}, health: 'http://127.0.0.1:\${port}/health', dependsOn: ['migrate'], env: { API_TOKEN: 'tok-5e3f9a8b7c6d' } },
-        web: { command: 'node web.js', port: ${webPort}, health: 'http://127.0.0.1:\${port}/health', dependsOn: ['api'] },
-      },
-    };`);
-    // Services as a user writes them once they run in containers: the host from HOST.
-    project.write(
-      'api.js',
-      `require('http').createServer((q, r) => r.end(q.url === '/health' ? 'ok' : 'api answers')).listen(process.env.PORT, process.env.HOST ?? '127.0.0.1');\n`,
-    );
-    project.write(
-      'web.js',
-      `require('http').createServer(async (q, r) => r.end(q.url === '/health' ? 'ok' : 'web got: ' + await (await fetch(process.env.API_URL)).text())).listen(process.env.PORT, process.env.HOST ?? '127.0.0.1');\n`,
-    );
-    chmodSync(project.dir, 0o755); // a repository as users have it (mkdtemp makes it 0700; the image runs as a non-root user)
-    const exported = await project.run(['export', 'compose', '--node-image', NODE_IMAGE]);
+    const { webPort } = await smallStack();
+    const exported = await project!.run(['export', 'compose', '--node-image', NODE_IMAGE]);
     expect(exported.code, exported.stderr).toBe(0);
-    const file = project.path('compose.devstack.yaml');
+    const file = project!.path('compose.devstack.yaml');
     expect(readFileSync(file, 'utf8')).toMatch(/migrate:\n\s+condition: service_completed_successfully/);
     expect(readFileSync(file, 'utf8')).not.toContain('tok-5e3f9a8b7c6d');
     composeProject = `devstacktest${Date.now()}`;
@@ -109,6 +118,75 @@ describe('devstack export compose', () => {
     expect(left.stdout.trim()).toBe('');
     composeProject = undefined;
   }, 300_000); // docker-compose up and down each may take a minute or two on a loaded machine
+});
+
+/** docker stack rm, then until its containers and its network are gone (Swarm removes them in the background). */
+async function removeSwarmStack(name: string): Promise<void> {
+  await run('docker', ['stack', 'rm', name]);
+  await waitFor(
+    async () => {
+      const containers = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${name}`]);
+      const networks = await run('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${name}`]);
+      return containers.stdout.trim() === '' && networks.stdout.trim() === '';
+    },
+    `the swarm stack ${name} to be gone`,
+    60_000,
+  );
+}
+
+describe('devstack export swarm', () => {
+  it("deploys the same stack on a single-node swarm with docker stack deploy: the task runs once, web answers with api's page", async () => {
+    const state = await run('docker', ['info', '--format', '{{.Swarm.LocalNodeState}}']);
+    expect(state.stdout.trim(), 'the engine is no swarm manager: docker swarm init (.ci/run does)').toBe('active');
+    const { webPort } = await smallStack();
+    const exported = await project!.run(['export', 'swarm', '--node-image', NODE_IMAGE]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain('docker stack deploy -c stack.devstack.yaml');
+    const text = readFileSync(project!.path('stack.devstack.yaml'), 'utf8');
+    const file = parse(text) as { services: Record<string, Record<string, any>> };
+    expect(file.services['migrate']!['deploy']).toEqual({ restart_policy: { condition: 'none' } });
+    expect(file.services['web']!['depends_on']).toEqual(['api']);
+    expect(file.services['api']!['volumes']).toEqual([`${project!.dir}:/app`]);
+    expect(text).not.toContain('tok-5e3f9a8b7c6d');
+    // Deployed with two changes, both for this machine, not for Swarm: no published ports (the
+    // routing mesh would listen on every interface, and tests listen on 127.0.0.1 only), and DNS
+    // round robin instead of a virtual IP (this kernel has no IPVS, which Swarm's VIPs and its
+    // routing mesh need). The page is fetched from a container on the stack's own network.
+    for (const service of Object.values(file.services)) {
+      delete service['ports'];
+      service['deploy'] = { ...service['deploy'], endpoint_mode: 'dnsrr' };
+    }
+    const deployed = project!.path('stack.here.yaml');
+    writeFileSync(deployed, stringify(file));
+    swarmStack = `devstackswarm${Date.now()}`;
+    await run('docker', ['stack', 'deploy', '-c', deployed, swarmStack], { cwd: project!.dir, timeout: 120_000 });
+    const page = await waitFor(
+      async () => {
+        const fetched = await run(
+          'docker',
+          [
+            'run',
+            '--rm',
+            '--network',
+            `${swarmStack}_default`,
+            NODE_IMAGE,
+            'node',
+            '-e',
+            `fetch('http://web:${webPort}/').then(r => r.text()).then(t => console.log(t), () => {})`,
+          ],
+          { timeout: 30_000 },
+        ).catch(() => ({ stdout: '' }));
+        return fetched.stdout.includes('web got:') ? fetched.stdout.trim() : undefined;
+      },
+      'web to answer in the swarm',
+      90_000,
+    );
+    expect(page).toBe('web got: api answers');
+    const tasks = await run('docker', ['stack', 'ps', swarmStack, '--format', '{{.Name}} {{.CurrentState}}']);
+    expect(tasks.stdout).toMatch(/_migrate\.1 Complete/);
+    await removeSwarmStack(swarmStack);
+    swarmStack = undefined;
+  }, 300_000);
 });
 
 describe('devstack export k8s', () => {
