@@ -42,6 +42,9 @@ export interface ComposeService {
   readonly volumes: readonly ComposeVolume[];
   readonly profiles: readonly string[];
   readonly command: string | undefined;
+  /** The command as the argv Compose runs, when it was written as a list. */
+  readonly commandArgv?: readonly string[] | undefined;
+  readonly workingDir?: string | undefined;
 }
 
 export interface ComposeFile {
@@ -241,6 +244,8 @@ export function readComposeFile(path: string, root: string, env: Vars): Result<C
       ),
       profiles: asList(service['profiles']).flatMap((profile) => (typeof profile === 'string' ? [profile] : [])),
       command: Array.isArray(command) ? command.map(String).join(' ') : text(command),
+      commandArgv: Array.isArray(command) ? command.map(String) : undefined,
+      workingDir: resolved(service['working_dir']),
     };
   });
   return ok({ file: relative(root, path), services: result, skipped });

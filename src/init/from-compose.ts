@@ -4,11 +4,15 @@
  * image, or a build that is not a Node package, a container service. `depends_on` becomes
  * `dependsOn`, `service_completed_successfully` a task; `environment` and `env_file` carry over with
  * Compose host names (`http://auth-service:8001`) rewritten to devstack templates; healthchecks that
- * curl a URL become HTTP checks. What cannot be carried over is said in a comment.
+ * curl a URL become HTTP checks. What cannot be carried over is said in a comment. A service that
+ * runs its command in a runtime image with the repository bind-mounted and its working dir inside
+ * the mount (what `devstack export compose` writes, and a common hand-written form) is the
+ * repository's own code: it runs natively, in that folder, with that command.
  */
 import { join } from 'node:path';
 import { readEnvFile } from '../env/env-file.js';
 import { envPrefix } from '../config/templates.js';
+import { engineOf } from '../databases/engines/index.js';
 import { isSecretName, maskUrlsIn } from '../util/secrets.js';
 import { composeValue, type ComposeFile, type ComposeService } from './compose-file.js';
 import { engineOfImage, type EngineImage } from './images.js';
@@ -32,6 +36,27 @@ interface Mapped {
   readonly names: Map<string, string>;
   /** Plan name → its Compose service, for the second pass (dependencies and environment). */
   readonly sources: Map<string, ComposeService>;
+}
+
+/**
+ * The folder (relative to the repository) and command of a service that runs repository code in an
+ * image: a bind mount of the repository or a folder in it, the working dir inside that mount, and a
+ * command. `sh -c <script>` runs the script.
+ */
+function mountedCode(service: ComposeService): { cwd: string; command: string } | undefined {
+  const workingDir = service.workingDir?.replace(/\/+$/, '');
+  if (workingDir === undefined || service.command === undefined || service.build !== undefined) return undefined;
+  for (const volume of service.volumes) {
+    if (volume.type !== 'bind' || volume.source.startsWith('/')) continue; // outside the repository
+    const target = volume.target.replace(/\/+$/, '');
+    if (workingDir !== target && !workingDir.startsWith(`${target}/`)) continue;
+    const cwd = [volume.source, workingDir.slice(target.length + 1)].filter((part) => part !== '' && part !== '.').join('/');
+    const argv = service.commandArgv;
+    const command =
+      argv !== undefined && argv.length === 3 && /^(\/bin\/)?(ba)?sh$/.test(argv[0]!) && argv[1] === '-c' ? argv[2]! : service.command;
+    return { cwd, command };
+  }
+  return undefined;
 }
 
 /** `curl -f http://localhost:8001/health` → `http://127.0.0.1:${port}/health`, seen from the host. */
@@ -126,11 +151,12 @@ function containerFrom(plan: InitPlan, service: ComposeService, name: string, fi
   plan.containers.push(container);
 }
 
-function enrichNative(draft: NativeDraft, service: ComposeService, file: string, root: string, env: Vars): void {
+function enrichNative(draft: NativeDraft, service: ComposeService, file: string, root: string, env: Vars, built = true): void {
   const planned = draft.service;
-  planned.notes.push(
-    `from ${file} "${service.name}" (build ${service.build || '.'}): runs natively here; its image, volumes and container command are not needed`,
-  );
+  if (built)
+    planned.notes.push(
+      `from ${file} "${service.name}" (build ${service.build || '.'}): runs natively here; its image, volumes and container command are not needed`,
+    );
   const composePort = composeValue(service, 'PORT', root, file, env);
   if (planned.port === undefined || planned.port.guess) {
     if (composePort !== undefined && /^\d+$/.test(composePort))
@@ -147,6 +173,24 @@ function enrichNative(draft: NativeDraft, service: ComposeService, file: string,
     planned.env.push(...env.filter((entry) => !planned.env.some((existing) => existing.key === entry.key)));
   }
   if (service.profiles.length > 0) planned.profiles = service.profiles;
+}
+
+/** A planned service with nothing found yet, in `cwd`. */
+function emptyService(cwd: string): PlannedService {
+  return {
+    name: '',
+    cwd,
+    command: '',
+    commandNote: '',
+    port: undefined,
+    health: undefined,
+    dependsOn: [],
+    env: [],
+    watch: undefined,
+    task: false,
+    profiles: [],
+    notes: [],
+  };
 }
 
 /** A Compose service that shares a package folder with another one: the same folder, its own command. */
@@ -222,6 +266,36 @@ export function applyCompose(plan: InitPlan, drafts: readonly NativeDraft[], com
       mapped.sources.set(draft.service.name, service);
       continue;
     }
+    const mounted = mountedCode(service);
+    if (mounted !== undefined) {
+      const found = drafts.find((candidate) => candidate.service.cwd === mounted.cwd && !claimed.has(candidate));
+      // The Compose name is how the other services know it: the package's own name gives way.
+      if (found !== undefined) taken.delete(found.service.name);
+      const name = serviceNameFrom(service.name, taken);
+      let native: PlannedService;
+      if (found !== undefined) {
+        claimed.add(found);
+        found.service.name = name;
+        native = found.service;
+      } else {
+        native = { ...emptyService(mounted.cwd), name };
+        plan.services.push(native);
+      }
+      taken.add(name);
+      native.command = mounted.command;
+      native.commandNote = `its command in ${file}`;
+      native.notes.splice(
+        0,
+        native.notes.length,
+        `from ${file} "${service.name}": repository code in ${service.image ?? 'an image'} (mounted at ${service.workingDir}): runs natively here`,
+      );
+      enrichNative({ service: native } as NativeDraft, service, file, root, env, false);
+      // Set for the container (to accept the others' connections); natively it listens on 127.0.0.1.
+      native.env.splice(0, native.env.length, ...native.env.filter((entry) => !(entry.key === 'HOST' && entry.value === '0.0.0.0')));
+      mapped.names.set(service.name, name);
+      mapped.sources.set(name, service);
+      continue;
+    }
     const name = serviceNameFrom(service.name, taken);
     taken.add(name);
     mapped.names.set(service.name, name);
@@ -237,6 +311,31 @@ export function applyCompose(plan: InitPlan, drafts: readonly NativeDraft[], com
     plan.databases.some((database) => database.name === name) ||
     plan.services.some((service) => service.name === name && service.port !== undefined) ||
     plan.containers.some((container) => container.name === name && Object.keys(container.ports).length > 0);
+  /** Whether devstack gives a native dependent `key` itself, for the dependency `value` refers to (or any, for a bare port). */
+  const isInjectedFor = (
+    key: string,
+    referenced: readonly string[],
+    dependencies: readonly { readonly name: string }[],
+    value: string,
+  ): boolean => {
+    const names = referenced.length > 0 ? referenced : /^\d+$/.test(value) ? dependencies.map((dependency) => dependency.name) : [];
+    if (referenced.length > 1) return false;
+    return names.some((name) => {
+      if (!dependencies.some((dependency) => dependency.name === name)) return false;
+      if (new RegExp(`^${envPrefix(name)}(_[A-Z0-9]+)?_(URL|PORT)$`).test(key)) return true;
+      const engine = plan.databases.find((database) => database.name === name)?.engine;
+      return engine !== undefined && referenced.length === 1 && engineOf(engine).urlVariables.includes(key);
+    });
+  };
+  /** The port devstack gives a dependent as `key` (<DEP>_PORT of one of its dependencies), when fixed. */
+  const injectedPort = (key: string, dependencies: readonly { readonly name: string }[]): number | undefined => {
+    const dependency = dependencies.find((candidate) => key === `${envPrefix(candidate.name)}_PORT`);
+    if (dependency === undefined) return undefined;
+    const port =
+      plan.services.find((service) => service.name === dependency.name)?.port?.value ??
+      plan.databases.find((database) => database.name === dependency.name)?.port;
+    return typeof port === 'number' ? port : undefined;
+  };
   for (const [planName, source] of mapped.sources) {
     const native = plan.services.find((service) => service.name === planName);
     const container = plan.containers.find((candidate) => candidate.name === planName);
@@ -269,6 +368,12 @@ export function applyCompose(plan: InitPlan, drafts: readonly NativeDraft[], com
       // (Only to native services: a container gets nothing but its own env.)
       const injected = native !== undefined && only !== undefined && entry.key === `${envPrefix(only)}_URL`;
       if (injected && referenced.length === 1 && value === `http://\${services.${only}.host}:\${services.${only}.port}`) continue;
+      // …and <DEP>_PORT: the same number as the dependency's port is what it gets anyway.
+      if (native !== undefined && entry.value === String(injectedPort(entry.key, target.dependsOn))) continue;
+      // What `devstack export` wrote for a dependency — <DEP>_URL/_PORT of each named port, and the
+      // URL a database's clients read (DATABASE_URL, AMQP_URL…) — devstack gives it natively anyway
+      // (a password in such a URL then stays out of the config).
+      if (native !== undefined && isInjectedFor(entry.key, referenced, target.dependsOn, entry.value)) continue;
       rewritten.push(value === entry.value ? entry : { ...entry, value, note: entry.note ?? `was ${maskUrlsIn(entry.value)} in ${file}` });
     }
     // DB_HOST: postgres next to DB_PORT: 5432 → the port goes with the host it was rewritten to.

@@ -120,6 +120,30 @@ describe('devstack export compose', () => {
   }, 300_000); // docker-compose up and down each may take a minute or two on a loaded machine
 });
 
+describe('export → init', () => {
+  it('gives back the devstack config of the services that map, which runs natively again', async () => {
+    const { webPort } = await smallStack();
+    expect((await project!.run(['export', 'compose'])).code).toBe(0);
+    const init = await project!.run(['init', '--compose', 'compose.devstack.yaml', '--force']);
+    expect(init.code, init.stderr).toBe(0);
+    const config = project!.read('services.config.ts');
+    // The same services, natively, with their commands, ports, probes, order and the task.
+    expect(config).toMatch(/migrate: \{\n\s+command: 'node -e "console\.log\(\\'migrated\\'\)"'.*\n\s+type: 'task',/);
+    expect(config).toMatch(/api: \{\n\s+command: 'node api\.js'.*\n\s+port: \d+.*\n\s+health: 'http:\/\/127\.0\.0\.1:\$\{port\}\/health'/);
+    expect(config).toMatch(/web: \{[\s\S]*?dependsOn: \[\n\s+'api'/);
+    expect(config).not.toContain('containers:');
+    expect(config).not.toContain("HOST: '0.0.0.0'");
+    expect(config).not.toContain('API_URL'); // devstack injects it
+    // The secret stayed out: a reference to set in .env.local.
+    expect(config).not.toContain('tok-5e3f9a8b7c6d');
+    expect(config).toContain("API_TOKEN: '${API_TOKEN}'");
+    project!.write('.env.local', 'API_TOKEN=tok-5e3f9a8b7c6d\n');
+    const up = await project!.run(['up', '-d']);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(await (await fetch(`http://127.0.0.1:${webPort}/`)).text()).toBe('web got: api answers');
+  });
+});
+
 /** docker stack rm, then until its containers and its network are gone (Swarm removes them in the background). */
 async function removeSwarmStack(name: string): Promise<void> {
   await run('docker', ['stack', 'rm', name]);

@@ -23,7 +23,7 @@ const ALLOWED: Record<string, string[]> = {
   // The MCP server reads the stack through the control API, the log files and app/ (the environment).
   mcp: ['app', 'config', 'control', 'errors', 'logs', 'supervisor', 'util', 'mcp'],
   // devstack init reads a repository: it knows config (templates, self-watching tools) and env files, nothing that runs.
-  init: ['config', 'env', 'graph', 'util', 'errors', 'init', 'workspaces'],
+  init: ['config', 'databases', 'env', 'graph', 'util', 'errors', 'init', 'workspaces'],
   // A repository's workspace packages and their local dependencies: for init and for hot restart.
   workspaces: ['util', 'workspaces'],
   app: ['config', 'control', 'dashboard', 'databases', 'env', 'errors', 'graph', 'logs', 'process', 'proxy', 'supervisor', 'util', 'app'],
@@ -59,8 +59,8 @@ describe('module layering', () => {
     }
   });
 
-  it('config and env reach into databases/ only for the engine table', () => {
-    for (const file of files.filter((f) => f.path.startsWith('config/') || f.path.startsWith('env/'))) {
+  it('config, env and init reach into databases/ only for the engine table', () => {
+    for (const file of files.filter((f) => f.path.startsWith('config/') || f.path.startsWith('env/') || f.path.startsWith('init/'))) {
       for (const specifier of importsOf(file.text).filter((s) => s.includes('/databases/'))) {
         expect(specifier, `${file.path} imports ${specifier}`).toMatch(/\/databases\/engines\/index\.js$/);
       }
