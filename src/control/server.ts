@@ -36,11 +36,12 @@ export interface ControlTarget {
 
 const MAX_BODY = 64 * 1024;
 
-async function readBody(request: IncomingMessage): Promise<unknown> {
+/** A request's JSON body (`{}` when empty), refused past `maxBytes`. The dashboard's requests read the same way. */
+export async function readJsonBody(request: IncomingMessage, maxBytes: number = MAX_BODY): Promise<unknown> {
   let text = '';
   for await (const chunk of request) {
     text += String(chunk);
-    if (text.length > MAX_BODY) throw new Error('request body too large');
+    if (text.length > maxBytes) throw new Error('request body too large');
   }
   return text === '' ? {} : JSON.parse(text);
 }
@@ -71,17 +72,17 @@ export function createControlHandler(target: ControlTarget): (request: IncomingM
           case 'GET /v2/status':
             return send(response, 200, target.status());
           case 'POST /v2/start': {
-            const body = await readBody(request);
+            const body = await readJsonBody(request);
             if (!isServiceRequest(body)) return send(response, 400, { error: 'expected { "service": "<name>" }' });
             return send(response, 200, await target.start(body.service));
           }
           case 'POST /v2/stop': {
-            const body = await readBody(request);
+            const body = await readJsonBody(request);
             if (!isStopRequest(body)) return send(response, 400, { error: 'expected { "services": ["<name>", …] }' });
             return send(response, 200, { stopped: await target.stop(body.services) });
           }
           case 'POST /v2/restart': {
-            const body = await readBody(request);
+            const body = await readJsonBody(request);
             if (!isServiceRequest(body)) return send(response, 400, { error: 'expected { "service": "<name>" }' });
             return send(response, 200, await target.restart(body.service));
           }

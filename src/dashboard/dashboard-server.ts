@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { ControlTarget } from '../control/server.js';
+import { readJsonBody, type ControlTarget } from '../control/server.js';
 import type { LogEntry } from '../logs/log-entries.js';
 import type { StampedEvent, StartupOutcome } from '../supervisor/events.js';
 import { restartSpans, startupTimeline } from '../supervisor/timeline.js';
@@ -66,15 +66,6 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 }
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  let text = '';
-  for await (const chunk of request) {
-    text += String(chunk);
-    if (text.length > MAX_BODY) throw new Error('request body too large');
-  }
-  return text === '' ? {} : JSON.parse(text);
-}
-
 export async function startDashboardServer(options: DashboardOptions): Promise<DashboardServer> {
   const assets = new Map(Object.entries(ASSETS).map(([path, file]) => [path, readFileSync(join(options.assetsDir, file))]));
   let port = options.port;
@@ -126,7 +117,7 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
       case 'POST /api/restart':
       case 'POST /api/stop':
       case 'POST /api/start':
-        return sendJson(response, 200, await act(target, key.slice('POST /api/'.length) as Action, await readJson(request)));
+        return sendJson(response, 200, await act(target, key.slice('POST /api/'.length) as Action, await readJsonBody(request, MAX_BODY)));
       default:
         return sendJson(response, 404, { error: `unknown request ${key}` });
     }
