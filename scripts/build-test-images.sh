@@ -4,7 +4,10 @@
 # into an image with `docker import`. They follow the official images' contract (POSTGRES_USER,
 # POSTGRES_PASSWORD, data in /var/lib/postgresql/data; redis-server with data in /data;
 # MYSQL_ROOT_PASSWORD and MYSQL_DATABASE, data in /var/lib/mysql), so the
-# same devstack code runs the official images. Idempotent: an existing image is kept.
+# same devstack code runs the official images — and so does the example stack's exported Compose
+# file (healthcheck tools: pg_isready, redis-cli, rabbitmq-diagnostics; Postgres runs
+# /docker-entrypoint-initdb.d and creates POSTGRES_DB; the service image has npm). Idempotent: an
+# image of the current IMAGES_VERSION (a label) is kept; an older one is rebuilt.
 set -euo pipefail
 RUNTIME="${CONTAINER_RUNTIME:-docker}"
 POSTGRES_IMAGE=devstack-test/postgres:15
@@ -14,8 +17,13 @@ RABBITMQ_IMAGE=devstack-test/rabbitmq:3
 # A generic image for container services: a shell and a tiny TCP/HTTP server (busybox-free: Debian's
 # `nc` is not in the base system, so it is Node's own binary with a one-file server).
 SERVICE_IMAGE=devstack-test/echo:1
+# Bump when an image's content changes: machines that built an older one build it again.
+IMAGES_VERSION=2
+LABEL="devstack.test-images=$IMAGES_VERSION"
 
-have_image() { "$RUNTIME" image inspect "$1" >/dev/null 2>&1; }
+have_image() {
+  [ "$("$RUNTIME" image inspect --format '{{ index .Config.Labels "devstack.test-images" }}' "$1" 2>/dev/null)" = "$IMAGES_VERSION" ]
+}
 
 # Copies files and every shared library they load into the root filesystem $1, at the same paths.
 copy_with_libs() {
@@ -45,7 +53,7 @@ build_postgres() {
   local root; root=$(mktemp -d)
   base_rootfs "$root" postgres /var/lib/postgresql
   local pg=/usr/lib/postgresql/15
-  copy_with_libs "$root" "$pg"/bin/postgres "$pg"/bin/initdb "$pg"/bin/pg_ctl
+  copy_with_libs "$root" "$pg"/bin/postgres "$pg"/bin/initdb "$pg"/bin/pg_ctl "$pg"/bin/pg_isready "$pg"/bin/psql
   mkdir -p "$root$pg/lib" "$root/usr/share/postgresql"
   cp -a "$pg/lib/." "$root$pg/lib/"
   for lib in "$pg"/lib/*.so; do copy_with_libs "$root" "$lib"; done
@@ -60,16 +68,29 @@ build_postgres() {
 # password logins from any address (the port is published on 127.0.0.1 only), then become postgres.
 set -e
 PGDATA=/var/lib/postgresql/data
+USER_NAME="${POSTGRES_USER:-postgres}"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   echo "$POSTGRES_PASSWORD" > /tmp/pwfile
-  initdb -D "$PGDATA" -U "${POSTGRES_USER:-postgres}" --pwfile=/tmp/pwfile --auth=scram-sha-256 --encoding=UTF8 --locale=C
+  initdb -D "$PGDATA" -U "$USER_NAME" --pwfile=/tmp/pwfile --auth=scram-sha-256 --encoding=UTF8 --locale=C
   rm -f /tmp/pwfile
   echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  # POSTGRES_DB and the init scripts, on a server that listens on its socket only, as the official image does.
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=/tmp" -w start >/dev/null
+  export PGPASSWORD="$POSTGRES_PASSWORD"
+  DB="${POSTGRES_DB:-$USER_NAME}"
+  if [ "$DB" != "postgres" ]; then psql -h /tmp -U "$USER_NAME" -d postgres -v ON_ERROR_STOP=1 -q -c "CREATE DATABASE \"$DB\""; fi
+  for script in /docker-entrypoint-initdb.d/*.sql; do
+    [ -e "$script" ] || continue
+    echo "running $script"
+    psql -h /tmp -U "$USER_NAME" -d "$DB" -v ON_ERROR_STOP=1 -q -f "$script"
+  done
+  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
 fi
 exec postgres -D "$PGDATA" -c listen_addresses='*'
 SH
   chmod 755 "$root/docker-entrypoint.sh"
   tar --numeric-owner -C "$root" -c . | "$RUNTIME" import \
+    --change "LABEL $LABEL" \
     --change 'USER postgres' \
     --change "ENV PATH=$pg/bin:/usr/bin:/bin" \
     --change 'ENV TZ=UTC' \
@@ -82,10 +103,11 @@ SH
 build_redis() {
   local root; root=$(mktemp -d)
   base_rootfs "$root" redis /data
-  copy_with_libs "$root" "$(readlink -f /usr/bin/redis-server)"
+  copy_with_libs "$root" "$(readlink -f /usr/bin/redis-server)" /usr/bin/redis-cli /bin/grep
   cp -L /usr/bin/redis-server "$root/usr/bin/redis-server"
   mkdir -p "$root/data" && chown 999:999 "$root/data"
   tar --numeric-owner -C "$root" -c . | "$RUNTIME" import \
+    --change "LABEL $LABEL" \
     --change 'USER redis' \
     --change 'WORKDIR /data' \
     --change 'EXPOSE 6379' \
@@ -124,6 +146,7 @@ exec mariadbd --no-defaults --datadir="$DATA" --port=3306 --bind-address=0.0.0.0
 SH
   chmod 755 "$root/docker-entrypoint.sh"
   tar --numeric-owner -C "$root" -c . | "$RUNTIME" import \
+    --change "LABEL $LABEL" \
     --change 'USER mysql' \
     --change 'EXPOSE 3306' \
     --change 'ENTRYPOINT ["/docker-entrypoint.sh"]' \
@@ -160,8 +183,10 @@ exec /usr/lib/rabbitmq/bin/rabbitmq-server
 SH
   chmod 755 "$root/docker-entrypoint.sh"
   tar --numeric-owner -C "$root" -c . | "$RUNTIME" import \
+    --change "LABEL $LABEL" \
     --change 'USER rabbitmq' \
-    --change 'ENV PATH=/usr/lib/erlang/bin:/usr/bin:/bin' \
+    --change 'ENV PATH=/usr/lib/rabbitmq/bin:/usr/lib/erlang/bin:/usr/bin:/bin' \
+    --change 'ENV HOME=/var/lib/rabbitmq' \
     --change 'EXPOSE 5672' \
     --change 'ENTRYPOINT ["/docker-entrypoint.sh"]' \
     - "$RABBITMQ_IMAGE" >/dev/null
@@ -174,6 +199,11 @@ build_service() {
   copy_with_libs "$root" "$(readlink -f "$(command -v node)")"
   mkdir -p "$root/usr/local/bin" "$root/app" "$root/data"
   cp -L "$(readlink -f "$(command -v node)")" "$root/usr/local/bin/node"
+  # npm, for services whose command is an npm script (the example's web: npm run dev).
+  local npm; npm=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+  mkdir -p "$root/usr/local/lib/node_modules" && cp -a "$npm" "$root/usr/local/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+  copy_with_libs "$root" /usr/bin/env
   chown 999:999 "$root/data"
   cat > "$root/app/server.js" <<'JS'
 // Answers /health, echoes its environment's GREETING, counts visits in /data/visits (a volume).
@@ -190,7 +220,9 @@ createServer((request, response) => {
 process.on('SIGTERM', () => { console.log('echo got SIGTERM'); process.exit(0); });
 JS
   tar --numeric-owner -C "$root" -c . | "$RUNTIME" import \
+    --change "LABEL $LABEL" \
     --change 'USER app' \
+    --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
     --change 'WORKDIR /app' \
     --change 'EXPOSE 8080' \
     --change 'CMD ["/usr/local/bin/node", "/app/server.js"]' \

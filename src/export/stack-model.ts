@@ -92,7 +92,9 @@ export function readinessOf(
       case 'redis':
         return { kind: 'shell', script: 'redis-cli ${REDIS_PASSWORD:+-a "$REDIS_PASSWORD"} ping | grep -q PONG' };
       case 'amqp':
-        return { kind: 'exec', argv: ['rabbitmq-diagnostics', '-q', 'ping'] };
+        // Not `ping`: that answers once the node runs, before its AMQP listener accepts (measured:
+        // dependents then met ECONNREFUSED on 5672). devstack's own probe is a real AMQP connection.
+        return { kind: 'exec', argv: ['rabbitmq-diagnostics', '-q', 'check_port_connectivity'] };
       case 'mongodb':
         return { kind: 'exec', argv: ['mongosh', '--quiet', '--eval', "db.adminCommand('ping').ok"] };
     }
