@@ -99,8 +99,14 @@ export function readinessOf(
         return { kind: 'exec', argv: ['mongosh', '--quiet', '--eval', "db.adminCommand('ping').ok"] };
     }
   })();
-  return check === undefined ? undefined : { check, ...timing };
+  if (check === undefined) return undefined;
+  // An engine's own CLI starts a runtime of its own (rabbitmq-diagnostics an Erlang VM, mongosh a
+  // JavaScript shell): measured 1.5–3 s on a busy node, past devstack's 2 s for a connection.
+  const heavy = check.kind === 'exec' && (check.argv[0] === 'rabbitmq-diagnostics' || check.argv[0] === 'mongosh');
+  return { check, ...timing, timeoutMs: heavy ? Math.max(timing.timeoutMs, HEAVY_CHECK_TIMEOUT_MS) : timing.timeoutMs };
 }
+
+const HEAVY_CHECK_TIMEOUT_MS = 10_000;
 
 export type Hosts = ReadonlyMap<number, { readonly name: string; readonly inside: number }>;
 

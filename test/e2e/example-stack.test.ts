@@ -2,18 +2,13 @@
 // The README's run command on the repository's own example stack: six services, Postgres, Redis
 // and RabbitMQ, a dependency chain four deep, real HTTP calls, an event over AMQP, data that
 // survives down/up, and nothing left after `down`.
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 import { BIN, REPO_ROOT } from '../helpers/project.js';
 import { isAlive, processesUnder } from '../helpers/processes.js';
-import { waitFor } from '../helpers/wait.js';
-
-const run = promisify(execFile);
 
 function devstack(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -117,53 +112,6 @@ describe('example stack', () => {
       for (const row of ps) if (row.pid !== undefined) expect(isAlive(row.pid)).toBe(false);
     }
   });
-});
-
-// The example stack in containers: its exported Compose file, run by Debian's docker-compose on the
-// Docker engine, answers with the same page. The images are the locally built stand-ins of the
-// official ones (scripts/build-test-images.sh: no registry is reachable here), swapped in by an
-// override file as a user would pin their own; the services run in the local Node image. In this
-// file because it uses the example's fixed ports (web on 4100).
-describe('the example stack under docker-compose', () => {
-  it('comes up from devstack export compose, serves the page through all its services, and goes down leaving nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'devstack-example-compose-'));
-    const project = `devstackexample${Date.now()}`;
-    const compose = (...args: string[]) =>
-      run('docker-compose', ['-p', project, '-f', join(dir, 'compose.yaml'), '-f', join(dir, 'images.yaml'), ...args], {
-        timeout: 240_000,
-      });
-    try {
-      const exported = await devstack(['export', 'compose', '--node-image', 'devstack-test/echo:1', '-o', join(dir, 'compose.yaml')]);
-      expect(exported.code, exported.stderr).toBe(0);
-      writeFileSync(
-        join(dir, 'images.yaml'),
-        'services:\n  postgres: { image: devstack-test/postgres:15 }\n  redis: { image: devstack-test/redis:7 }\n  broker: { image: devstack-test/rabbitmq:3 }\n',
-      );
-      try {
-        await compose('up', '-d');
-      } catch (error) {
-        const logs = await compose('logs', '--no-color').catch((e: Error) => ({ stdout: e.message }));
-        throw new Error(`${(error as { stderr?: string }).stderr ?? String(error)}\n${logs.stdout.slice(-4000)}`);
-      }
-      const page = await waitFor(
-        async () => {
-          const answer = await fetch('http://127.0.0.1:4100/').catch(() => undefined);
-          return answer?.status === 200 ? answer.text() : undefined;
-        },
-        'web to answer in docker-compose',
-        90_000,
-      );
-      // Orders from Postgres (its init scripts ran in the container), the counter in Redis, the broker's panel.
-      expect(page).toContain('Orders of Ada Lovelace (pro)');
-      expect(page).toMatch(/Viewed \d+ times \(counted in Redis\)/);
-      expect(page).toContain('Notifications (over RabbitMQ)');
-    } finally {
-      await compose('down', '-v', '-t', '1').catch(() => undefined);
-      const left = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]);
-      expect(left.stdout.trim()).toBe('');
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 400_000);
 });
 
 // The GitHub Actions workflow in examples/ci, read as a runner would and its commands run here, on

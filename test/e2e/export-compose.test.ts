@@ -1,12 +1,13 @@
-// `devstack export compose` on real engines: the example stack's file passes Debian's
-// docker-compose's own validation with its secrets kept out of it, and a small stack — a task, a
-// service that waits for it, a web service that calls the other through its injected URL — comes
-// up with docker-compose on the Docker engine (a local Node image: no registry is reachable),
-// answers, and goes down leaving no container.
+// `devstack export` on real engines: the example stack's Compose file passes Debian's
+// docker-compose's own validation with its secrets kept out of it; a small stack — a task, a service
+// that waits for it, a web service that calls the other through its injected URL — comes up with
+// docker-compose and comes back through `devstack init`; the swarm file passes `docker stack
+// config`; and the example stack itself runs in containers with docker-compose and on a single-node
+// swarm with docker stack deploy (local images: no registry is reachable), leaving nothing.
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
@@ -28,14 +29,23 @@ let swarmStack: string | undefined;
 afterEach(async () => {
   if (swarmStack !== undefined) await removeSwarmStack(swarmStack).catch(() => undefined);
   swarmStack = undefined;
-  if (composeProject !== undefined && project !== undefined)
-    await run('docker-compose', ['-p', composeProject, '-f', project.path('compose.devstack.yaml'), 'down', '-v', '-t', '1']).catch(
-      () => undefined,
-    );
+  // By project name: whichever file brought it up, its containers, networks and volumes go.
+  if (composeProject !== undefined) await removeComposeProject(composeProject).catch(() => undefined);
   composeProject = undefined;
   await project?.cleanup();
   project = undefined;
 });
+
+/** What docker-compose down does, by the project's labels (the file may be gone). */
+async function removeComposeProject(name: string): Promise<void> {
+  const label = `label=com.docker.compose.project=${name}`;
+  const containers = (await run('docker', ['ps', '-aq', '--filter', label])).stdout.trim().split('\n').filter(Boolean);
+  if (containers.length > 0) await run('docker', ['rm', '-f', '-v', ...containers]);
+  for (const kind of ['network', 'volume'] as const) {
+    const ids = (await run('docker', [kind, 'ls', '-q', '--filter', label])).stdout.trim().split('\n').filter(Boolean);
+    if (ids.length > 0) await run('docker', [kind, 'rm', ...ids]).catch(() => undefined);
+  }
+}
 
 /** A task, a service that waits for it, and a web service that calls the other through its injected URL. */
 async function smallStack(): Promise<{ apiPort: number; webPort: number }> {
@@ -106,7 +116,8 @@ describe('devstack export compose', () => {
     }
     const page = await waitFor(
       async () => {
-        const answer = await fetch(`http://127.0.0.1:${webPort}/`).catch(() => undefined);
+        // Each look bounded: web accepts before api answers it, and such a request may never end.
+        const answer = await fetch(`http://127.0.0.1:${webPort}/`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
         return answer?.status === 200 ? answer.text() : undefined;
       },
       'web to answer through docker-compose',
@@ -144,7 +155,149 @@ describe('export → init', () => {
   });
 });
 
-/** docker stack rm, then until its containers and its network are gone (Swarm removes them in the background). */
+describe('devstack export swarm', () => {
+  it('writes the stack for docker stack deploy: no startup order, restart policies, tasks once, the repository by absolute path', async () => {
+    await smallStack();
+    const exported = await project!.run(['export', 'swarm', '--node-image', NODE_IMAGE]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain('docker stack deploy -c stack.devstack.yaml');
+    expect(exported.stderr).toContain('swarm starts every service at once');
+    const text = readFileSync(project!.path('stack.devstack.yaml'), 'utf8');
+    const file = parse(text) as { version: string; services: Record<string, Record<string, any>>; networks: unknown };
+    expect(file.version).toBe('3.8');
+    expect(file.services['migrate']!['deploy']).toEqual({ restart_policy: { condition: 'none' } });
+    expect(file.services['api']!['deploy']).toEqual({ restart_policy: { condition: 'on-failure' } });
+    expect(file.services['web']!['depends_on']).toEqual(['api']);
+    expect(file.services['api']!['volumes']).toEqual([`${project!.dir}:/app`]);
+    expect(file.services['api']!['ports']).toEqual([expect.stringMatching(/^\d+:\d+$/)]);
+    expect(file.services['api']!['restart']).toBeUndefined();
+    expect(file.networks).toEqual({ default: { driver: 'overlay', attachable: true } });
+    expect(text).not.toContain('tok-5e3f9a8b7c6d');
+    // docker stack deploy's own loader and schema (`docker stack config`) accept it; the Compose form it refuses.
+    await run('docker', ['stack', 'config', '-c', project!.path('stack.devstack.yaml')]);
+    await project!.run(['export', 'compose', '--node-image', NODE_IMAGE]);
+    await expect(run('docker', ['stack', 'config', '-c', project!.path('compose.devstack.yaml')])).rejects.toThrow(
+      /depends_on must be a list/,
+    );
+  });
+});
+
+/** The official images' stand-ins built by scripts/build-test-images.sh (no registry is reachable here). */
+const LOCAL_IMAGES: Readonly<Record<string, string>> = {
+  postgres: 'devstack-test/postgres:15',
+  redis: 'devstack-test/redis:7',
+  broker: 'devstack-test/rabbitmq:3',
+};
+
+/**
+ * The example stack exported for `target` into a new folder, then rewritten for this machine only:
+ * the local stand-in images, no published ports (the example's are fixed, and another test runs the
+ * example natively on them at the same time), and `change` for anything else. Returns the file.
+ */
+async function exportExample(target: 'compose' | 'swarm', change: (service: Record<string, unknown>) => void = () => {}): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), `devstack-example-${target}-`));
+  const exported = join(dir, 'exported.yaml');
+  await run(process.execPath, [BIN, 'export', target, '--node-image', NODE_IMAGE, '-o', exported], { cwd: REPO_ROOT });
+  const file = parse(readFileSync(exported, 'utf8')) as { services: Record<string, Record<string, unknown>> };
+  for (const [name, service] of Object.entries(file.services)) {
+    delete service['ports'];
+    if (LOCAL_IMAGES[name] !== undefined) service['image'] = LOCAL_IMAGES[name];
+    change(service);
+  }
+  const here = join(dir, 'here.yaml');
+  writeFileSync(here, stringify(file, { version: '1.1', lineWidth: 0 })); // 1.1: docker-compose 1.x reads a bare yes as true
+  return here;
+}
+
+/** The example's page, fetched by web's name from a container on `network`, every few seconds until it answers. */
+async function examplePageOn(network: string, explain: () => Promise<string>): Promise<string> {
+  let last = '';
+  const fetchWeb = "fetch('http://web:4100/').then((r) => r.text()).then((t) => console.log(t), (e) => console.log(String(e.cause ?? e)))";
+  return waitFor(
+    async () => {
+      const fetched = await run('docker', ['run', '--rm', '--network', network, NODE_IMAGE, 'node', '-e', fetchWeb], {
+        timeout: 30_000,
+      }).catch((error: Error) => ({ stdout: `docker run: ${error.message}` }));
+      last = fetched.stdout;
+      if (fetched.stdout.includes('<h1>')) return fetched.stdout;
+      // Each look is a container on the stack's network: every few seconds, not every 20 ms (measured:
+      // a container a few times a second kept the stack's services from becoming healthy).
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      return undefined;
+    },
+    `web to answer on ${network}`,
+    180_000,
+  ).catch(async (error: Error) => {
+    throw new Error(`${error.message}\nlast answer: ${last.slice(0, 500)}\n${await explain()}`);
+  });
+}
+
+function expectExamplePage(page: string): void {
+  // Orders from Postgres (its init scripts ran in the container), the counter in Redis, the broker's panel.
+  expect(page).toContain('Orders of Ada Lovelace (pro)');
+  expect(page).toMatch(/Viewed \d+ times \(counted in Redis\)/);
+  expect(page).toContain('Notifications (over RabbitMQ)');
+}
+
+// The example stack in containers, from its exported file: Postgres, Redis, RabbitMQ and six Node
+// services on the Docker engine, the page served through all of them. In this file, one test after
+// the other: the engine is shared, and two stacks starting at once on two cores starve each other.
+describe('the example stack in containers', () => {
+  it('comes up with docker-compose from devstack export compose, serves the page, and goes down leaving nothing', async () => {
+    const file = await exportExample('compose');
+    composeProject = `devstackexample${Date.now()}`;
+    const compose = (...args: string[]) => run('docker-compose', ['-p', composeProject!, '-f', file, ...args], { timeout: 240_000 });
+    try {
+      await compose('up', '-d');
+    } catch (error) {
+      const logs = await compose('logs', '--no-color').catch((e: Error) => ({ stdout: e.message }));
+      throw new Error(`${(error as { stderr?: string }).stderr ?? String(error)}\n${logs.stdout.slice(-4000)}`);
+    }
+    expectExamplePage(
+      await examplePageOn(
+        `${composeProject}_default`,
+        async () => (await compose('ps').catch((e: Error) => ({ stdout: e.message }))).stdout,
+      ),
+    );
+    await compose('down', '-v', '-t', '1');
+    const left = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${composeProject}`]);
+    expect(left.stdout.trim()).toBe('');
+    composeProject = undefined;
+    rmSync(dirname(file), { recursive: true, force: true });
+  }, 400_000);
+
+  // docker swarm init (single node; .ci/run does it). Every service is scheduled at once; those with
+  // dependencies restart until they answer. Also deployed with DNS round robin instead of virtual
+  // IPs, for this machine, not for Swarm: its kernel has no IPVS, which VIPs and the routing mesh need.
+  it('comes up on a single-node swarm from devstack export swarm with docker stack deploy, and docker stack rm leaves nothing', async () => {
+    const state = await run('docker', ['info', '--format', '{{.Swarm.LocalNodeState}}']);
+    expect(state.stdout.trim(), 'the engine is no swarm manager: docker swarm init (.ci/run does)').toBe('active');
+    const file = await exportExample('swarm', (service) => {
+      service['deploy'] = { ...(service['deploy'] as object), endpoint_mode: 'dnsrr' };
+    });
+    swarmStack = `devstackswarm${Date.now()}`;
+    await run('docker', ['stack', 'deploy', '-c', file, swarmStack], { cwd: dirname(file), timeout: 120_000 });
+    const stack = swarmStack;
+    expectExamplePage(
+      await examplePageOn(
+        `${stack}_default`,
+        async () =>
+          (
+            await run('docker', ['stack', 'ps', stack, '--no-trunc', '--format', '{{.Name}} {{.CurrentState}} {{.Error}}']).catch(
+              (e: Error) => ({
+                stdout: e.message,
+              }),
+            )
+          ).stdout,
+      ),
+    );
+    await removeSwarmStack(stack);
+    swarmStack = undefined;
+    rmSync(dirname(file), { recursive: true, force: true });
+  }, 400_000);
+});
+
+/** docker stack rm, then until its containers and network are gone (Swarm removes them in the background), and its volumes. */
 async function removeSwarmStack(name: string): Promise<void> {
   await run('docker', ['stack', 'rm', name]);
   await waitFor(
@@ -154,64 +307,11 @@ async function removeSwarmStack(name: string): Promise<void> {
       return containers.stdout.trim() === '' && networks.stdout.trim() === '';
     },
     `the swarm stack ${name} to be gone`,
-    60_000,
+    90_000,
   );
+  const volumes = await run('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${name}`]);
+  for (const volume of volumes.stdout.trim().split('\n').filter(Boolean)) await run('docker', ['volume', 'rm', volume]);
 }
-
-describe('devstack export swarm', () => {
-  it("deploys the same stack on a single-node swarm with docker stack deploy: the task runs once, web answers with api's page", async () => {
-    const state = await run('docker', ['info', '--format', '{{.Swarm.LocalNodeState}}']);
-    expect(state.stdout.trim(), 'the engine is no swarm manager: docker swarm init (.ci/run does)').toBe('active');
-    const { webPort } = await smallStack();
-    const exported = await project!.run(['export', 'swarm', '--node-image', NODE_IMAGE]);
-    expect(exported.code, exported.stderr).toBe(0);
-    expect(exported.stdout).toContain('docker stack deploy -c stack.devstack.yaml');
-    const text = readFileSync(project!.path('stack.devstack.yaml'), 'utf8');
-    const file = parse(text) as { services: Record<string, Record<string, any>> };
-    expect(file.services['migrate']!['deploy']).toEqual({ restart_policy: { condition: 'none' } });
-    expect(file.services['web']!['depends_on']).toEqual(['api']);
-    expect(file.services['api']!['volumes']).toEqual([`${project!.dir}:/app`]);
-    expect(text).not.toContain('tok-5e3f9a8b7c6d');
-    // Deployed with two changes, both for this machine, not for Swarm: no published ports (the
-    // routing mesh would listen on every interface, and tests listen on 127.0.0.1 only), and DNS
-    // round robin instead of a virtual IP (this kernel has no IPVS, which Swarm's VIPs and its
-    // routing mesh need). The page is fetched from a container on the stack's own network.
-    for (const service of Object.values(file.services)) {
-      delete service['ports'];
-      service['deploy'] = { ...service['deploy'], endpoint_mode: 'dnsrr' };
-    }
-    const deployed = project!.path('stack.here.yaml');
-    writeFileSync(deployed, stringify(file));
-    swarmStack = `devstackswarm${Date.now()}`;
-    await run('docker', ['stack', 'deploy', '-c', deployed, swarmStack], { cwd: project!.dir, timeout: 120_000 });
-    const page = await waitFor(
-      async () => {
-        const fetched = await run(
-          'docker',
-          [
-            'run',
-            '--rm',
-            '--network',
-            `${swarmStack}_default`,
-            NODE_IMAGE,
-            'node',
-            '-e',
-            `fetch('http://web:${webPort}/').then(r => r.text()).then(t => console.log(t), () => {})`,
-          ],
-          { timeout: 30_000 },
-        ).catch(() => ({ stdout: '' }));
-        return fetched.stdout.includes('web got:') ? fetched.stdout.trim() : undefined;
-      },
-      'web to answer in the swarm',
-      90_000,
-    );
-    expect(page).toBe('web got: api answers');
-    const tasks = await run('docker', ['stack', 'ps', swarmStack, '--format', '{{.Name}} {{.CurrentState}}']);
-    expect(tasks.stdout).toMatch(/_migrate\.1 Complete/);
-    await removeSwarmStack(swarmStack);
-    swarmStack = undefined;
-  }, 300_000);
-});
 
 describe('devstack export k8s', () => {
   /** Every manifest checked against the Kubernetes API schemas (kubernetes-models' validate: its OpenAPI schemas). */
