@@ -17,6 +17,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { BIN, createTempProject, freePort, REPO_ROOT, type TempProject } from '../helpers/project.js';
+import { removeComposeProject } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -31,17 +32,6 @@ afterEach(async () => {
   await project?.cleanup();
   project = undefined;
 });
-
-/** What docker-compose down does, by the project's labels (the file may be gone). */
-async function removeComposeProject(name: string): Promise<void> {
-  const label = `label=com.docker.compose.project=${name}`;
-  const containers = (await run('docker', ['ps', '-aq', '--filter', label])).stdout.trim().split('\n').filter(Boolean);
-  if (containers.length > 0) await run('docker', ['rm', '-f', '-v', ...containers]);
-  for (const kind of ['network', 'volume'] as const) {
-    const ids = (await run('docker', [kind, 'ls', '-q', '--filter', label])).stdout.trim().split('\n').filter(Boolean);
-    if (ids.length > 0) await run('docker', [kind, 'rm', ...ids]).catch(() => undefined);
-  }
-}
 
 /** A task, a service that waits for it, and a web service that calls the other through its injected URL. */
 async function smallStack(): Promise<{ apiPort: number; webPort: number }> {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { BIN, REPO_ROOT } from '../helpers/project.js';
+import { removeComposeProject } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -24,17 +25,6 @@ afterEach(async () => {
   if (composeProject !== undefined) await removeComposeProject(composeProject).catch(() => undefined);
   composeProject = undefined;
 });
-
-/** What docker-compose down does, by the project's labels (the file may be gone). */
-async function removeComposeProject(name: string): Promise<void> {
-  const label = `label=com.docker.compose.project=${name}`;
-  const containers = (await run('docker', ['ps', '-aq', '--filter', label])).stdout.trim().split('\n').filter(Boolean);
-  if (containers.length > 0) await run('docker', ['rm', '-f', '-v', ...containers]);
-  for (const kind of ['network', 'volume'] as const) {
-    const ids = (await run('docker', [kind, 'ls', '-q', '--filter', label])).stdout.trim().split('\n').filter(Boolean);
-    if (ids.length > 0) await run('docker', [kind, 'rm', ...ids]).catch(() => undefined);
-  }
-}
 
 /** The official images' stand-ins built by scripts/build-test-images.sh (no registry is reachable here). */
 const LOCAL_IMAGES: Readonly<Record<string, string>> = {

@@ -4,6 +4,7 @@
  * this process exits and the supervisor carries on alone. Ctrl-C (or `--timeout`) while waiting
  * stops what was started — the stack never reported ready — and says so.
  */
+import type { ChildProcess } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { ensureLogsDir } from '../../app/state-dir.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
@@ -152,7 +153,7 @@ export function startInBackground(
       });
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
-    const decide = (action: () => void): void => {
+    const decide = (action: () => void | Promise<void>): void => {
       if (decided) return;
       decided = true;
       if (timer !== undefined) clearTimeout(timer);
@@ -160,7 +161,7 @@ export function startInBackground(
       child.removeAllListeners();
       if (child.connected) child.disconnect();
       child.unref();
-      action();
+      void action();
     };
     child.on('message', (message: SupervisorMessage) => {
       switch (message.type) {
@@ -169,8 +170,11 @@ export function startInBackground(
         case 'event':
           return render(message.event);
         case 'started':
-          return decide(() => {
+          return decide(async () => {
             const { outcome } = message;
+            // Not ready: the supervisor has stopped what it started and exits after its cleanup; the
+            // CLI returns once it has, so that nothing of the stack is left when it does.
+            if (outcome.type !== 'ready' || interrupted !== undefined || timedOut) await exitOf(child, SUPERVISOR_EXIT_WAIT_MS);
             if (interrupted !== undefined) return resolve({ type: 'interrupted', signal: interrupted, services: message.services });
             if (timedOut) return reject(notReadyInTime(message.services));
             trace('cli-startup-decided');
@@ -186,9 +190,10 @@ export function startInBackground(
             reject(new DevstackError('STARTUP_FAILED', `startup was interrupted: ${outcome.reason}`, { hint: 'see "devstack logs"' }));
           });
         case 'error':
-          return decide(() =>
-            reject(new DevstackError(message.code, message.message, message.hint === undefined ? {} : { hint: message.hint })),
-          );
+          return decide(async () => {
+            await exitOf(child, SUPERVISOR_EXIT_WAIT_MS);
+            reject(new DevstackError(message.code, message.message, message.hint === undefined ? {} : { hint: message.hint }));
+          });
       }
     });
     child.on('exit', (code, signal) =>
@@ -204,5 +209,22 @@ export function startInBackground(
         ),
       ),
     );
+  });
+}
+
+/** How long a CLI waits for a supervisor that gave up to finish its cleanup and exit. */
+const SUPERVISOR_EXIT_WAIT_MS = 10_000;
+
+/** Resolves when `child` has exited, or after `ms` (it is then left to its guardian). */
+function exitOf(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  // Referenced (decide() unref'd the child): the CLI must stay up until one of the two happens.
+  child.ref();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }
