@@ -218,11 +218,16 @@ export async function followLog(
   let offset = 0;
   const splitter = new LineSplitter();
   let wake: (() => void) | undefined;
+  // Set by every change, also one that comes while a look is under way (no one waits then): the
+  // look after it runs at once instead of after the backup poll.
+  let changed = false;
   let watcher: ReturnType<typeof watch> | undefined;
   const name = basename(path);
   try {
     watcher = watch(dirname(path), (_event, file) => {
-      if (file === null || file.startsWith(name)) wake?.();
+      if (file !== null && !file.startsWith(name)) return;
+      changed = true;
+      wake?.();
     });
   } catch {
     watcher = undefined; // the folder is gone: polling notices when it is back
@@ -303,6 +308,7 @@ export async function followLog(
       if (from === undefined || ino !== from.ino) offset = 0;
     }
     while (!signal.aborted) {
+      changed = false;
       const grew = await readToEnd();
       if (grew) continue;
       if (fd === undefined) {
@@ -315,6 +321,7 @@ export async function followLog(
           if ((await moveOn()) !== 'newest') continue;
         } else if (now.size < offset) offset = 0; // truncated: start over
       }
+      if (changed) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;
         void sleep(watcher === undefined ? 250 : IDLE_POLL_MS, signal).then(resolve);
