@@ -1,5 +1,8 @@
-/** What the control API can do with one running stack: the supervisor, seen through ControlTarget. */
-import type { ControlTarget } from '../control/server.js';
+/**
+ * What the control API can do with one running stack: the supervisor, seen through ControlTarget —
+ * and what the dashboard adds (the run's names, one service's snapshot, start all).
+ */
+import type { DashboardTarget } from '../dashboard/dashboard-server.js';
 import { PROTOCOL_VERSION, type StatusResponse } from '../control/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { ServiceSnapshot } from '../supervisor/events.js';
@@ -13,7 +16,7 @@ export interface RunInfo {
   readonly startupDone: () => boolean;
   readonly closing: Promise<void>;
   readonly dashboardUrl?: () => string | undefined;
-  readonly proxyUrl?: () => string | undefined;
+  /** The proxy, when the stack has one (its URL is also the status's `proxyUrl`). */
   readonly proxy?: () => StatusResponse['proxy'];
   /** Logs besides the services' that the logs route serves (the proxy's access log). */
   readonly alsoLogs?: readonly string[];
@@ -21,8 +24,17 @@ export interface RunInfo {
   readonly withUsage?: (snapshots: readonly ServiceSnapshot[]) => ServiceSnapshot[];
 }
 
-export function controlTargetOf(supervisor: Supervisor, info: RunInfo): ControlTarget {
+export function controlTargetOf(supervisor: Supervisor, info: RunInfo): DashboardTarget {
+  const withUsage = info.withUsage ?? ((snapshots: readonly ServiceSnapshot[]) => [...snapshots]);
   return {
+    get selected() {
+      return supervisor.selected; // set once the supervisor's start() is called
+    },
+    snapshotOf: (name) => {
+      const snapshot = supervisor.snapshotOf(name);
+      return snapshot === undefined ? undefined : withUsage([snapshot])[0];
+    },
+    startAll: () => supervisor.startWithDependencies(supervisor.selected),
     status: () => ({
       protocol: PROTOCOL_VERSION,
       pid: process.pid,
@@ -30,9 +42,9 @@ export function controlTargetOf(supervisor: Supervisor, info: RunInfo): ControlT
       startedAt: info.startedAt,
       configFile: info.configFile,
       startupDone: info.startupDone(),
-      services: info.withUsage?.(supervisor.snapshot()) ?? supervisor.snapshot(),
+      services: withUsage(supervisor.snapshot()),
       dashboardUrl: info.dashboardUrl?.(),
-      proxyUrl: info.proxyUrl?.(),
+      proxyUrl: info.proxy?.()?.url,
       proxy: info.proxy?.(),
     }),
     async start(service) {

@@ -151,27 +151,20 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   }
   const closing = createDeferred<void>();
   const sampling = startResourceSampling(() => supervisor.snapshot());
-  target = controlTargetOf(supervisor, {
+  const controlled = controlTargetOf(supervisor, {
     runId,
     startedAt,
     configFile: stack.displayFile,
     startupDone: () => startupDone,
     closing: closing.promise,
-    proxyUrl: () => entry?.url,
-    proxy: () => (entry === undefined ? undefined : { url: entry.url, httpsUrl: entry.httpsUrl, port: Number(new URL(entry.url).port) }),
+    proxy: () => (entry === undefined ? undefined : { url: entry.url, httpsUrl: entry.httpsUrl, port: entry.port }),
     alsoLogs: entry !== undefined && stack.proxy?.accessLog === true ? [PROXY_LOG] : [],
     dashboardUrl: () => dashboard?.url,
     withUsage: sampling.withUsage,
   });
-  handle.resolve(createControlHandler(target));
-  const controlled = target;
-  dashboardTarget = {
-    ...controlled,
-    get selected() {
-      return supervisor.selected; // set once start() is called, below
-    },
-    startAll: () => supervisor.startWithDependencies(supervisor.selected),
-  };
+  target = controlled;
+  dashboardTarget = controlled;
+  handle.resolve(createControlHandler(controlled));
 
   const started = supervisor.start(checked.selected).finally(() => {
     startupDone = true;

@@ -15,6 +15,7 @@ import type { Availability } from '../proxy/availability.js';
 
 export interface StackProxy {
   readonly url: string;
+  readonly port: number;
   readonly httpsUrl: string | undefined;
   /** A service's state changed: waiting requests look again. */
   changed(): void;
@@ -133,6 +134,7 @@ export async function startStackProxy(
   });
   return {
     url: started.url,
+    port: started.port,
     httpsUrl: started.httpsUrl,
     changed: () => {
       known.clear();

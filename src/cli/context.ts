@@ -88,3 +88,8 @@ export function controlError(error: ControlError, config: { readonly displayFile
 }
 
 export { checkServiceNames };
+
+/** The config as run: without its dashboard when `up --no-dashboard` says so, or for `devstack run`. */
+export function withDashboard(config: ResolvedConfig, wanted: boolean): ResolvedConfig {
+  return wanted || config.dashboard === undefined ? config : { ...config, dashboard: undefined };
+}

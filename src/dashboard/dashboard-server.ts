@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readJsonBody, type ControlTarget } from '../control/server.js';
 import type { LogEntry } from '../logs/log-entries.js';
-import type { StampedEvent, StartupOutcome } from '../supervisor/events.js';
+import type { ServiceSnapshot, StampedEvent, StartupOutcome } from '../supervisor/events.js';
 import { restartSpans, startupTimeline } from '../supervisor/timeline.js';
 import { checkRequest, TOKEN_HEADER } from './request-guard.js';
 
@@ -21,6 +21,8 @@ export interface DashboardTarget extends ControlTarget {
   startAll(): Promise<StartupOutcome>;
   /** The names of the run's services. */
   readonly selected: readonly string[];
+  /** One service's snapshot with its usage: what a state change sends (not the whole status). */
+  snapshotOf(name: string): ServiceSnapshot | undefined;
 }
 
 export interface DashboardOptions {
@@ -165,7 +167,7 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
     const forward = (event: StampedEvent): void => {
       write({ type: 'event', event });
       if (event.type === 'state' || event.type === 'restarted' || event.type === 'restarting') {
-        const service = target.status().services.find((candidate) => candidate.name === event.service);
+        const service = target.snapshotOf(event.service);
         if (service !== undefined) write({ type: 'service', service });
       }
       if (event.type === 'startup-finished' || event.type === 'restarted' || event.type === 'restarting') {

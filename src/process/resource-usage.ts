@@ -23,14 +23,18 @@ export interface TreeUsage {
   readonly memoryBytes: number;
 }
 
-/** Bytes per page, from our own RSS in bytes (Node) and in pages (/proc): 4 KiB on x86, 16/64 KiB on some ARM. */
-const PAGE_BYTES: number = (() => {
-  if (!HAS_PROC) return 4096;
+let pageBytes: number | undefined;
+
+/**
+ * Bytes per page, from our own RSS in bytes (Node) and in pages (/proc): 4 KiB on x86, 16/64 KiB
+ * on some ARM. Found at the first sample, not when the supervisor loads.
+ */
+function pageBytesOf(): number {
+  if (pageBytes !== undefined) return pageBytes;
   const pages = parseStat(readFileSync('/proc/self/stat', 'utf8'))?.rssPages ?? 0;
-  if (pages <= 0) return 4096;
-  const ratio = process.memoryUsage().rss / pages;
-  return 2 ** Math.round(Math.log2(ratio));
-})();
+  pageBytes = pages <= 0 ? 4096 : 2 ** Math.round(Math.log2(process.memoryUsage().rss / pages));
+  return pageBytes;
+}
 
 function parseStat(text: string): ProcessUsage | undefined {
   // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
@@ -101,7 +105,7 @@ export class ResourceSampler {
       }
       result.set(name, {
         cpuPercent: seconds === undefined || seconds <= 0 ? undefined : Math.max(0, (used / TICKS_PER_SECOND / seconds) * 100),
-        memoryBytes: rssPages * PAGE_BYTES,
+        memoryBytes: rssPages * pageBytesOf(),
       });
     }
     this.#previousTicks = ticks;

@@ -40,7 +40,7 @@ export async function logsCommand(context: CommandContext, options: LogsOptions)
   // The files keep the services' colours: shown on a terminal, stripped everywhere else (pipes, --json, NO_COLOR).
   const withColors = colors.level > 0 && !options.json;
   const render = (entry: LogEntry): string => {
-    const text = withColors ? entry.text : withoutColors(entry.text);
+    const text = withColors ? entry.text : cleanLine(entry.text, false);
     if (options.json) return JSON.stringify({ ...entry, text });
     if (entry.stream === 'sys') return single ? colors.dim(text) : `${own} ${colors.dim(text)}`;
     return single ? text : `${prefix(entry.service)} ${text}`;
@@ -75,7 +75,13 @@ export async function logsCommand(context: CommandContext, options: LogsOptions)
 function stripPrefixes(chunk: Buffer, dimSample: string, keepColors: boolean): Buffer {
   // Colours to strip: the rare chunk that has any takes the line-by-line way (ESC is byte 27).
   if (!keepColors && chunk.includes(27)) {
-    chunk = Buffer.from(chunk.toString('utf8').split('\n').map(withoutColors).join('\n'));
+    chunk = Buffer.from(
+      chunk
+        .toString('utf8')
+        .split('\n')
+        .map((line) => cleanLine(line, false))
+        .join('\n'),
+    );
   }
   const [dimOn, dimOff] = dimSample === 'x' ? ['', ''] : dimSample.split('x');
   const dimExtra = Buffer.byteLength(`${dimOn}${dimOff}`);
@@ -128,8 +134,4 @@ async function watchSupervisor(context: CommandContext, config: Awaited<ReturnTy
     }
   })();
   return stop;
-}
-
-function withoutColors(text: string): string {
-  return text.includes('\x1b') ? cleanLine(text, false) : text;
 }

@@ -20,11 +20,18 @@ import { exitCodeOf, runForeground, sweepCommand } from '../../process/foregroun
 import type { ServiceSnapshot } from '../../supervisor/events.js';
 import { formatMs } from '../../util/duration.js';
 import { unreachable } from '../../util/unreachable.js';
-import { checkServiceNames, controlClientOf, controlError, loadContextConfig, stackPathsOf, type CommandContext } from '../context.js';
+import {
+  checkServiceNames,
+  controlClientOf,
+  controlError,
+  loadContextConfig,
+  stackPathsOf,
+  withDashboard,
+  type CommandContext,
+} from '../context.js';
 import { startupFailureError } from '../render/error.js';
 import type { Terminal } from '../render/terminal.js';
 import { describePending, startInBackground } from './detach.js';
-import { withDashboard } from './up.js';
 import { SIGNAL_NUMBERS } from './up.js';
 
 export interface RunOptions {

@@ -5,7 +5,7 @@
  * while waiting.
  */
 import type { ServiceSnapshot, StartupOutcome } from '../../supervisor/events.js';
-import { checkServiceNames, configFileOf, loadContextConfig, stackPathsOfFile, type CommandContext } from '../context.js';
+import { checkServiceNames, configFileOf, loadContextConfig, stackPathsOfFile, withDashboard, type CommandContext } from '../context.js';
 import { spawnBackgroundSupervisor } from '../background-supervisor.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { setEmergencyStop } from '../fatal.js';
@@ -97,9 +97,4 @@ function reportStartup(
   } else if (outcome.type === 'ready') {
     context.terminal.live(formatReadyBanner(snapshot(), context.terminal.colors, { stop: 'Ctrl-C stops everything', ...urls }));
   }
-}
-
-/** The config as run: without its dashboard when `--no-dashboard` says so. */
-export function withDashboard(config: ResolvedConfig, wanted: boolean): ResolvedConfig {
-  return wanted || config.dashboard === undefined ? config : { ...config, dashboard: undefined };
 }
