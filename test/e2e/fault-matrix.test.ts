@@ -33,8 +33,14 @@ describe('fault matrix', () => {
     const files = readdirSync(project.path('logs'))
       .filter((name) => /^burst\.log\.\d+$/.test(name))
       .sort((a, b) => Number(b.split('.').pop()) - Number(a.split('.').pop()));
-    expect(files.length).toBeGreaterThanOrEqual(15); // ~200 MB in 10 MB files
-    for (const file of files) expect(statSync(project.path('logs', file)).size).toBeLessThanOrEqual(10 * 1024 * 1024);
+    // The second run alone writes ~125 MB (1M lines of ~125 bytes); how much the first wrote before its
+    // restart depends on the machine's speed, so it sets no lower bound.
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    for (const file of files) {
+      const size = statSync(project.path('logs', file)).size;
+      expect(size).toBeLessThanOrEqual(10 * 1024 * 1024);
+      expect(size).toBeGreaterThan(9 * 1024 * 1024); // rotated when full, not early
+    }
     const lines = [...files.map((file) => project!.path('logs', file)), log].flatMap((path) => readFileSync(path, 'utf8').split('\n'));
     const padding = 'x'.repeat(90);
     const runs: number[][] = [[]];
