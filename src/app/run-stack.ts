@@ -18,6 +18,7 @@ import { describePlan } from '../databases/plan.js';
 import { DevstackError } from '../errors.js';
 import { createEventLog } from '../logs/event-log.js';
 import { createLogFiles, PROXY_LOG } from '../logs/log-files.js';
+import { markerEnv } from '../process/run-marker.js';
 import { availabilityOf } from '../proxy/availability.js';
 import { startStackProxy, type StackProxy } from './stack-proxy.js';
 import { startStackDashboard } from './stack-dashboard.js';
@@ -86,11 +87,17 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     checked = await preflight(options);
     if (checked.config.dashboard !== undefined) dashboard = await startStackDashboard(checked.config.dashboard, () => dashboardTarget);
     if (checked.config.proxy !== undefined) {
-      entry = await startStackProxy(checked.config, checked.config.proxy, (name) =>
-        supervisorRef === undefined
-          ? { type: 'coming', why: 'the stack is starting' }
-          : availabilityOf(supervisorRef.snapshotOf(name), !startupDone || supervisorRef.isRestarting(name)),
-      );
+      entry = await startStackProxy(checked.config, checked.config.proxy, {
+        availability: (name) =>
+          supervisorRef === undefined
+            ? { type: 'coming', why: 'the stack is starting' }
+            : availabilityOf(supervisorRef.snapshotOf(name), !startupDone || supervisorRef.isRestarting(name)),
+        ports: checked.ports,
+        dir: paths.proxy,
+        runId,
+        env: { PATH: options.processEnv['PATH'] ?? '/usr/bin:/bin', ...markerEnv({ runId, service: PROXY_LOG, project }) },
+        notice: (message) => void supervisorRef?.events.emit({ type: 'warning', service: PROXY_LOG, message }),
+      });
     }
   } catch (error) {
     await entry?.close();
@@ -157,7 +164,10 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     configFile: stack.displayFile,
     startupDone: () => startupDone,
     closing: closing.promise,
-    proxy: () => (entry === undefined ? undefined : { url: entry.url, httpsUrl: entry.httpsUrl, port: entry.port }),
+    proxy: () =>
+      entry === undefined
+        ? undefined
+        : { url: entry.url, httpsUrl: entry.httpsUrl, port: entry.port, engine: entry.engine, pid: entry.pid },
     alsoLogs: entry !== undefined && stack.proxy?.accessLog === true ? [PROXY_LOG] : [],
     dashboardUrl: () => dashboard?.url,
     withUsage: sampling.withUsage,

@@ -4,19 +4,30 @@
  * for them, and writing one line per request to `logs/proxy.log` (`devstack logs proxy`).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ResolvedConfig, ResolvedProxy } from '../config/resolved.js';
+import type { LogRotation, ResolvedConfig, ResolvedProxy } from '../config/resolved.js';
 import { DevstackError } from '../errors.js';
-import { createLogFileWriter } from '../logs/log-file.js';
+import { createLogFileWriter, shiftRotated, type LogFileWriter } from '../logs/log-file.js';
 import { PROXY_LOG, serviceLogPath } from '../logs/log-files.js';
 import type { Availability } from '../proxy/availability.js';
+import getPort from 'get-port';
+import { LOCAL_HOST, mainPort, type PortPlan } from '../config/templates.js';
+import { isPortFree } from '../env/ports.js';
+import { findOnPath, SERVER_DIRS } from '../databases/find-program.js';
+import { removeServicePidFile, writeServicePidFile } from '../process/pid-file.js';
+import { readProcInfo } from '../process/proc-table.js';
+import type { ProxyBackends } from '../proxy/proxy-server.js';
 
 export interface StackProxy {
   readonly url: string;
   readonly port: number;
   readonly httpsUrl: string | undefined;
+  /** What serves the requests: nginx (supervised by devstack), or devstack's own proxy inside the supervisor. */
+  readonly engine: 'nginx' | 'node';
+  /** nginx's master; undefined when the proxy runs inside the supervisor. */
+  readonly pid: number | undefined;
   /** A service's state changed: waiting requests look again. */
   changed(): void;
   close(): Promise<void>;
@@ -93,55 +104,218 @@ async function certificateOf(config: ResolvedConfig, proxy: ResolvedProxy): Prom
   return { cert: readFileSync(cert), key: readFileSync(key) };
 }
 
-export async function startStackProxy(
-  config: ResolvedConfig,
-  proxy: ResolvedProxy,
-  availability: (service: string) => Availability,
-): Promise<StackProxy> {
+export interface StackProxyOptions {
+  /** Whether a request for a service can go now (availability.ts). */
+  readonly availability: (service: string) => Availability;
+  /** This run's port of every service. */
+  readonly ports: PortPlan;
+  /** nginx's folder for the run (short: it holds unix sockets). */
+  readonly dir: string;
+  /** nginx's environment: PATH and the run's marker, so `down` and the reaper find it. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The run's id, for nginx's PID file. */
+  readonly runId: string;
+  /** One line for the supervisor's log (which engine, a fallback). */
+  readonly notice: (text: string) => void;
+}
+
+/**
+ * The access log nginx writes, rotated as devstack rotates its own: looked at once a second; past
+ * maxBytes, the files shift and nginx reopens a new one at the path (what it wrote meanwhile is in
+ * the rotated file, whole: nginx writes whole lines). Returns the stop.
+ */
+function rotateByNginx(file: string, rotation: LogRotation | undefined, front: { reopenLogs(): void }): (() => void) | undefined {
+  if (rotation === undefined) return undefined;
+  const timer = setInterval(() => {
+    let size = 0;
+    try {
+      size = statSync(file).size;
+    } catch {
+      // not there: nothing to rotate
+    }
+    if (size < rotation.maxBytes) return;
+    shiftRotated(file, rotation.keep);
+    closeSync(openSync(file, 'a', 0o600));
+    front.reopenLogs();
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** nginx is told a port: `'auto'` is a free one now, a fixed one must be free (one clear line, not nginx's bind error). */
+async function portFor(wanted: number | 'auto', field: string): Promise<number> {
+  if (wanted === 'auto') return getPort({ host: LOCAL_HOST });
+  if (!(await isPortFree(wanted)))
+    throw new DevstackError('PORT_IN_USE', `${field}: port ${wanted} on 127.0.0.1 is already in use`, {
+      field,
+      hint: `set ${field} to a free port, or 'auto'`,
+    });
+  return wanted;
+}
+
+type Engine = { readonly type: 'nginx'; readonly path: string } | { readonly type: 'node'; readonly why: string | undefined };
+
+/** nginx where it is installed and can hold the config as it is (or where asked for); devstack's own proxy otherwise. */
+function engineOf(proxy: ResolvedProxy, pathVariable: string | undefined, unsuitable: string | undefined): Engine {
+  if (proxy.engine === 'node') return { type: 'node', why: undefined };
+  const nginx = findOnPath('nginx', pathVariable, SERVER_DIRS);
+  if (proxy.engine === 'nginx') {
+    if (nginx === undefined)
+      throw new DevstackError('PROXY_UNAVAILABLE', 'proxy.engine: nginx is not installed', {
+        field: 'proxy.engine',
+        hint: "install nginx (apt install nginx), or set proxy.engine to 'auto' (devstack's own proxy when nginx is missing)",
+      });
+    if (unsuitable !== undefined)
+      throw new DevstackError('PROXY_UNAVAILABLE', `proxy.engine: nginx cannot serve this stack: ${unsuitable}`, {
+        field: 'proxy.engine',
+        hint: "set proxy.engine to 'auto' or 'node'",
+      });
+  }
+  if (nginx === undefined) return { type: 'node', why: 'nginx is not installed' };
+  if (unsuitable !== undefined) return { type: 'node', why: unsuitable };
+  return { type: 'nginx', path: nginx };
+}
+
+export async function startStackProxy(config: ResolvedConfig, proxy: ResolvedProxy, options: StackProxyOptions): Promise<StackProxy> {
+  // Loaded only here: a stack without a proxy loads none of it.
   const { startProxy } = await import('../proxy/proxy-server.js');
+  const { nginxUnsuitable } = await import('../proxy/nginx-config.js');
   const listeners = new Set<() => void>();
   // Asked for every request, changed only with a state: kept until the next state change.
   const known = new Map<string, Availability>();
   const cachedAvailability = (service: string): Availability => {
     let found = known.get(service);
     if (found === undefined) {
-      found = availability(service);
+      found = options.availability(service);
       if (found.type !== 'coming') known.set(service, found); // coming: asked again when it changes anyway
     }
     return found;
   };
-  const tls =
-    proxy.https === undefined
-      ? undefined
-      : { ...(await certificateOf(config, proxy)), port: proxy.https.port === 'auto' ? 0 : proxy.https.port };
-  const log = proxy.accessLog ? createLogFileWriter(serviceLogPath(config.logsDir, PROXY_LOG), config.logRotation) : undefined;
-  const lines = batched((batch) => void log?.write('out', batch, new Date().toISOString()));
-  const started = await startProxy({
-    proxy,
-    port: proxy.port === 'auto' ? 0 : proxy.port,
-    tls,
-    backends: {
-      availability: cachedAvailability,
-      onChange(listener) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
+  const backends: ProxyBackends = {
+    availability: cachedAvailability,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
-    accessLog: log === undefined ? undefined : (line) => lines.add(line),
-  }).catch(async (error: unknown) => {
+  };
+  const tlsFiles = proxy.https === undefined ? undefined : await certificateOf(config, proxy);
+  const logFile = proxy.accessLog ? serviceLogPath(config.logsDir, PROXY_LOG) : undefined;
+  // devstack's own engine writes the access log itself (nginx writes it on its own).
+  let log: LogFileWriter | undefined;
+  const lines = batched((batch) => void log?.write('out', batch, new Date().toISOString()));
+  const accessLog = logFile === undefined ? undefined : (line: string): void => lines.add(line);
+  const engine = engineOf(proxy, options.env['PATH'], nginxUnsuitable(proxy, [options.dir]));
+
+  type Running = {
+    readonly engine: 'nginx' | 'node';
+    readonly pid: number | undefined;
+    readonly port: number;
+    readonly httpsPort: number | undefined;
+    close(): Promise<void>;
+  };
+  const startNode = async (port: number | 'auto', httpsPort: number | 'auto' | undefined): Promise<Running> => {
+    if (logFile !== undefined) log ??= createLogFileWriter(logFile, config.logRotation);
+    const started = await startProxy({
+      proxy,
+      port: port === 'auto' ? 0 : port,
+      tls: tlsFiles === undefined || httpsPort === undefined ? undefined : { ...tlsFiles, port: httpsPort === 'auto' ? 0 : httpsPort },
+      backends,
+      accessLog,
+    });
+    return {
+      engine: 'node',
+      pid: undefined,
+      port: started.port,
+      httpsPort: started.httpsUrl === undefined ? undefined : Number(new URL(started.httpsUrl).port),
+      close: () => started.close(),
+    };
+  };
+  let running: Running;
+  let closed = false;
+  try {
+    if (engine.type === 'nginx') {
+      const { startNginxFront } = await import('../proxy/nginx-front.js');
+      const targets = [...new Set([...proxy.routes.map((route) => route.service), ...Object.values(proxy.hosts)])].sort();
+      const front = await startNginxFront({
+        nginx: engine.path,
+        proxy,
+        services: targets.map((name) => ({ name, port: mainPort(options.ports.get(name)) })),
+        dir: options.dir,
+        backends,
+        port: await portFor(proxy.port, 'proxy.port'),
+        tls: tlsFiles === undefined ? undefined : { ...tlsFiles, port: await portFor(proxy.https!.port, 'proxy.https.port') },
+        accessLogFile: logFile,
+        env: options.env,
+        cwd: config.root,
+        // nginx killed or crashed: devstack's own proxy takes its ports at once (a request or two may fail in between).
+        onExit: (why) => {
+          if (closed) return;
+          removeServicePidFile(config.logsDir, PROXY_LOG);
+          options.notice(`proxy: nginx exited (${why}); devstack's own proxy takes over on port ${front.port}`);
+          void startNode(front.port, front.httpsPort).then(
+            (node) => {
+              if (closed) return void node.close();
+              running = node;
+            },
+            (error: unknown) => options.notice(`proxy: devstack's own proxy could not take over: ${(error as Error).message}`),
+          );
+        },
+      });
+      listeners.add(front.changed);
+      const stopRotating = logFile === undefined ? undefined : rotateByNginx(logFile, config.logRotation, front);
+      // `down` and the reaper find nginx by this file: nginx writes its process title over its environment, marker included.
+      writeServicePidFile(config.logsDir, {
+        service: PROXY_LOG,
+        pid: front.pid,
+        pgid: front.pid,
+        startTime: readProcInfo(front.pid)?.startTime,
+        runId: options.runId,
+        startedAt: new Date().toISOString(),
+        port: front.port,
+      });
+      running = {
+        engine: 'nginx',
+        pid: front.pid,
+        port: front.port,
+        httpsPort: front.httpsPort,
+        close: async () => {
+          stopRotating?.();
+          await front.close();
+          removeServicePidFile(config.logsDir, PROXY_LOG);
+        },
+      };
+    } else {
+      running = await startNode(proxy.port, proxy.https?.port);
+      if (engine.why !== undefined) options.notice(`proxy: devstack's own (${engine.why})`);
+    }
+  } catch (error) {
     await log?.close().catch(() => undefined);
     throw error;
-  });
+  }
+  const urlOf = (port: number): string => `http://127.0.0.1:${port}`;
   return {
-    url: started.url,
-    port: started.port,
-    httpsUrl: started.httpsUrl,
+    get url() {
+      return urlOf(running.port);
+    },
+    get port() {
+      return running.port;
+    },
+    get httpsUrl() {
+      return running.httpsPort === undefined ? undefined : `https://localhost:${running.httpsPort}`;
+    },
+    get engine() {
+      return running.engine;
+    },
+    get pid() {
+      return running.pid;
+    },
     changed: () => {
       known.clear();
       for (const listener of listeners) listener();
     },
     async close() {
-      await started.close();
+      closed = true;
+      await running.close();
       lines.flush();
       await log?.close().catch(() => undefined);
     },

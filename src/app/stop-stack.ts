@@ -170,6 +170,16 @@ export async function stopWithoutSupervisor(
 
   let strays = 0;
   if (everything) {
+    // PID files of what is not a service of the config: the proxy's nginx (which overwrites its
+    // environment with its process title, so no marker finds it), services since removed.
+    for (const record of records.filter((candidate) => !wanted.includes(candidate.service))) {
+      const outcome = await stopProcessTree(
+        { pid: record.pid, pgid: record.pgid, startTime: record.startTime, markerEntries: [] },
+        { signal: 'SIGTERM', timeoutMs: 3000, snapshot },
+      );
+      strays += outcome.signalled;
+      removeServicePidFile(plan.logsDir, record.service);
+    }
     // Whatever still carries the stack's marker: helpers of services no longer in the config.
     const markers = [
       [projectEntry(plan.project)],

@@ -268,6 +268,12 @@ export interface ProxyConfig {
    * every host name, trusted once `mkcert -install` has run), or your own `cert` and `key` files.
    */
   https?: boolean | { port?: number | 'auto'; cert?: string; key?: string };
+  /**
+   * What serves the requests: `'nginx'` (the installed nginx, supervised by devstack, with
+   * devstack's own code holding only the requests for services that are not ready), `'node'`
+   * (devstack's own proxy alone), or `'auto'` (the default): nginx when it is installed.
+   */
+  engine?: 'auto' | 'nginx' | 'node';
 }
 
 export interface UserConfig {

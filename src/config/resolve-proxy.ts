@@ -106,5 +106,6 @@ export function resolveProxy(
     maxHeld: proxy.maxHeld ?? 1000,
     accessLog: proxy.accessLog ?? true,
     https: resolveHttps(proxy, root, displayFile),
+    engine: proxy.engine ?? 'auto',
   };
 }

@@ -174,6 +174,7 @@ export interface ResolvedProxy {
   readonly accessLog: boolean;
   /** HTTPS beside HTTP: own certificate files (absolute), or mkcert's when undefined. */
   readonly https: { readonly port: number | 'auto'; readonly cert?: string | undefined; readonly key?: string | undefined } | undefined;
+  readonly engine: 'auto' | 'nginx' | 'node';
 }
 
 export const DEFAULT_PROXY_HTTPS_PORT = 8443;

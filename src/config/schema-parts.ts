@@ -256,6 +256,7 @@ export const proxySchema: z.ZodType<Proxy, Proxy> = z.strictObject(
         { error: 'expected true, false or { port, cert, key }' },
       )
       .optional(),
+    engine: z.enum(['auto', 'nginx', 'node'], { error: "expected 'auto', 'nginx' or 'node'" }).optional(),
   },
   { error: "expected a proxy object such as { routes: { '/': 'web' } }" },
 );

@@ -22,8 +22,19 @@ export interface StatusResponse {
   readonly dashboardUrl?: string | undefined;
   /** The proxy's entry URL, when there is one. */
   readonly proxyUrl?: string | undefined;
-  /** The proxy as a row of its own (`ps`, the dashboard): it runs in the supervisor, so its pid is the supervisor's. */
-  readonly proxy?: { readonly url: string; readonly httpsUrl?: string | undefined; readonly port: number } | undefined;
+  /**
+   * The proxy as a row of its own (`ps`, the dashboard): on nginx, nginx's master pid; on devstack's
+   * own engine it runs in the supervisor (no pid of its own: the supervisor's).
+   */
+  readonly proxy?:
+    | {
+        readonly url: string;
+        readonly httpsUrl?: string | undefined;
+        readonly port: number;
+        readonly engine?: 'nginx' | 'node' | undefined;
+        readonly pid?: number | undefined;
+      }
+    | undefined;
 }
 
 export interface ServiceRequest {

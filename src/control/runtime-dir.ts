@@ -65,6 +65,8 @@ export interface StackPaths {
   readonly configCache: string;
   /** The background supervisor's own stderr (logs/devstack.stderr.log links to it). */
   readonly stderr: string;
+  /** The proxy's nginx, when it runs on one: its config, pid, sockets and readiness files. */
+  readonly proxy: string;
 }
 
 export function stackPaths(dir: string, id: string): StackPaths {
@@ -73,5 +75,6 @@ export function stackPaths(dir: string, id: string): StackPaths {
     record: join(dir, `${id}.json`),
     configCache: join(dir, `${id}.config`),
     stderr: join(dir, `${id}.stderr.log`),
+    proxy: join(dir, `${id}.proxy`),
   };
 }

@@ -29,6 +29,16 @@ export function rotatedPath(path: string, index: number): string {
   return index === 0 ? path : `${path}.${index}`;
 }
 
+/** The current file becomes `.1`, `.1` becomes `.2` …, the one beyond `keep` is deleted (with keep 0, the current one). */
+export function shiftRotated(path: string, keep: number): void {
+  rmSync(rotatedPath(path, keep), { force: true });
+  for (let index = keep - 1; index >= 0; index--) {
+    const from = rotatedPath(path, index);
+    if (existsSync(from)) renameSync(from, rotatedPath(path, index + 1));
+  }
+  if (keep === 0) rmSync(path, { force: true });
+}
+
 function open(path: string): WriteStream {
   return createWriteStream(path, { flags: 'a', mode: 0o600, highWaterMark: 1024 * 1024 });
 }
@@ -67,13 +77,7 @@ export function createLogFileWriter(path: string, rotation: Rotation | undefined
     const finished = stream;
     finished.end();
     await once(finished, 'close').catch(() => undefined);
-    const keep = rotation!.keep;
-    rmSync(rotatedPath(path, keep), { force: true });
-    for (let index = keep - 1; index >= 0; index--) {
-      const from = rotatedPath(path, index);
-      if (existsSync(from)) renameSync(from, rotatedPath(path, index + 1));
-    }
-    if (keep === 0) rmSync(path, { force: true });
+    shiftRotated(path, rotation!.keep);
     stream = open(path);
     watch(stream);
     size = 0;

@@ -13,7 +13,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createProxyServer } from 'httpxy';
+import { rmSync } from 'node:fs';
+import { createProxyServer, type ProxyServerOptions } from 'httpxy';
 import type { ResolvedProxy } from '../config/resolved.js';
 import { DevstackError } from '../errors.js';
 import { formatMs } from '../util/duration.js';
@@ -99,9 +100,20 @@ function hasBody(request: IncomingMessage): boolean {
     : request.headers['transfer-encoding'] !== undefined;
 }
 
-export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
-  const { proxy, backends } = options;
-  const forwarder = createProxyServer({ xfwd: true, ws: true, autoRewrite: true, changeOrigin: false });
+/**
+ * How requests reach the forwarding: from browsers directly (devstack is the front: it sets
+ * `X-Forwarded-*`, rewrites redirects and logs), or from nginx (which did all that already).
+ */
+type Front = 'clients' | 'nginx';
+
+interface Forwarding {
+  handle(request: IncomingMessage, response: ServerResponse, route: Route | undefined, front: Front): Promise<void>;
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, route: Route | undefined, front: Front): Promise<void>;
+  close(): void;
+}
+
+function createForwarding(proxy: ResolvedProxy, backends: ProxyBackends, accessLog: ((line: string) => void) | undefined): Forwarding {
+  const forwarder = createProxyServer({ ws: true, changeOrigin: false });
   forwarder.on('error', () => undefined); // every call handles its own errors
   const held = new Set<Held>();
   // One target object per port: httpxy would parse a URL string for every request.
@@ -145,7 +157,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 
   const log = (request: IncomingMessage, url: string, route: Route | undefined, status: number | string, since: number): void => {
-    options.accessLog?.(`${request.method} ${url} → ${route?.service ?? '-'} ${status} ${formatMs(Date.now() - since)}`);
+    accessLog?.(`${request.method} ${url} → ${route?.service ?? '-'} ${status} ${formatMs(Date.now() - since)}`);
   };
 
   /** Waits while the service is coming; undefined when the request was answered (or its client left). */
@@ -179,10 +191,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     return { port: availability.port };
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  const handle = async (request: IncomingMessage, response: ServerResponse, route: Route | undefined, front: Front): Promise<void> => {
     const since = Date.now();
     const url = request.url ?? '/';
-    const route = routeOf(proxy, request.headers.host, url);
     if (route === undefined) {
       log(request, url, route, 404, since);
       return sendPage(
@@ -194,7 +205,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       );
     }
     const client = clientOf(request.socket);
-    if (options.accessLog !== undefined) response.once('finish', () => log(request, url, route, response.statusCode, since));
+    if (accessLog !== undefined && front === 'clients') response.once('finish', () => log(request, url, route, response.statusCode, since));
     let recheckMs: number | undefined;
     for (;;) {
       const target = await readyPort(request, route, since, client, recheckMs);
@@ -202,13 +213,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (!('port' in target)) return sendPage(request, response, target.status, target.title, target.detail);
       request.url = route.path;
       try {
-        // Behind HTTPS, a redirect the service sends as http://… goes back out as https://.
-        const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
-        await forwarder.web(
-          request,
-          response,
-          encrypted ? { target: targetOf(target.port), protocolRewrite: 'https' } : { target: targetOf(target.port) },
-        );
+        await forwarder.web(request, response, forwardOptions(request, target.port, front));
         return;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -223,10 +228,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
   };
 
-  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer, route: Route | undefined, front: Front): Promise<void> => {
     const since = Date.now();
     const url = request.url ?? '/';
-    const route = routeOf(proxy, request.headers.host, url);
     const refuse = (status: number, text: string): void => {
       log(request, url, route, status, since);
       socket.end(
@@ -239,19 +243,100 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     if (client.gone) return;
     if (!('port' in target)) return refuse(target.status, `${target.title}: ${target.detail}`);
     request.url = route.path;
-    log(request, url, route, 'websocket', since);
-    await forwarder.ws(request, socket as Socket, { target: targetOf(target.port) }, head).catch(() => socket.destroy());
+    if (front === 'clients') log(request, url, route, 'websocket', since);
+    await forwarder.ws(request, socket as Socket, forwardOptions(request, target.port, front), head).catch(() => socket.destroy());
   };
+
+  /** What httpxy does for one request: all of it for a client; for nginx, only the forwarding. */
+  const forwardOptions = (request: IncomingMessage, port: number, front: Front): ProxyServerOptions => {
+    if (front === 'nginx') return { target: targetOf(port) };
+    // Behind HTTPS, a redirect the service sends as http://… goes back out as https://.
+    const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
+    return encrypted
+      ? { target: targetOf(port), xfwd: true, autoRewrite: true, protocolRewrite: 'https' }
+      : { target: targetOf(port), xfwd: true, autoRewrite: true };
+  };
+
+  return {
+    handle,
+    upgrade,
+    close() {
+      unsubscribe();
+      for (const entry of [...held]) entry.release('timeout');
+    },
+  };
+}
+
+/** Requests for the services, from nginx: one unix socket per service, the service known by the socket. */
+export interface HoldOptions {
+  readonly proxy: ResolvedProxy;
+  readonly backends: ProxyBackends;
+  readonly sockets: readonly { readonly service: string; readonly path: string }[];
+}
+
+export async function startHoldServers(options: HoldOptions): Promise<{ close(): Promise<void> }> {
+  const forwarding = createForwarding(options.proxy, options.backends, undefined);
+  const sockets = new Set<Duplex>();
+  const servers: Server[] = [];
+  const closeAll = async (): Promise<void> => {
+    forwarding.close();
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const socket of sockets) socket.destroy();
+  };
+  try {
+    for (const { service, path } of options.sockets) {
+      const server = createServer();
+      const route = (request: IncomingMessage): Route => ({ service, path: request.url ?? '/' });
+      server.on(
+        'request',
+        (request: IncomingMessage, response: ServerResponse) => void forwarding.handle(request, response, route(request), 'nginx'),
+      );
+      server.on(
+        'upgrade',
+        (request: IncomingMessage, socket: Duplex, head: Buffer) => void forwarding.upgrade(request, socket, head, route(request), 'nginx'),
+      );
+      // Longer than nginx keeps an idle connection to us (60 s), so nginx is the one that closes it.
+      server.keepAliveTimeout = 75_000;
+      trackSockets(server, sockets);
+      rmSync(path, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => resolve());
+      });
+      servers.push(server);
+    }
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  return { close: closeAll };
+}
+
+function trackSockets(server: Server | HttpsServer, sockets: Set<Duplex>): void {
+  server.on('connection', (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+}
+
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const { proxy } = options;
+  const forwarding = createForwarding(proxy, options.backends, options.accessLog);
+  const routeFor = (request: IncomingMessage): Route | undefined => routeOf(proxy, request.headers.host, request.url ?? '/');
 
   const sockets = new Set<Duplex>();
   const serve = (server: Server | HttpsServer): void => {
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => void handle(request, response));
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(request, socket, head));
+    server.on(
+      'request',
+      (request: IncomingMessage, response: ServerResponse) => void forwarding.handle(request, response, routeFor(request), 'clients'),
+    );
+    server.on(
+      'upgrade',
+      (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+        void forwarding.upgrade(request, socket, head, routeFor(request), 'clients'),
+    );
     server.keepAliveTimeout = 60_000;
-    server.on('connection', (socket: Duplex) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
+    trackSockets(server, sockets);
   };
   const listen = (server: Server | HttpsServer, port: number, field: string): Promise<number> =>
     new Promise<number>((resolve, reject) => {
@@ -287,7 +372,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       httpsPort = await listen(secure, options.tls.port, 'proxy.https.port');
     }
   } catch (error) {
-    unsubscribe();
+    forwarding.close();
     await closeAll();
     throw error;
   }
@@ -296,8 +381,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     port,
     httpsUrl: httpsPort === undefined ? undefined : `https://localhost:${httpsPort}`,
     async close() {
-      unsubscribe();
-      for (const entry of [...held]) entry.release('timeout');
+      forwarding.close();
       await closeAll();
     },
   };

@@ -41,8 +41,11 @@ describe('bench smoke', () => {
     const reads = await cli.logsReadSpeed(2);
     expect(reads.linesPrinted).toBe(reads.linesInFiles);
     const proxy = await proxyLatency({ durationMs: 300 });
-    expect(proxy.devstack.rps).toBeGreaterThan(0);
-    expect(proxy.devstack.errors).toBe(0);
+    for (const side of [proxy.devstack, proxy.devstackNode]) {
+      expect(side.rps).toBeGreaterThan(0);
+      expect(side.errors).toBe(0);
+      expect(side.atRate.errors).toBe(0);
+    }
     expect(proxy.heldStatus).toBe(200);
   }, 180_000);
 

@@ -1,14 +1,16 @@
-// The proxy on real processes: routes by path and by `<service>.localhost`, headers, bodies,
-// redirects and cookies through it; no failed request while its target restarts (a file change,
-// `devstack restart`); a stopped target answered at once with a page saying so; and a real Vite dev
-// server's HMR WebSocket through it.
+// The proxy on real processes, on both engines (nginx, supervised by devstack, and devstack's own):
+// routes by path and by `<service>.localhost`, headers, bodies, redirects and cookies through it; no
+// failed request while its target restarts (a file change, `devstack restart`); a stopped target
+// answered at once with a page saying so; a real Vite dev server's HMR WebSocket; HTTPS with mkcert.
+// On nginx also: nginx killed → devstack's own proxy takes its port; the supervisor killed → the
+// reaper ends nginx too.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it as vitestIt } from 'vitest';
 import WebSocket from 'ws';
 import { createTempProject, fixture, freePort, REPO_ROOT, type TempProject } from '../helpers/project.js';
 import { waitFor } from '../helpers/wait.js';
@@ -57,11 +59,19 @@ async function echoService(name: string, extra = ''): Promise<string> {
   return `'${name}': { command: '${fixture('proxy-echo.js')}', port: ${port}, health: 'http://127.0.0.1:${port}/health'${extra} },`;
 }
 
-describe('the proxy', () => {
+const nginxInstalled = existsSync('/usr/sbin/nginx');
+
+// CI installs nginx (.ci/run); where it is missing, the nginx engine's tests are reported as skipped.
+describe.each([
+  { engine: 'nginx', installed: nginxInstalled },
+  { engine: 'node', installed: true },
+])('the proxy on $engine', ({ engine, installed }) => {
+  const engineField = `engine: '${engine}',`;
+  const it = installed ? vitestIt : vitestIt.skip;
   it('routes by longest prefix and by host name, forwarding headers, bodies, redirects and cookies', async () => {
     const proxyPort = await freePort();
     project = createTempProject(`export default {
-      proxy: { port: ${proxyPort}, routes: { '/api': { service: 'api', stripPrefix: true }, '/api/admin': 'admin', '/': 'web' }, hosts: { 'shop.localhost': 'web' } },
+      proxy: { ${engineField} port: ${proxyPort}, routes: { '/api': { service: 'api', stripPrefix: true }, '/api/admin': 'admin', '/': 'web' }, hosts: { 'shop.localhost': 'web' } },
       services: { ${await echoService('web')} ${await echoService('api')} ${await echoService('admin')} },
     };`);
     const up = await project.run(['up', '-d']);
@@ -94,15 +104,17 @@ describe('the proxy', () => {
 
     const log = await project.run(['logs', 'proxy']);
     expect(log.stdout).toMatch(/GET \/api\/users\?id=1 → api 200 \d+ ms/);
-    // A row of its own in ps: the supervisor's pid, the proxy's port.
-    const rows = await project.ps();
-    expect(rows.find((row) => row.name === 'proxy')).toMatchObject({ state: 'ready', pid: project.supervisorPid(), port: proxyPort });
+    // A row of its own in ps: nginx's pid, or the supervisor's (the proxy runs inside it); the proxy's port.
+    const row = (await project.ps()).find((candidate) => candidate.name === 'proxy');
+    expect(row).toMatchObject({ state: 'ready', port: proxyPort });
+    if (engine === 'node') expect(row?.pid).toBe(project.supervisorPid());
+    else expect(readFileSync(`/proc/${row!.pid}/comm`, 'utf8').trim()).toBe('nginx');
   });
 
   it('holds requests while the target restarts (a file change, devstack restart): none fails; a stopped one gets the page at once', async () => {
     const proxyPort = await freePort();
     project = createTempProject(`export default {
-      proxy: { port: ${proxyPort}, routes: { '/': 'api' } },
+      proxy: { ${engineField} port: ${proxyPort}, routes: { '/': 'api' } },
       services: { ${await echoService('api', ", env: { READY_DELAY_MS: '400' }, watch: ['src']")} },
     };`);
     project.write('src/index.js', '// v1\n');
@@ -111,9 +123,12 @@ describe('the proxy', () => {
     const failures: string[] = [];
     let running = true;
     let requests = 0;
+    // On nginx a request with a body is held too (nginx hands it over before sending any of it);
+    // devstack's own proxy cannot replay a body that met a refused connection.
+    const body = engine === 'nginx' ? { method: 'POST', body: Buffer.alloc(64 * 1024, 1) } : {};
     const client = async (): Promise<void> => {
       while (running) {
-        const answer = await send(proxyPort, '/work').catch((error: Error) => ({ status: 0, headers: {}, body: error.message }));
+        const answer = await send(proxyPort, '/work', body).catch((error: Error) => ({ status: 0, headers: {}, body: error.message }));
         requests++;
         if (answer.status !== 200) failures.push(`${answer.status} ${answer.body.slice(0, 200)}`);
         else pids.add((JSON.parse(answer.body) as { pid: number }).pid);
@@ -145,7 +160,7 @@ describe('the proxy', () => {
     const vitePort = await freePort();
     const vite = join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
     project = createTempProject(`export default {
-      proxy: { port: ${proxyPort}, routes: { '/': 'web' } },
+      proxy: { ${engineField} port: ${proxyPort}, routes: { '/': 'web' } },
       services: { web: { command: 'node ${vite} --port ${vitePort} --strictPort --host 127.0.0.1', port: ${vitePort}, health: 'http://127.0.0.1:${vitePort}/', stopTimeout: '3s' } },
     };`);
     project.write('index.html', '<!doctype html><script type="module" src="/main.js"></script>\n');
@@ -181,28 +196,94 @@ describe('the proxy', () => {
     }
   })();
   // CI installs mkcert (.ci/run); where it is missing, the test is reported as skipped.
-  it.runIf(mkcert)("serves HTTPS with mkcert's certificate for every host name, and redirects stay on https", async () => {
-    const caroot = mkdtempSync(join(tmpdir(), 'devstack-caroot-'));
-    const [proxyPort, httpsPort] = [await freePort(), await freePort()];
-    project = createTempProject(`export default {
-      proxy: { port: ${proxyPort}, routes: { '/': 'web' }, https: { port: ${httpsPort} } },
+  vitestIt.runIf(installed && mkcert)(
+    "serves HTTPS with mkcert's certificate for every host name, and redirects stay on https",
+    async () => {
+      const caroot = mkdtempSync(join(tmpdir(), 'devstack-caroot-'));
+      const [proxyPort, httpsPort] = [await freePort(), await freePort()];
+      project = createTempProject(`export default {
+      proxy: { ${engineField} port: ${proxyPort}, routes: { '/': 'web' }, https: { port: ${httpsPort} } },
       services: { ${await echoService('web')} ${await echoService('api')} },
     };`);
-    try {
-      // A CA of its own (CAROOT), trusted by this test only: nothing is installed on the machine.
-      const up = await project.run(['up', '-d'], { env: { CAROOT: caroot } });
-      expect(up.code, up.stderr).toBe(0);
-      expect(up.stdout).toContain(`https://localhost:${httpsPort}`);
-      const ca = readFileSync(join(caroot, 'rootCA.pem'));
-      const get = (host: string, path: string): Promise<Answer> =>
-        send(httpsPort, path, { host: `${host}:${httpsPort}`, tls: { ca, servername: host } });
-      const api = await get('api.localhost', '/x');
-      expect(JSON.parse(api.body)).toMatchObject({ service: 'api', url: '/x', headers: { 'x-forwarded-proto': 'https' } });
-      expect(JSON.parse((await get('localhost', '/')).body)).toMatchObject({ service: 'web' });
-      const redirect = await get('localhost', '/redirect');
-      expect(redirect.headers.location).toBe(`https://localhost:${httpsPort}/landed`);
-    } finally {
-      rmSync(caroot, { recursive: true, force: true });
-    }
+      try {
+        // A CA of its own (CAROOT), trusted by this test only: nothing is installed on the machine.
+        const up = await project.run(['up', '-d'], { env: { CAROOT: caroot } });
+        expect(up.code, up.stderr).toBe(0);
+        expect(up.stdout).toContain(`https://localhost:${httpsPort}`);
+        const ca = readFileSync(join(caroot, 'rootCA.pem'));
+        const get = (host: string, path: string): Promise<Answer> =>
+          send(httpsPort, path, { host: `${host}:${httpsPort}`, tls: { ca, servername: host } });
+        const api = await get('api.localhost', '/x');
+        expect(JSON.parse(api.body)).toMatchObject({ service: 'api', url: '/x', headers: { 'x-forwarded-proto': 'https' } });
+        expect(JSON.parse((await get('localhost', '/')).body)).toMatchObject({ service: 'web' });
+        const redirect = await get('localhost', '/redirect');
+        expect(redirect.headers.location).toBe(`https://localhost:${httpsPort}/landed`);
+      } finally {
+        rmSync(caroot, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe.runIf(nginxInstalled)('the proxy on nginx: its log, and when things go wrong', () => {
+  vitestIt("the access log nginx writes is rotated by size, in devstack's line format, with no request lost", async () => {
+    const proxyPort = await freePort();
+    project = createTempProject(`export default {
+      logRotation: { maxSize: '4kb', keep: 50 },
+      proxy: { engine: 'nginx', port: ${proxyPort}, routes: { '/': 'api' } },
+      services: { ${await echoService('api')} },
+    };`);
+    expect((await project.run(['up', '-d'])).code).toBe(0);
+    const count = 300; // ~60 bytes a line: about four files' worth
+    for (let i = 0; i < count; i++) expect((await send(proxyPort, `/r/${i}`)).status).toBe(200);
+    const logged = (): string[] =>
+      readdirSync(project!.path('logs'))
+        .filter((name) => /^proxy\.log(\.\d+)?$/.test(name))
+        .flatMap((name) => project!.read(`logs/${name}`).split('\n'))
+        .filter((line) => line.includes(' /r/'));
+    await waitFor(
+      () => existsSync(project!.path('logs/proxy.log.1')) && logged().length === count,
+      'the log rotated, every request in it',
+      10_000,
+    );
+    const lines = logged();
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z out GET \/r\/\d+ → api 200 \d+ ms$/);
+    expect(new Set(lines.map((line) => line.split(' ')[3])).size).toBe(count);
+    expect(statSync(project.path('logs/proxy.log')).mode & 0o777).toBe(0o600);
+    const read = await project.run(['logs', 'proxy']);
+    expect(read.stdout).toContain('GET /r/0 → api 200');
+  });
+
+  vitestIt("nginx killed: devstack's own proxy takes its port and the requests go on", async () => {
+    const proxyPort = await freePort();
+    project = createTempProject(`export default {
+      proxy: { engine: 'nginx', port: ${proxyPort}, routes: { '/': 'api' } },
+      services: { ${await echoService('api')} },
+    };`);
+    expect((await project.run(['up', '-d'])).code).toBe(0);
+    const nginx = (await project.ps()).find((row) => row.name === 'proxy')!.pid!;
+    expect(readFileSync(`/proc/${nginx}/comm`, 'utf8').trim()).toBe('nginx');
+    process.kill(-nginx, 'SIGKILL'); // its whole group: the master and its worker
+    await waitFor(
+      async () => (await send(proxyPort, '/after').catch(() => undefined))?.status === 200,
+      'an answer after nginx died',
+      10_000,
+    );
+    const row = (await project.ps()).find((candidate) => candidate.name === 'proxy');
+    expect(row?.pid).toBe(project.supervisorPid());
+    expect(project.read('logs/devstack.log')).toContain("devstack's own proxy takes over");
+  });
+
+  vitestIt('the supervisor killed: the reaper ends nginx with the services', async () => {
+    const proxyPort = await freePort();
+    project = createTempProject(`export default {
+      proxy: { engine: 'nginx', port: ${proxyPort}, routes: { '/': 'api' } },
+      services: { ${await echoService('api')} },
+    };`);
+    expect((await project.run(['up', '-d'])).code).toBe(0);
+    const nginx = (await project.ps()).find((row) => row.name === 'proxy')!.pid!;
+    process.kill(project.supervisorPid(), 'SIGKILL');
+    await waitFor(() => !existsSync(`/proc/${nginx}`), 'nginx to be ended by the reaper', 15_000);
+    // cleanup() then checks that nothing of the project is left (nginx runs in the project's folder).
   });
 });

@@ -18,6 +18,7 @@ const proxy: ResolvedProxy = {
   maxHeld: 1000,
   accessLog: true,
   https: undefined,
+  engine: 'auto',
 };
 
 describe('proxy routing', () => {

@@ -18,18 +18,18 @@ export async function psCommand(context: CommandContext, options: { json: boolea
   if (status.ok) {
     rows = status.value.services.map((service) => toPsRow(service, now));
     const { proxy } = status.value;
-    // The proxy runs inside the supervisor: its row has the supervisor's pid and uptime.
+    // On nginx, the row has nginx's pid; inside the supervisor, the supervisor's. Its uptime is the run's.
     if (proxy !== undefined)
       rows.push({
         name: 'proxy',
         state: 'ready',
-        pid: status.value.pid,
+        pid: proxy.pid ?? status.value.pid,
         port: proxy.port,
         uptimeMs: now - Date.parse(status.value.startedAt),
         restarts: 0,
       });
     const { proxyUrl, dashboardUrl } = status.value;
-    note = `supervisor pid ${status.value.pid}, up since ${status.value.startedAt}${proxyUrl === undefined ? '' : `; proxy ${proxyUrl} (devstack logs proxy)`}${dashboardUrl === undefined ? '' : `; dashboard ${dashboardUrl}`}`;
+    note = `supervisor pid ${status.value.pid}, up since ${status.value.startedAt}${proxyUrl === undefined ? '' : `; proxy ${proxyUrl} (${status.value.proxy?.engine === 'nginx' ? 'nginx' : 'built in'}; devstack logs proxy)`}${dashboardUrl === undefined ? '' : `; dashboard ${dashboardUrl}`}`;
   } else if (status.error.type === 'version-mismatch') {
     throw controlError(status.error, await stack.config());
   } else {

@@ -14,7 +14,7 @@ interface Overview {
   readonly services: readonly ServiceSnapshot[];
   readonly pid: number;
   readonly startedAt: string;
-  readonly proxy?: { readonly url: string; readonly port: number } | undefined;
+  readonly proxy?: { readonly url: string; readonly port: number; readonly engine?: string; readonly pid?: number } | undefined;
   readonly configFile: string;
   readonly startupDone: boolean;
   readonly proxyUrl?: string | undefined;
@@ -214,21 +214,21 @@ function renderService(service: ServiceSnapshot): void {
   }
 }
 
-/** The proxy as a row: ready while the supervisor runs, with its pid; requests are in its log ("proxy"). */
+/** The proxy as a row: ready while the supervisor runs, with nginx's pid or the supervisor's; requests are in its log ("proxy"). */
 function proxyRow(overview: Overview): ServiceSnapshot {
   const proxy = overview.proxy!;
   return {
     name: 'proxy',
     kind: 'proxy' as ServiceSnapshot['kind'],
     state: 'ready',
-    pid: overview.pid,
+    pid: proxy.pid ?? overview.pid,
     port: proxy.port,
     ports: { http: proxy.port },
     url: proxy.url,
     startedAt: Date.parse(overview.startedAt),
     readyAt: undefined,
     restarts: 0,
-    message: 'the entry point; its requests are the "proxy" log',
+    message: `the entry point${proxy.engine === 'nginx' ? ' (nginx)' : ''}; its requests are the "proxy" log`,
     waitingOn: [],
   };
 }
