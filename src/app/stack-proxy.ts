@@ -142,6 +142,22 @@ function rotateByNginx(file: string, rotation: LogRotation | undefined, front: {
   return () => clearInterval(timer);
 }
 
+/**
+ * devstack's own proxy on nginx's ports, once they are free: the killed group's worker may hold
+ * them for a moment after the signal (the kernel closes its sockets when it is gone). Up to 3 s.
+ */
+async function takeOver<T>(start: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!(error instanceof DevstackError && error.code === 'PORT_IN_USE') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 /** nginx is told a port: `'auto'` is a free one now, a fixed one must be free (one clear line, not nginx's bind error). */
 async function portFor(wanted: number | 'auto', field: string): Promise<number> {
   if (wanted === 'auto') return getPort({ host: LOCAL_HOST });
@@ -204,7 +220,7 @@ export async function startStackProxy(config: ResolvedConfig, proxy: ResolvedPro
   let log: LogFileWriter | undefined;
   const lines = batched((batch) => void log?.write('out', batch, new Date().toISOString()));
   const accessLog = logFile === undefined ? undefined : (line: string): void => lines.add(line);
-  const engine = engineOf(proxy, options.env['PATH'], nginxUnsuitable(proxy, [options.dir]));
+  const engine = engineOf(proxy, options.env['PATH'], nginxUnsuitable(proxy, options.dir));
 
   type Running = {
     readonly engine: 'nginx' | 'node';
@@ -252,7 +268,7 @@ export async function startStackProxy(config: ResolvedConfig, proxy: ResolvedPro
           if (closed) return;
           removeServicePidFile(config.logsDir, PROXY_LOG);
           options.notice(`proxy: nginx exited (${why}); devstack's own proxy takes over on port ${front.port}`);
-          void startNode(front.port, front.httpsPort).then(
+          void takeOver(() => startNode(front.port, front.httpsPort)).then(
             (node) => {
               if (closed) return void node.close();
               running = node;

@@ -35,12 +35,19 @@ export interface NginxSite {
 /** What nginx's configuration language takes without quoting or interpolation surprises. */
 const PLAIN = /^[A-Za-z0-9/._~+-]*$/;
 
-/** Why the stack's proxy cannot run on nginx (a string nginx would read differently), or undefined. */
-export function nginxUnsuitable(proxy: ResolvedProxy, paths: readonly string[]): string | undefined {
+/** A unix socket's path holds 107 bytes; `<dir>/hold-<n>.sock` must fit. */
+const SOCKET_PATH_MAX = 107;
+
+/**
+ * Why the stack's proxy cannot run on nginx (a string nginx would read differently, a folder too
+ * long for its sockets), or undefined.
+ */
+export function nginxUnsuitable(proxy: ResolvedProxy, dir: string): string | undefined {
   const route = proxy.routes.find((candidate) => !PLAIN.test(candidate.prefix));
   if (route !== undefined) return `the route "${route.prefix}" has characters nginx matches differently (decoded)`;
-  const path = paths.find((candidate) => !PLAIN.test(candidate));
-  if (path !== undefined) return `the path ${path} has characters nginx's configuration cannot hold as they are`;
+  if (!PLAIN.test(dir)) return `the path ${dir} has characters nginx's configuration cannot hold as they are`;
+  if (Buffer.byteLength(`${dir}/hold-${proxy.routes.length + Object.keys(proxy.hosts).length}.sock`) > SOCKET_PATH_MAX)
+    return `the runtime folder ${dir} is too long for unix sockets`;
   return undefined;
 }
 
@@ -139,6 +146,9 @@ http {
   client_body_temp_path ${tmp('body')}; proxy_temp_path ${tmp('proxy')}; fastcgi_temp_path ${tmp('fastcgi')};
   uwsgi_temp_path ${tmp('uwsgi')}; scgi_temp_path ${tmp('scgi')};
   keepalive_timeout 60s; keepalive_requests 100000;
+  # Big cookies and tokens pass, both ways, as they do through Node (16 KB of headers) and more:
+  # nginx's defaults (8 KB request lines/headers, a 4–8 KB upstream header buffer) fail them with 400/502.
+  large_client_header_buffers 8 64k; proxy_buffer_size 64k; proxy_buffers 8 64k; proxy_busy_buffers_size 128k;
   # Bodies stream both ways, as they come; long polls, event streams and WebSockets stay open.
   proxy_http_version 1.1; proxy_request_buffering off; proxy_buffering off;
   proxy_read_timeout 1d; proxy_send_timeout 1d;

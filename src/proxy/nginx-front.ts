@@ -125,8 +125,9 @@ export async function startNginxFront(options: NginxFrontOptions): Promise<Nginx
     const unsubscribe = options.backends.onChange(changed);
     cleanups.push(unsubscribe);
 
-    // `-e stderr`: even the errors before the config is read (the default log under /var/log) come to us.
-    const child: ChildProcess = spawn(options.nginx, ['-p', dir, '-c', configFile, '-e', 'stderr'], {
+    // No `-e stderr` (nginx < 1.19.5 refuses it): as a user, nginx's alert about its default log
+    // under /var/log comes before the config is read, and is harmless.
+    const child: ChildProcess = spawn(options.nginx, ['-p', dir, '-c', configFile], {
       cwd: options.cwd,
       // UTC: the access log's times are ISO times in UTC, as every devstack log line.
       env: { ...options.env, TZ: 'UTC' },
@@ -137,15 +138,25 @@ export async function startNginxFront(options: NginxFrontOptions): Promise<Nginx
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       const lines = chunk.trim().split('\n');
-      lastError = lines.at(-1) ?? lastError;
+      // `2026/12/02 05:02:16 [emerg] 19934#19934: "…" must be …`: the text is what says why.
+      lastError = (lines.at(-1) ?? lastError).replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[\w+\] \d+#\d+: /, '');
     });
     let closing = false;
+    // Until nginx listens, its exit is the start's failure (thrown below), not a death to take over from.
+    let serving = false;
     const exited = new Promise<string>((resolve) => {
       child.once('error', (error) => resolve(error.message));
       child.once('exit', (code, signal) => resolve(lastError || `nginx exited (${signal ?? `code ${code}`})`));
     });
     void exited.then((why) => {
-      if (!closing) options.onExit(why.replace(/^nginx: /, ''));
+      if (closing || !serving) return;
+      // A worker outlives a killed master and would keep the ports: the whole group goes first.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+      options.onExit(why.replace(/^nginx: /, ''));
     });
     const stopNginx = async (): Promise<void> => {
       closing = true;
@@ -185,6 +196,7 @@ export async function startNginxFront(options: NginxFrontOptions): Promise<Nginx
         field: 'proxy',
         hint: "set proxy.engine: 'node' to use devstack's own proxy instead",
       });
+    serving = true;
     return {
       pid: child.pid!,
       port,

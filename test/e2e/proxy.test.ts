@@ -30,7 +30,14 @@ interface Answer {
 function send(
   port: number,
   path: string,
-  options: { host?: string; method?: string; body?: Buffer; accept?: string; tls?: { ca: Buffer; servername: string } } = {},
+  options: {
+    host?: string;
+    method?: string;
+    body?: Buffer;
+    accept?: string;
+    cookie?: string;
+    tls?: { ca: Buffer; servername: string };
+  } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = options.tls === undefined ? httpRequest : httpsRequest;
@@ -40,7 +47,11 @@ function send(
         port,
         path,
         method: options.method ?? 'GET',
-        headers: { host: options.host ?? `127.0.0.1:${port}`, ...(options.accept ? { accept: options.accept } : {}) },
+        headers: {
+          host: options.host ?? `127.0.0.1:${port}`,
+          ...(options.accept ? { accept: options.accept } : {}),
+          ...(options.cookie ? { cookie: options.cookie } : {}),
+        },
         ...options.tls,
       },
       (response) => {
@@ -101,6 +112,11 @@ describe.each([
     expect(redirect.status).toBe(302);
     expect(redirect.headers.location).toBe(`http://127.0.0.1:${proxyPort}/landed`);
     expect((await send(proxyPort, '/cookie')).headers['set-cookie']).toEqual(['session=abc; Path=/; HttpOnly']);
+    // Headers past nginx's defaults (8 KB in, 4–8 KB out), as big cookies and tokens are: both ways.
+    const big = await send(proxyPort, '/big-header', { cookie: `token=${'t'.repeat(12 * 1024)}` });
+    expect(big.status).toBe(200);
+    expect(big.body).toBe(`cookie of ${12 * 1024 + 6} bytes`);
+    expect(String(big.headers['set-cookie'])).toHaveLength(4 + 12 * 1024);
 
     const log = await project.run(['logs', 'proxy']);
     expect(log.stdout).toMatch(/GET \/api\/users\?id=1 → api 200 \d+ ms/);
@@ -254,35 +270,53 @@ describe.runIf(nginxInstalled)('the proxy on nginx: its log, and when things go 
     expect(read.stdout).toContain('GET /r/0 → api 200');
   });
 
-  vitestIt("nginx killed: devstack's own proxy takes its port and the requests go on", async () => {
+  /** A stack of one service behind nginx, up: the proxy's port and nginx's pid. */
+  const upOnNginx = async (): Promise<{ proxyPort: number; nginx: number }> => {
     const proxyPort = await freePort();
     project = createTempProject(`export default {
       proxy: { engine: 'nginx', port: ${proxyPort}, routes: { '/': 'api' } },
       services: { ${await echoService('api')} },
     };`);
     expect((await project.run(['up', '-d'])).code).toBe(0);
-    const nginx = (await project.ps()).find((row) => row.name === 'proxy')!.pid!;
+    return { proxyPort, nginx: (await project.ps()).find((row) => row.name === 'proxy')!.pid! };
+  };
+
+  vitestIt('nginx refusing to start: one line with its reason, and nothing left', async () => {
+    const proxyPort = await freePort();
+    project = createTempProject(`export default {
+      proxy: { engine: 'nginx', port: ${proxyPort}, routes: { '/': 'api' } },
+      services: { ${await echoService('api')} },
+    };`);
+    // An nginx found first on PATH that fails as a broken installation would.
+    project.write(
+      'bin/nginx',
+      '#!/bin/sh\necho \'nginx: [emerg] open() "/etc/nginx/mime.types" failed (2: No such file or directory)\' >&2\nexit 1\n',
+    );
+    execFileSync('chmod', ['+x', project.path('bin/nginx')]);
+    const up = await project.run(['up', '-d'], { env: { PATH: `${project.path('bin')}:${process.env.PATH}` } });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toMatch(/^error: proxy: nginx did not start: \[emerg\] open\(\) "\/etc\/nginx\/mime.types" failed/m);
+    expect(up.stderr).toContain("proxy.engine: 'node'");
+    expect(up.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  vitestIt("nginx killed: devstack's own proxy takes its port and the requests go on", async () => {
+    const { proxyPort, nginx } = await upOnNginx();
     expect(readFileSync(`/proc/${nginx}/comm`, 'utf8').trim()).toBe('nginx');
-    process.kill(-nginx, 'SIGKILL'); // its whole group: the master and its worker
+    process.kill(nginx, 'SIGKILL'); // the master alone: its worker would keep the port if devstack did not end it
     await waitFor(
       async () => (await send(proxyPort, '/after').catch(() => undefined))?.status === 200,
       'an answer after nginx died',
       10_000,
     );
-    const row = (await project.ps()).find((candidate) => candidate.name === 'proxy');
-    expect(row?.pid).toBe(project.supervisorPid());
-    expect(project.read('logs/devstack.log')).toContain("devstack's own proxy takes over");
+    const row = (await project!.ps()).find((candidate) => candidate.name === 'proxy');
+    expect(row?.pid).toBe(project!.supervisorPid());
+    expect(project!.read('logs/devstack.log')).toContain("devstack's own proxy takes over");
   });
 
   vitestIt('the supervisor killed: the reaper ends nginx with the services', async () => {
-    const proxyPort = await freePort();
-    project = createTempProject(`export default {
-      proxy: { engine: 'nginx', port: ${proxyPort}, routes: { '/': 'api' } },
-      services: { ${await echoService('api')} },
-    };`);
-    expect((await project.run(['up', '-d'])).code).toBe(0);
-    const nginx = (await project.ps()).find((row) => row.name === 'proxy')!.pid!;
-    process.kill(project.supervisorPid(), 'SIGKILL');
+    const { nginx } = await upOnNginx();
+    process.kill(project!.supervisorPid(), 'SIGKILL');
     await waitFor(() => !existsSync(`/proc/${nginx}`), 'nginx to be ended by the reaper', 15_000);
     // cleanup() then checks that nothing of the project is left (nginx runs in the project's folder).
   });
