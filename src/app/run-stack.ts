@@ -80,6 +80,8 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   let supervisorRef: Supervisor | undefined;
   let startupDone = false;
   let entry: StackProxy | undefined;
+  // The proxy starts before the supervisor exists: what it has to say waits for the event log.
+  const earlyNotices: string[] = [];
   let dashboardTarget: DashboardTarget | undefined;
   let dashboard: DashboardServer | undefined;
   try {
@@ -96,7 +98,10 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
         dir: paths.proxy,
         runId,
         env: { PATH: options.processEnv['PATH'] ?? '/usr/bin:/bin', ...markerEnv({ runId, service: PROXY_LOG, project }) },
-        notice: (message) => void supervisorRef?.events.emit({ type: 'warning', service: PROXY_LOG, message }),
+        notice: (message) =>
+          supervisorRef === undefined
+            ? earlyNotices.push(message)
+            : void supervisorRef.events.emit({ type: 'warning', service: PROXY_LOG, message }),
       });
     }
   } catch (error) {
@@ -151,6 +156,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
   if (options.onEvent) supervisor.events.subscribe(options.onEvent);
   if (tracing) supervisor.events.subscribe((event) => void (event.type === 'state' && trace(`${event.service} ${event.state.type}`)));
   for (const notice of checked.notices) void supervisor.events.emit(notice);
+  for (const message of earlyNotices) void supervisor.events.emit({ type: 'warning', service: PROXY_LOG, message });
   for (const [service, plan] of checked.plans) {
     const database = stack.services.find((candidate) => candidate.name === service)!.database!;
     const data = plan.mode === 'container' ? `volume ${database.volumeName}` : relative(options.cwd, database.dataDir);

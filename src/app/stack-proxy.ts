@@ -115,7 +115,7 @@ export interface StackProxyOptions {
   readonly env: Readonly<Record<string, string>>;
   /** The run's id, for nginx's PID file. */
   readonly runId: string;
-  /** One line for the supervisor's log (which engine, a fallback). */
+  /** A warning for the supervisor's log and the terminal (why not nginx, a takeover). */
   readonly notice: (text: string) => void;
 }
 
@@ -187,7 +187,8 @@ function engineOf(proxy: ResolvedProxy, pathVariable: string | undefined, unsuit
         hint: "set proxy.engine to 'auto' or 'node'",
       });
   }
-  if (nginx === undefined) return { type: 'node', why: 'nginx is not installed' };
+  // Without nginx, devstack's own engine is the ordinary case: nothing to say (ps says which runs).
+  if (nginx === undefined) return { type: 'node', why: undefined };
   if (unsuitable !== undefined) return { type: 'node', why: unsuitable };
   return { type: 'nginx', path: nginx };
 }
@@ -277,7 +278,6 @@ export async function startStackProxy(config: ResolvedConfig, proxy: ResolvedPro
           );
         },
       });
-      listeners.add(front.changed);
       const stopRotating = logFile === undefined ? undefined : rotateByNginx(logFile, config.logRotation, front);
       // `down` and the reaper find nginx by this file: nginx writes its process title over its environment, marker included.
       writeServicePidFile(config.logsDir, {
@@ -302,7 +302,7 @@ export async function startStackProxy(config: ResolvedConfig, proxy: ResolvedPro
       };
     } else {
       running = await startNode(proxy.port, proxy.https?.port);
-      if (engine.why !== undefined) options.notice(`proxy: devstack's own (${engine.why})`);
+      if (engine.why !== undefined) options.notice(`proxy: devstack's own engine, not nginx: ${engine.why}`);
     }
   } catch (error) {
     await log?.close().catch(() => undefined);
