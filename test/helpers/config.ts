@@ -1,7 +1,7 @@
 /** Config as the CLI would see it, for unit tests: validated and resolved, or the one-line error. */
 import { firstProblem } from '../../src/config/format-issues.js';
 import { resolveConfig } from '../../src/config/resolve.js';
-import type { ResolvedConfig } from '../../src/config/resolved.js';
+import type { ResolvedConfig, ResolvedProxy } from '../../src/config/resolved.js';
 import { validateUserConfig } from '../../src/config/schema.js';
 import type { PortPlan } from '../../src/config/templates.js';
 import { resolveServiceEnv } from '../../src/env/service-env.js';
@@ -32,4 +32,24 @@ export function environmentOf(config: ResolvedConfig, name: string, ports: PortP
   });
   if (!result.ok) throw new Error(result.error.problem);
   return result.value.env;
+}
+
+/** A resolved proxy section: `/api/admin` → admin, `/api` → api (stripped), `/` → web, and two host names. */
+export function resolvedProxy(
+  hosts: Readonly<Record<string, string>> = { 'api.localhost': 'api', 'shop.localhost': 'web' },
+): ResolvedProxy {
+  return {
+    port: 8080,
+    routes: [
+      { prefix: '/api/admin', service: 'admin', stripPrefix: false },
+      { prefix: '/api', service: 'api', stripPrefix: true },
+      { prefix: '/', service: 'web', stripPrefix: false },
+    ],
+    hosts,
+    holdTimeoutMs: 30_000,
+    maxHeld: 1000,
+    accessLog: true,
+    https: undefined,
+    engine: 'auto',
+  };
 }

@@ -1,32 +1,19 @@
 // The nginx.conf devstack writes, for stacks of every shape, checked by nginx itself (`nginx -t`):
 // prefix routes with and without stripping, host names, HTTPS, no access log, a target that is not
 // part of the run, no `/` route; and which stacks nginx cannot serve as they are.
+import { resolvedProxy } from '../helpers/config.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ResolvedProxy } from '../../src/config/resolved.js';
 import { nginxConfigOf, nginxUnsuitable, type NginxSite } from '../../src/proxy/nginx-config.js';
 
 const NGINX = '/usr/sbin/nginx';
 const dir = mkdtempSync(join(tmpdir(), 'devstack-nginx-conf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const proxy: ResolvedProxy = {
-  port: 8080,
-  routes: [
-    { prefix: '/api/admin', service: 'admin', stripPrefix: false },
-    { prefix: '/api', service: 'api', stripPrefix: true },
-    { prefix: '/', service: 'web', stripPrefix: false },
-  ],
-  hosts: { 'api.localhost': 'api', 'web.localhost': 'web', 'shop.localhost': 'web', 'admin.localhost': 'admin' },
-  holdTimeoutMs: 30_000,
-  maxHeld: 1000,
-  accessLog: true,
-  https: undefined,
-  engine: 'auto',
-};
+const proxy = resolvedProxy({ 'api.localhost': 'api', 'web.localhost': 'web', 'shop.localhost': 'web', 'admin.localhost': 'admin' });
 
 function site(overrides: Partial<NginxSite> = {}): NginxSite {
   return {

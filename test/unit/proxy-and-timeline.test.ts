@@ -1,25 +1,12 @@
 // Pure parts of the proxy (routing, availability) and of the startup timeline.
+import { resolvedProxy } from '../helpers/config.js';
 import { describe, expect, it } from 'vitest';
-import type { ResolvedProxy } from '../../src/config/resolved.js';
 import { availabilityOf } from '../../src/proxy/availability.js';
 import { hostNameOf, routeOf } from '../../src/proxy/routing.js';
 import type { ServiceSnapshot, StampedEvent } from '../../src/supervisor/events.js';
 import { startupTimeline } from '../../src/supervisor/timeline.js';
 
-const proxy: ResolvedProxy = {
-  port: 8080,
-  routes: [
-    { prefix: '/api/admin', service: 'admin', stripPrefix: false },
-    { prefix: '/api', service: 'api', stripPrefix: true },
-    { prefix: '/', service: 'web', stripPrefix: false },
-  ],
-  hosts: { 'api.localhost': 'api', 'shop.localhost': 'web' },
-  holdTimeoutMs: 30_000,
-  maxHeld: 1000,
-  accessLog: true,
-  https: undefined,
-  engine: 'auto',
-};
+const proxy = resolvedProxy();
 
 describe('proxy routing', () => {
   it('takes the host name first, then the longest prefix at a segment boundary, stripping when asked', () => {
