@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { withExampleStack } from '../helpers/example-lock.js';
 import { exec } from '../helpers/package.js';
 import { processesUnder } from '../helpers/processes.js';
 import { BIN, freePort, REPO_ROOT } from '../helpers/project.js';
@@ -44,41 +45,46 @@ async function dependencyGraph(dir: string): Promise<Record<string, string[]>> {
 }
 
 describe('devstack init', () => {
-  it('on the example stack: the same services and dependencies as its hand-written config, and it runs', async () => {
-    const dir = copyOf(join(REPO_ROOT, 'examples'), {
-      'package.json': JSON.stringify({ name: 'shop', private: true, workspaces: ['packages/*', 'services/*', 'apps/*'] }),
-    });
-    rmSync(join(dir, 'e2e'), { recursive: true });
-    const init = await devstack(dir, ['init']);
-    expect(init.code, init.stderr).toBe(0);
-    expect(init.stdout).toMatch(/^devstack: wrote services\.config\.ts: 6 services, 3 databases\n/);
-    expect(init.stdout).toContain('@example/service-kit (packages/service-kit): no dev or start script, not a service');
-    expect(init.stdout).toContain('redis: redis, because order-service uses it (it reads REDIS_URL)');
+  it(
+    'on the example stack: the same services and dependencies as its hand-written config, and it runs',
+    () =>
+      withExampleStack(async () => {
+        const dir = copyOf(join(REPO_ROOT, 'examples'), {
+          'package.json': JSON.stringify({ name: 'shop', private: true, workspaces: ['packages/*', 'services/*', 'apps/*'] }),
+        });
+        rmSync(join(dir, 'e2e'), { recursive: true });
+        const init = await devstack(dir, ['init']);
+        expect(init.code, init.stderr).toBe(0);
+        expect(init.stdout).toMatch(/^devstack: wrote services\.config\.ts: 6 services, 3 databases\n/);
+        expect(init.stdout).toContain('@example/service-kit (packages/service-kit): no dev or start script, not a service');
+        expect(init.stdout).toContain('redis: redis, because order-service uses it (it reads REDIS_URL)');
 
-    // The hand-written config names its RabbitMQ "broker"; init names it after its engine.
-    expect(await dependencyGraph(dir)).toEqual({
-      rabbitmq: [],
-      postgres: [],
-      redis: [],
-      web: ['notification-service', 'order-service'],
-      'auth-service': [],
-      'catalog-service': [],
-      'notification-service': ['rabbitmq'],
-      'order-service': ['catalog-service', 'postgres', 'rabbitmq', 'redis', 'user-service'],
-      'user-service': ['auth-service'],
-    });
-    expect(readFileSync(join(dir, 'services.config.ts'), 'utf8')).toContain("init: 'db/postgres-init',");
+        // The hand-written config names its RabbitMQ "broker"; init names it after its engine.
+        expect(await dependencyGraph(dir)).toEqual({
+          rabbitmq: [],
+          postgres: [],
+          redis: [],
+          web: ['notification-service', 'order-service'],
+          'auth-service': [],
+          'catalog-service': [],
+          'notification-service': ['rabbitmq'],
+          'order-service': ['catalog-service', 'postgres', 'rabbitmq', 'redis', 'user-service'],
+          'user-service': ['auth-service'],
+        });
+        expect(readFileSync(join(dir, 'services.config.ts'), 'utf8')).toContain("init: 'db/postgres-init',");
 
-    const up = await devstack(dir, ['up', '--wait', '--timeout', '2m']);
-    expect(up.code, up.stdout + up.stderr).toBe(0);
-    const ps = JSON.parse((await devstack(dir, ['ps', '--json'])).stdout) as { name: string; state: string }[];
-    expect(ps.filter((row) => row.state !== 'ready').map((row) => row.name)).toEqual([]);
-    // The page travels through four services and Postgres (seeded by the init scripts init found).
-    const web = (JSON.parse((await devstack(dir, ['ps', '--json'])).stdout) as { name: string; port: number }[]).find(
-      (row) => row.name === 'web',
-    )!;
-    expect(await (await fetch(`http://127.0.0.1:${web.port}/`)).text()).toContain('Orders of Ada Lovelace (pro)');
-  }, 180_000);
+        const up = await devstack(dir, ['up', '--wait', '--timeout', '2m']);
+        expect(up.code, up.stdout + up.stderr).toBe(0);
+        const ps = JSON.parse((await devstack(dir, ['ps', '--json'])).stdout) as { name: string; state: string }[];
+        expect(ps.filter((row) => row.state !== 'ready').map((row) => row.name)).toEqual([]);
+        // The page travels through four services and Postgres (seeded by the init scripts init found).
+        const web = (JSON.parse((await devstack(dir, ['ps', '--json'])).stdout) as { name: string; port: number }[]).find(
+          (row) => row.name === 'web',
+        )!;
+        expect(await (await fetch(`http://127.0.0.1:${web.port}/`)).text()).toContain('Orders of Ada Lovelace (pro)');
+      }),
+    300_000,
+  ); // with its turn at the example stack's lock (its services keep their fixed ports)
 
   it('on a Compose file with .env variables, healthchecks and a migration: runs it natively, migration first', async () => {
     const [pgPort, apiPort] = [await freePort(), await freePort()];
