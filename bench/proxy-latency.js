@@ -29,6 +29,13 @@ function get(agent, port, path = '/') {
   });
 }
 
+/** p50 and p99 of latencies in ms (sorts them). */
+function percentiles(latencies) {
+  latencies.sort((a, b) => a - b);
+  const at = (q) => Number(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2));
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
 /** `connections` keep-alive clients sending requests back to back for `durationMs`. */
 async function load(port, { connections = 8, durationMs = 3000 } = {}) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
@@ -47,9 +54,7 @@ async function load(port, { connections = 8, durationMs = 3000 } = {}) {
   await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = performance.now() - started;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q) => Number(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2));
-  return { rps: Math.round(latencies.length / (elapsed / 1000)), p50: at(0.5), p99: at(0.99), errors };
+  return { rps: Math.round(latencies.length / (elapsed / 1000)), ...percentiles(latencies), errors };
 }
 
 /**
@@ -86,9 +91,7 @@ async function loadAtRate(port, { rate = 1000, durationMs = 3000, connections = 
   });
   await Promise.all(answers);
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q) => Number(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2));
-  return { rate, p50: at(0.5), p99: at(0.99), errors };
+  return { rate, ...percentiles(latencies), errors };
 }
 
 function nginxConfig(dir, listen, upstream) {

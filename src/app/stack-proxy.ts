@@ -16,6 +16,7 @@ import getPort from 'get-port';
 import { LOCAL_HOST, mainPort, type PortPlan } from '../config/templates.js';
 import { isPortFree } from '../env/ports.js';
 import { findOnPath, SERVER_DIRS } from '../databases/find-program.js';
+import { proxyPortInUse } from '../proxy/port-in-use.js';
 import { removeServicePidFile, writeServicePidFile } from '../process/pid-file.js';
 import { readProcInfo } from '../process/proc-table.js';
 import type { ProxyBackends } from '../proxy/proxy-server.js';
@@ -159,13 +160,9 @@ async function takeOver<T>(start: () => Promise<T>): Promise<T> {
 }
 
 /** nginx is told a port: `'auto'` is a free one now, a fixed one must be free (one clear line, not nginx's bind error). */
-async function portFor(wanted: number | 'auto', field: string): Promise<number> {
+async function portFor(wanted: number | 'auto', field: 'proxy.port' | 'proxy.https.port'): Promise<number> {
   if (wanted === 'auto') return getPort({ host: LOCAL_HOST });
-  if (!(await isPortFree(wanted)))
-    throw new DevstackError('PORT_IN_USE', `${field}: port ${wanted} on 127.0.0.1 is already in use`, {
-      field,
-      hint: `set ${field} to a free port, or 'auto'`,
-    });
+  if (!(await isPortFree(wanted))) throw proxyPortInUse(field, wanted);
   return wanted;
 }
 
@@ -239,13 +236,7 @@ export async function startStackProxy(config: ResolvedConfig, proxy: ResolvedPro
       backends,
       accessLog,
     });
-    return {
-      engine: 'node',
-      pid: undefined,
-      port: started.port,
-      httpsPort: started.httpsUrl === undefined ? undefined : Number(new URL(started.httpsUrl).port),
-      close: () => started.close(),
-    };
+    return { engine: 'node', pid: undefined, port: started.port, httpsPort: started.httpsPort, close: () => started.close() };
   };
   let running: Running;
   let closed = false;
@@ -308,10 +299,9 @@ export async function startStackProxy(config: ResolvedConfig, proxy: ResolvedPro
     await log?.close().catch(() => undefined);
     throw error;
   }
-  const urlOf = (port: number): string => `http://127.0.0.1:${port}`;
   return {
     get url() {
-      return urlOf(running.port);
+      return `http://127.0.0.1:${running.port}`;
     },
     get port() {
       return running.port;

@@ -41,8 +41,6 @@ export interface NginxFront {
   readonly pid: number;
   readonly port: number;
   readonly httpsPort: number | undefined;
-  /** A service's state changed: the readiness files follow. */
-  changed(): void;
   /** The access log was rotated: nginx opens the file at its path again (SIGUSR1). */
   reopenLogs(): void;
   close(): Promise<void>;
@@ -108,6 +106,7 @@ export async function startNginxFront(options: NginxFrontOptions): Promise<Nginx
     writeFileSync(configFile, config);
 
     const ready = new Set<number>();
+    // The readiness files follow every state change.
     const changed = (): void => {
       options.services.forEach((service, index) => {
         const isReady = options.backends.availability(service.name).type === 'ready';
@@ -201,7 +200,6 @@ export async function startNginxFront(options: NginxFrontOptions): Promise<Nginx
       pid: child.pid!,
       port,
       httpsPort,
-      changed,
       reopenLogs() {
         try {
           process.kill(child.pid!, 'SIGUSR1');

@@ -16,9 +16,9 @@ import type { Duplex } from 'node:stream';
 import { rmSync } from 'node:fs';
 import { createProxyServer, type ProxyServerOptions } from 'httpxy';
 import type { ResolvedProxy } from '../config/resolved.js';
-import { DevstackError } from '../errors.js';
 import { formatMs } from '../util/duration.js';
 import type { Availability } from './availability.js';
+import { proxyPortInUse } from './port-in-use.js';
 import { routeOf, type Route } from './routing.js';
 
 export interface ProxyBackends {
@@ -40,10 +40,9 @@ export interface ProxyOptions {
 }
 
 export interface RunningProxy {
-  readonly url: string;
   readonly port: number;
-  /** `https://localhost:<port>`, when HTTPS is on. */
-  readonly httpsUrl: string | undefined;
+  /** When HTTPS is on. */
+  readonly httpsPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -338,18 +337,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     server.keepAliveTimeout = 60_000;
     trackSockets(server, sockets);
   };
-  const listen = (server: Server | HttpsServer, port: number, field: string): Promise<number> =>
+  const listen = (server: Server | HttpsServer, port: number, field: 'proxy.port' | 'proxy.https.port'): Promise<number> =>
     new Promise<number>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new DevstackError('PORT_IN_USE', `${field}: port ${port} on 127.0.0.1 is already in use`, {
-                field,
-                hint: `set ${field} to a free port, or 'auto'`,
-              })
-            : error,
-        ),
-      );
+      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? proxyPortInUse(field, port) : error));
       server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
     });
   const server = createServer();
@@ -377,9 +367,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     throw error;
   }
   return {
-    url: `http://127.0.0.1:${port}`,
     port,
-    httpsUrl: httpsPort === undefined ? undefined : `https://localhost:${httpsPort}`,
+    httpsPort,
     async close() {
       forwarding.close();
       await closeAll();

@@ -3,11 +3,9 @@
 // that waits for it, a web service that calls the other through its injected URL — comes up with
 // docker-compose and comes back through `devstack init`; the swarm file passes `docker stack
 // config`. The example stack itself on both engines: test/engines/example-containers.test.ts.
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -17,11 +15,8 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { BIN, createTempProject, freePort, REPO_ROOT, type TempProject } from '../helpers/project.js';
-import { removeComposeProject } from '../helpers/docker.js';
+import { NODE_IMAGE, removeComposeProject, run } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait.js';
-
-const run = promisify(execFile);
-const NODE_IMAGE = 'devstack-test/echo:1'; // built by scripts/build-test-images.sh: Node's own binary
 
 let project: TempProject | undefined;
 let composeProject: string | undefined;

@@ -3,19 +3,14 @@
 // deploy, the page served through all of them, then nothing left. In test/engines/, which `npm test`
 // runs after the rest, alone (vitest.engines.config.ts): two cores running a nine-container stack
 // beside the parallel suite made both miss their deadlines (measured: compose up past 240 s).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { BIN, REPO_ROOT } from '../helpers/project.js';
-import { removeComposeProject } from '../helpers/docker.js';
+import { NODE_IMAGE, removeComposeProject, run } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait.js';
-
-const run = promisify(execFile);
-const NODE_IMAGE = 'devstack-test/echo:1'; // built by scripts/build-test-images.sh: Node's own binary
 
 let composeProject: string | undefined;
 let swarmStack: string | undefined;

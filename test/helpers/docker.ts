@@ -4,6 +4,9 @@ import { promisify } from 'node:util';
 
 export const run = promisify(execFile);
 
+/** The image the container tests run Node in, built by scripts/build-test-images.sh from Node's own binary. */
+export const NODE_IMAGE = 'devstack-test/echo:1';
+
 /** What docker-compose down does, by the project's labels (the file may be gone). */
 export async function removeComposeProject(name: string): Promise<void> {
   const label = `label=com.docker.compose.project=${name}`;
