@@ -3,12 +3,13 @@
  * server and the dashboard use to talk to it. Never throws for an expected outcome: no supervisor,
  * another protocol version, or a failed request come back as a ControlError.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { StampedEvent } from '../supervisor/events.js';
 import { DevstackError } from '../errors.js';
 import { err, ok, type Result } from '../util/result.js';
 import type { LogEntry } from '../logs/log-entries.js';
 import { EVENTS_PATH, LOGS_PATH, PROTOCOL_HEADER, PROTOCOL_VERSION, type LogsRequest, type Route, type Routes } from './protocol.js';
+import { plainRequest } from './plain-request.js';
 
 export type ControlError =
   | { readonly type: 'not-running' }
@@ -42,7 +43,12 @@ function versionOf(response: IncomingMessage): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function open(
+function versionMismatch(version: string | undefined): ControlError {
+  return { type: 'version-mismatch', theirs: version ?? '1 or older' };
+}
+
+/** A stream (logs, events): through node:http, loaded only for these. */
+async function open(
   address: string,
   method: string,
   path: string,
@@ -50,6 +56,7 @@ function open(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ControlResult<IncomingMessage>> {
+  const { request: httpRequest } = await import('node:http');
   return new Promise((resolve) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const call = httpRequest(
@@ -58,7 +65,7 @@ function open(
         const version = versionOf(response);
         if (version !== String(PROTOCOL_VERSION)) {
           response.resume();
-          return resolve(err({ type: 'version-mismatch', theirs: version ?? '1 or older' }));
+          return resolve(err(versionMismatch(version)));
         }
         resolve(ok(response));
       },
@@ -81,22 +88,36 @@ async function call<R extends Route>(
   timeoutMs: number,
 ): Promise<ControlResult<Routes[R]['response']>> {
   const [method, path] = route.split(' ') as [string, string];
-  const opened = await open(address, method, path, body, timeoutMs);
-  if (!opened.ok) return opened;
-  const response = opened.value;
-  let text = '';
-  try {
-    for await (const chunk of response) text += String(chunk);
-  } catch (error) {
-    return err({ type: 'failed', message: `the supervisor's answer broke off: ${(error as Error).message}` });
+  const answered = await plainRequest({
+    socketPath: address,
+    method,
+    path,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    timeoutMs,
+  });
+  if (!answered.ok) {
+    const failure = answered.error;
+    switch (failure.type) {
+      case 'absent':
+        return err({ type: 'not-running' });
+      case 'timeout':
+        return err({ type: 'failed', message: `the supervisor did not answer within ${timeoutMs} ms` });
+      case 'broken':
+        return err({ type: 'failed', message: `the supervisor's answer broke off: ${failure.message}` });
+    }
   }
+  const response = answered.value;
+  const version = response.headers.get(PROTOCOL_HEADER);
+  if (version !== String(PROTOCOL_VERSION)) return err(versionMismatch(version));
+  const text = response.body;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return err({ type: 'failed', message: `unreadable answer from the supervisor: ${text.slice(0, 80)}` });
   }
-  if ((response.statusCode ?? 500) >= 400)
+  if (response.statusCode >= 400)
     return err({ type: 'failed', message: (parsed as { error?: string }).error ?? `status ${response.statusCode}` });
   return ok(parsed as Routes[R]['response']);
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runtimeDir, stackId, stackPaths } from '../../src/control/runtime-dir.js';
 import { createControlClient } from '../../src/control/client.js';
+import { plainRequest } from '../../src/control/plain-request.js';
 import { waitHealthy } from '../../src/health/wait-healthy.js';
 import { OutputTap } from '../../src/supervisor/output-tap.js';
 import { DEFAULT_PROBE_TIMING } from '../../src/config/resolved.js';
@@ -103,5 +104,79 @@ describe('the typed client against a running stack', () => {
     clearTimeout(timer);
     expect(opened.ok && !quiet.signal.aborted).toBe(true);
     quiet.abort();
+  });
+});
+
+describe('one request over the control socket (plain-request.ts)', () => {
+  const withServer = async (handler: Parameters<typeof createServer>[1], test: (socket: string) => Promise<void>): Promise<void> => {
+    const dir = mkdtempSync(join(tmpdir(), 'devstack-plain-'));
+    const socket = join(dir, 'control.sock');
+    const server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      await test(socket);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  };
+  const ask = (socketPath: string, body?: string) =>
+    plainRequest({
+      socketPath,
+      method: body === undefined ? 'GET' : 'POST',
+      path: '/v2/x?a=1',
+      headers: { 'x-test': 'yes' },
+      body,
+      timeoutMs: 2000,
+    });
+
+  it('reads a body sized by Content-Length, and one sent in chunks (multi-byte text split across them)', async () => {
+    const text = 'é'.repeat(300_000); // 600 KB: many reads, a character split across chunk boundaries
+    await withServer(
+      (request, response) => {
+        let received = '';
+        request.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+        request.on('end', () => {
+          response.setHeader('devstack-protocol', '2');
+          if (request.method === 'GET') return void response.end(JSON.stringify({ url: request.url, test: request.headers['x-test'] }));
+          const whole = Buffer.from(received + text);
+          response.write(whole.subarray(0, 1001)); // mid-character: the client must join bytes, not strings
+          response.end(whole.subarray(1001));
+        });
+      },
+      async (socket) => {
+        const plain = await ask(socket);
+        expect(plain.ok && plain.value.statusCode).toBe(200);
+        expect(plain.ok && plain.value.headers.get('devstack-protocol')).toBe('2');
+        expect(plain.ok && JSON.parse(plain.value.body)).toEqual({ url: '/v2/x?a=1', test: 'yes' });
+        const chunked = await ask(socket, '{"ü":1}');
+        expect(chunked.ok && chunked.value.headers.get('transfer-encoding')).toBe('chunked');
+        expect(chunked.ok && chunked.value.body).toBe(`{"ü":1}${text}`);
+      },
+    );
+  });
+
+  it('says absent for no socket, timeout for a silent one, broken for an answer cut short', async () => {
+    expect(await ask(join(tmpdir(), `devstack-none-${process.pid}.sock`))).toEqual({ ok: false, error: { type: 'absent' } });
+    await withServer(
+      (request, response) => {
+        if (request.url === '/v2/x?a=1' && request.method === 'GET') return; // never answers
+        response.writeHead(200, { 'content-length': '100' });
+        response.write('only part');
+        response.socket?.destroy();
+      },
+      async (socket) => {
+        const silent = await plainRequest({
+          socketPath: socket,
+          method: 'GET',
+          path: '/v2/x?a=1',
+          headers: {},
+          body: undefined,
+          timeoutMs: 200,
+        });
+        expect(silent).toEqual({ ok: false, error: { type: 'timeout' } });
+        const cut = await ask(socket, '{}');
+        expect(cut.ok ? 'answered' : cut.error.type).toBe('broken');
+      },
+    );
   });
 });
