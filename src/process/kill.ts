@@ -17,6 +17,12 @@ export interface ProcessTreeRef {
   readonly startTime: number | undefined;
   /** Environment entries (`NAME=value`) that every process of this tree carries. */
   readonly markerEntries: readonly string[];
+  /**
+   * No process carrying the markers started before this (clock ticks since boot, as `startTime`):
+   * they name a run that did not exist earlier. Only later processes' environments are read, not
+   * the whole machine's (most of a sweep's cost on a busy machine).
+   */
+  readonly markedSince?: number | undefined;
 }
 
 export interface StopOptions {
@@ -63,7 +69,9 @@ function membersOf(ref: ProcessTreeRef, table: readonly ProcInfo[], marked: Read
 
 function markedProcesses(ref: ProcessTreeRef, snapshot: ProcessSnapshot): Map<number, number> {
   if (ref.markerEntries.length === 0) return new Map();
-  return new Map(snapshot.withEnv(ref.markerEntries, snapshot.list()).map((info) => [info.pid, info.startTime]));
+  const since = ref.markedSince;
+  const candidates = since === undefined ? snapshot.list() : snapshot.list().filter((info) => info.startTime >= since);
+  return new Map(snapshot.withEnv(ref.markerEntries, candidates).map((info) => [info.pid, info.startTime]));
 }
 
 function signalAll(ref: ProcessTreeRef, members: readonly ProcInfo[], sig: NodeJS.Signals): void {
@@ -73,7 +81,7 @@ function signalAll(ref: ProcessTreeRef, members: readonly ProcInfo[], sig: NodeJ
 
 /** Polls until `isDone`, starting fast and backing off; false when `deadline` passes first. */
 async function pollUntil(isDone: () => boolean, deadline: number): Promise<boolean> {
-  let delayMs = 5;
+  let delayMs = 2;
   for (;;) {
     if (isDone()) return true;
     const remaining = deadline - Date.now();
@@ -132,8 +140,16 @@ export async function stopProcessTree(ref: ProcessTreeRef, options: StopOptions)
   const inGroup = (info: ProcInfo): boolean => ref.pgid !== undefined && info.pgid === ref.pgid;
   if (early) {
     // The syscall answers "gone" without a /proc scan; while it says "there", the (shared) table
-    // decides: a zombie that its new parent has not reaped yet still counts for kill(), not for us.
-    await pollUntil(() => !groupExists(ref.pgid!) || !remaining().some(inGroup), deadline);
+    // decides, every 20 ms rather than every poll (a scan reads every process's stat): a zombie that
+    // its new parent has not reaped yet (never, under a PID 1 that does not reap) still counts for
+    // kill(), not for us.
+    let tableReadAt = Date.now();
+    await pollUntil(() => {
+      if (!groupExists(ref.pgid!)) return true;
+      if (Date.now() - tableReadAt < 20) return false;
+      tableReadAt = Date.now();
+      return !remaining().some(inGroup);
+    }, deadline);
   } else if (initial.some(inGroup)) {
     signalAll(ref, initial.filter(inGroup), options.signal);
     // A stopped process (SIGSTOP, Ctrl-Z, a debugger) only acts on its stop signal once it runs

@@ -62,6 +62,14 @@ export function listProcesses(): ProcInfo[] {
   return processes;
 }
 
+let ownStart: number | undefined;
+
+/** When this process started (clock ticks since boot); undefined without /proc. */
+export function ownStartTime(): number | undefined {
+  ownStart ??= readProcInfo(process.pid)?.startTime;
+  return ownStart;
+}
+
 /** True when `pid` is alive and (if given) is still the process that started at `startTime`. */
 export function isSameProcessAlive(pid: number, startTime?: number): boolean {
   if (!HAS_PROC) {

@@ -13,7 +13,7 @@ import { removeServicePidFile, writeServicePidFile } from '../process/pid-file.j
 import { settle } from '../util/settle.js';
 import { formatMs } from '../util/duration.js';
 import { unreachable } from '../util/unreachable.js';
-import { shellHasStarted } from '../process/proc-table.js';
+import { ownStartTime, shellHasStarted } from '../process/proc-table.js';
 import { markerEntries, markerEnv } from '../process/run-marker.js';
 import { spawnProcess, type OutputStream } from '../process/spawn.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -96,6 +96,8 @@ export async function spawnRun(
       pgid: process.pgid,
       startTime: process.startTime,
       markerEntries: markerEntries({ runId: context.runId, service: service.name }),
+      // The run id was made in this process: nothing carrying it can be older than this process.
+      markedSince: ownStartTime(),
     },
     spawnedAt: context.clock.now(),
     abort: new AbortController(),

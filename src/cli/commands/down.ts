@@ -51,6 +51,7 @@ export async function downCommand(context: CommandContext, options: DownOptions)
     plan: async () => stopPlanFor(await stack.config(), stackId(stack.file), stack.paths.record, readRunRecord(stack.paths.record)),
     services: options.services,
     pathVariable: context.env['PATH'],
+    status,
   });
   trace('stopped');
   context.terminal.out(describeReport(report));
