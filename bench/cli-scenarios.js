@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killRun, processesOfRun, rssKb } from './peers.js';
-import { freePort } from './util.js';
+import { freePort, SETTLE_BEFORE_STOP_MS, sleepMs } from './util.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const devstackBin = join(here, '..', 'bin', 'devstack.js');
@@ -63,7 +63,7 @@ function phasesOf(traceFile) {
 }
 
 /** `devstack up -d`, then `devstack down`, in a new project of `services`; what was left is counted and killed. */
-export async function cliUpDown(services, prefix = 'cu', { warm = true } = {}) {
+export async function cliUpDown(services, prefix = 'cu', { warm = true, settleMs = 0 } = {}) {
   const id = `${prefix}${Date.now()}`;
   const dir = project(services);
   const traceFile = join(dir, 'trace.jsonl');
@@ -76,6 +76,7 @@ export async function cliUpDown(services, prefix = 'cu', { warm = true } = {}) {
     if (up.code !== 0) throw new Error(`up -d failed: ${up.stderr}`);
     const phases = phasesOf(traceFile);
     const supervisor = JSON.parse(readFileSync(join(dir, 'logs', 'devstack.pid'), 'utf8')).pid;
+    await sleepMs(settleMs);
     const down = await timed(process.execPath, [devstackBin, 'down'], { cwd: dir, env });
     if (down.code !== 0) throw new Error(`down failed: ${down.stderr}`);
     const left = processesOfRun(id).length;
@@ -152,7 +153,7 @@ export async function rawGroupKill(count) {
       }),
     );
     await Promise.all(children.map((child) => new Promise((resolve) => child.stdout.on('data', resolve))));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the grandchildren too
+    await sleepMs(SETTLE_BEFORE_STOP_MS); // the grandchildren too
     const started = performance.now();
     for (const child of children) process.kill(-child.pid, 'SIGTERM');
     while (processesOfRun(id).length > 0) await new Promise((resolve) => setTimeout(resolve, 1));

@@ -6,6 +6,7 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SETTLE_BEFORE_STOP_MS, sleepMs } from './util.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const bin = (name) => join(here, '..', 'node_modules', '.bin', name);
@@ -144,6 +145,7 @@ export async function pm2Stop(count) {
     writeFileSync(join(home, 'ecosystem.config.cjs'), `module.exports = ${JSON.stringify({ apps })};\n`);
     execFileSync(bin('pm2'), ['start', join(home, 'ecosystem.config.cjs')], { env, stdio: 'ignore' });
     await waitUntil(() => processesOfRun(id).length >= count * 2 + 1); // each app + its grandchild (+ the daemon)
+    await sleepMs(SETTLE_BEFORE_STOP_MS);
     const daemonPid = Number(readFileSync(join(home, 'pm2.pid'), 'utf8'));
     const memory = rssKb(daemonPid);
     const started = Date.now();
@@ -161,6 +163,7 @@ export async function concurrentlyStop(count) {
     const commands = treeServices(count, id).map((service) => `PORT=0 GRANDCHILD=${service.grandchild} node ${serviceScript}`);
     const child = spawn(bin('concurrently'), ['--raw', ...commands], { env: { ...process.env, BENCH_RUN: id }, stdio: 'ignore' });
     await waitUntil(() => processesOfRun(id).length >= count * 2);
+    await sleepMs(SETTLE_BEFORE_STOP_MS);
     const started = Date.now();
     child.kill('SIGINT');
     await new Promise((resolve) => child.once('exit', resolve));

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, summary } from './util.js';
+import { median, SETTLE_BEFORE_STOP_MS, summary } from './util.js';
 import { crashLoopCpu, dagServices, devstackDag, readinessLag, repeat, sigkillTiming, timelineOfLastDag } from './scenarios.js';
 import { runWatchBench } from './watch-latency.js';
 import { proxyLatency } from './proxy-latency.js';
@@ -93,7 +93,7 @@ log(
 for (const count of [10, 50]) {
   const runs = count === 50 ? Math.max(1, Math.floor(RUNS / 2)) : RUNS;
   const raw = await repeat(runs, () => rawGroupKill(count));
-  const downs = await repeat(runs, () => cliUpDown(treeServices(count), 'dn'));
+  const downs = await repeat(runs, () => cliUpDown(treeServices(count), 'dn', { settleMs: SETTLE_BEFORE_STOP_MS }));
   const pm2 = await pm2Stop(count);
   const peer = await concurrentlyStop(count);
   results.scenarios[`down${count}`] = {
