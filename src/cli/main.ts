@@ -16,6 +16,7 @@ import { installFatalHandlers } from './fatal.js';
 import { parseDurationMs } from '../util/duration.js';
 import { trace, traceProcessStart } from '../util/trace.js';
 import { setMainScript } from '../util/entry-point.js';
+import { cancelEarlySupervisor } from './early-supervisor.js';
 import { fileURLToPath } from 'node:url';
 
 traceProcessStart();
@@ -74,6 +75,18 @@ function parseSince(value: unknown): number {
   if (!Number.isInteger(seq) || seq < 0)
     throw usage(`--since: expected an event number, got ${JSON.stringify(value)}`, 'pass the "seq" of the last event you saw');
   return seq;
+}
+
+/**
+ * cac names an unknown option by its camel-cased key, without a `no-` prefix (`--no-such-flag` is
+ * reported as `--suchFlag`): name it as it was typed instead.
+ */
+function asTyped(message: string, argv: readonly string[]): string {
+  const keyOf = (name: string): string => name.replace(/^no-/, '').replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+  return message.replace(/`(--?)([^`]+)`/, (whole, _dashes: string, name: string) => {
+    const typed = argv.find((arg) => arg.startsWith('-') && keyOf(arg.replace(/^--?/, '').split('=')[0]!) === name);
+    return typed === undefined ? whole : `\`${typed.split('=')[0]}\``;
+  });
 }
 
 async function run(argv: readonly string[], terminalRef: { current: Terminal }): Promise<number> {
@@ -297,7 +310,7 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
       command === 'run'
         ? 'put the command after "--": devstack run -- npm test --coverage'
         : `run "devstack ${command ? `${command} ` : ''}--help"`;
-    throw usage(message.replace(/`/g, '"').replace(/\.$/, ''), hint);
+    throw usage(asTyped(message, argv).replace(/`/g, '"').replace(/\.$/, ''), hint);
   }
   if (action === undefined) {
     if (argv.length === 0) cli.outputHelp();
@@ -324,6 +337,7 @@ try {
   }
   exitCode = 1;
 }
+cancelEarlySupervisor(); // spawned by the launcher for what turned out not to be a detached up
 // Everything written must reach the reader first; a terminal that stopped reading gets 5 s.
 await terminalRef.current.flush(5000);
 trace('cli-exit');
