@@ -13,4 +13,10 @@ if (entry === undefined) {
   );
   process.exit(1);
 }
+// A detached `up` starts its background supervisor now, before the CLI's modules load: that
+// supervisor is what `up -d` waits for (src/cli/early-supervisor.ts).
+if (process.argv.includes('up')) {
+  const early = new URL('early-supervisor.js', entry);
+  if (existsSync(fileURLToPath(early))) (await import(early.href)).spawnEarlySupervisor(process.argv.slice(2), process.cwd(), process.env);
+}
 await import(entry.href);

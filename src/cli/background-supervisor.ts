@@ -1,9 +1,10 @@
 /**
- * The background supervisor's process, started before the CLI has loaded the config: Node's start
- * and the supervisor's modules (~150 ms) then overlap with loading and validating the config in the
- * CLI, instead of following it. It waits for the config over IPC (asking with "want-config" once it
- * listens); a config that fails to load cancels it before it has started anything. Its stderr goes to
- * a file in the stack's runtime folder, known before the config is; logs/devstack.stderr.log links to it.
+ * The background supervisor's process, started before the CLI has loaded the config (for `up -d`
+ * even before the CLI has loaded its own modules: early-supervisor.ts): Node's start and the
+ * supervisor's modules (~130 ms) then overlap with the CLI's, instead of following them. It waits
+ * for the config and what to start over IPC (asking with "want-config" once it listens); a config
+ * that fails to load cancels it before it has started anything. Its stderr goes to a file in the
+ * stack's runtime folder, known before the config is; logs/devstack.stderr.log links to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, lstatSync, openSync, rmSync, symlinkSync } from 'node:fs';
@@ -12,7 +13,7 @@ import type { StackPaths } from '../control/runtime-dir.js';
 import { mainScript } from '../util/entry-point.js';
 import { trace } from '../util/trace.js';
 import type { CommandContext } from './context.js';
-import type { SuperviseOptions, SupervisorMessage } from './commands/supervise.js';
+import type { SupervisorMessage } from './commands/supervise.js';
 
 export interface BackgroundSupervisor {
   readonly child: ChildProcess;
@@ -23,7 +24,7 @@ export interface BackgroundSupervisor {
   cancel(): void;
 }
 
-export function spawnBackgroundSupervisor(context: CommandContext, paths: StackPaths, options: SuperviseOptions): BackgroundSupervisor {
+export function spawnBackgroundSupervisor(context: Pick<CommandContext, 'cwd' | 'env'>, paths: StackPaths): BackgroundSupervisor {
   // The supervisor's own stderr (an internal error's stack, say) goes to a file, not to a terminal it outlives.
   const stderr = openSync(paths.stderr, 'a', 0o600);
   const entry = join(dirname(mainScript()), 'supervisor-main.js');
@@ -31,7 +32,7 @@ export function spawnBackgroundSupervisor(context: CommandContext, paths: StackP
   // environment for its services with its config (health/tls-trust.ts covers its https probes).
   const { NODE_EXTRA_CA_CERTS: _extraCa, ...env } = context.env;
   const flags = (process.env['DEVSTACK_SUPERVISOR_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, entry, JSON.stringify(options)], {
+  const child = spawn(process.execPath, [...flags, entry], {
     cwd: context.cwd,
     env,
     detached: true,

@@ -1,15 +1,14 @@
 /**
  * The background supervisor's own entry point (background-supervisor.ts spawns it): only what a
  * supervisor needs — not the CLI's argument parser, colours and commands, which cost the process
- * that every `up -d` waits for ~50 ms to load. Its options come as one JSON argument, its config
- * over IPC.
+ * that every `up -d` waits for ~50 ms to load. What to start comes with its config, over IPC.
  */
 import { readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setMainScript } from '../util/entry-point.js';
 import { trace, traceProcessStart } from '../util/trace.js';
-import { superviseCommand, type SuperviseOptions } from './commands/supervise.js';
+import { superviseCommand } from './commands/supervise.js';
 import { installFatalHandlers } from './fatal.js';
 import { formatInternalError } from './render/error.js';
 
@@ -20,6 +19,5 @@ setMainScript(join(dirname(fileURLToPath(import.meta.url)), 'main.js'));
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 installFatalHandlers((error) => void writeSync(2, `${formatInternalError(error, version)}\n`));
 
-const options = JSON.parse(process.argv[2] ?? '{}') as SuperviseOptions;
-const code = await superviseCommand({ cwd: process.cwd(), env: process.env }, options);
+const code = await superviseCommand({ cwd: process.cwd(), env: process.env });
 process.exit(code);

@@ -19,9 +19,12 @@ export function trace(phase: string): void {
   }
 }
 
-/** When this process started (before any module loaded). */
+let startTraced = false;
+
+/** When this process started (before any module loaded); once per process (the launcher may have). */
 export function traceProcessStart(): void {
-  if (file === undefined || file === '') return;
+  if (file === undefined || file === '' || startTraced) return;
+  startTraced = true;
   try {
     appendFileSync(
       file,

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, fixture, type TempProject } from '../helpers/project.js';
-import { isAlive } from '../helpers/processes.js';
+import { isAlive, processesUnder } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 let project: TempProject | undefined;
@@ -134,5 +134,35 @@ describe('the supervisor dies', () => {
     const down = await project.run(['down']);
     expect(down.stdout).toBe('devstack: stopped db, api, web (no supervisor was running)\n');
     expect(pids.filter(isAlive)).toEqual([]);
+  });
+});
+
+describe('the CLI goes before its background supervisor has anything to run', () => {
+  const supervisorsOf = (dir: string) => processesUnder(dir).filter((found) => found.command.includes('supervisor-main'));
+
+  it('killed while its config loads: the waiting supervisor exits, nothing started, nothing left', async () => {
+    project = createTempProject(`await new Promise((resolve) => setTimeout(resolve, 4000));
+      export default { services: { api: { command: '${fixture('forever.js')}' } } };`);
+    const cli = project.start(['up', '-d']);
+    await waitFor(() => supervisorsOf(project!.dir).length === 1, 'the background supervisor to be spawned');
+    const [supervisor] = supervisorsOf(project.dir);
+    cli.child.kill('SIGKILL');
+    await waitFor(() => !isAlive(supervisor!.pid), 'the supervisor to notice its CLI is gone', 3000);
+    expect(processesUnder(project.dir)).toEqual([]);
+    expect((await project.run(['ps'])).stdout).toBe('devstack: nothing is running\n');
+  });
+
+  it('arguments that only looked like a detached up (help, a usage error) leave no supervisor behind', async () => {
+    project = createTempProject(`export default { services: { api: { command: '${fixture('forever.js')}' } } };`);
+    const help = await project.run(['up', '-d', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--detach');
+    const wrong = await project.run(['up', '-d', '--no-such-flag']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error: .*no-such-flag/);
+    const valueLikeAFlag = await project.run(['up', '--mode', '-d'], { timeoutMs: 10_000 });
+    expect(valueLikeAFlag.code).toBe(1); // "-d" is no mode name
+    await waitFor(() => supervisorsOf(project!.dir).length === 0, 'no supervisor to be left', 3000);
+    expect(processesUnder(project.dir)).toEqual([]);
   });
 });

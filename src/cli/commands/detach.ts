@@ -35,7 +35,7 @@ export function describePending(services: readonly ServiceSnapshot[]): string {
     .join(', ');
 }
 
-/** What the background supervisor is told on its command line (the config follows over IPC). */
+/** What the background supervisor is told to start, with the config. */
 export function superviseOptionsOf(options: Pick<BackgroundOptions, 'services' | 'profiles' | 'mode' | 'showOutput'>): SuperviseOptions {
   return { services: options.services, profiles: options.profiles, mode: options.mode, stream: options.showOutput };
 }
@@ -97,7 +97,7 @@ export function startInBackground(
   context: CommandContext,
   config: ResolvedConfig,
   options: BackgroundOptions,
-  supervisor: BackgroundSupervisor = spawnBackgroundSupervisor(context, stackPathsOf(context, config), superviseOptionsOf(options)),
+  supervisor: BackgroundSupervisor = spawnBackgroundSupervisor(context, stackPathsOf(context, config)),
 ): Promise<BackgroundStart> {
   const displayLogs = relative(context.cwd, config.logsDir) || '.';
   ensureLogsDir(config.logsDir, displayLogs);
@@ -117,7 +117,7 @@ export function startInBackground(
   void supervisor.wantsConfig.then(() => {
     if (decided) return;
     configSent = true;
-    tell({ type: 'config', config: serializeConfig(config), env: definedEnv(context.env) });
+    tell({ type: 'config', config: serializeConfig(config), env: definedEnv(context.env), options: superviseOptionsOf(options) });
   });
   let decided = false;
 

@@ -12,7 +12,12 @@ import { trace } from '../../util/trace.js';
 /** What the CLI sends: first the config it loaded and validated, then possibly an abort. */
 export type ParentMessage =
   /** `env`: the CLI's environment, for the services (the supervisor's own lacks NODE_EXTRA_CA_CERTS). */
-  | { readonly type: 'config'; readonly config: string; readonly env: Readonly<Record<string, string>> }
+  | {
+      readonly type: 'config';
+      readonly config: string;
+      readonly env: Readonly<Record<string, string>>;
+      readonly options: SuperviseOptions;
+    }
   /** Ctrl-C or --timeout while waiting: stop what started, and report what was still pending. */
   | { readonly type: 'abort'; readonly reason: string };
 
@@ -32,18 +37,26 @@ function send(message: SupervisorMessage): void {
   if (process.connected) process.send?.(message, undefined, {}, () => undefined); // the parent may have gone: fine
 }
 
-/** Asks once listening, so the answer cannot arrive before there is a listener for it. */
+/**
+ * Asks once listening, so the answer cannot arrive before there is a listener for it. A CLI that
+ * goes before answering (killed, or it never needed this supervisor) leaves nothing to run: exit,
+ * whatever else might keep this process alive (tested: test/e2e/supervisor-death.test.ts).
+ */
 function receiveConfig(): Promise<Extract<ParentMessage, { type: 'config' }>> {
+  const leave = (): never => process.exit(0);
+  process.once('disconnect', leave);
   const received = new Promise<Extract<ParentMessage, { type: 'config' }>>((resolve) =>
     process.on('message', (message: ParentMessage) => {
-      if (message.type === 'config') resolve(message);
+      if (message.type !== 'config') return;
+      process.off('disconnect', leave);
+      resolve(message);
     }),
   );
   send({ type: 'want-config' });
   return received;
 }
 
-/** What detach.ts hands the background supervisor, as one JSON argument (the config comes over IPC). */
+/** What detach.ts tells the background supervisor to start, with the config. */
 export interface SuperviseOptions {
   readonly services: readonly string[];
   readonly profiles: readonly string[];
@@ -52,11 +65,12 @@ export interface SuperviseOptions {
   readonly stream: boolean;
 }
 
-export async function superviseCommand(context: Pick<CommandContext, 'cwd' | 'env'>, options: SuperviseOptions): Promise<number> {
+export async function superviseCommand(context: Pick<CommandContext, 'cwd' | 'env'>): Promise<number> {
   // Detached: no terminal to lose, but `devstack down` may still send SIGTERM as a fallback.
   let run: StackRun;
+  const received = await receiveConfig();
+  const { options } = received;
   try {
-    const received = await receiveConfig();
     const config = deserializeConfig(received.config);
     trace('supervisor-config');
     if (process.env['NODE_EXTRA_CA_CERTS'] === undefined) trustExtraCaCerts(received.env['NODE_EXTRA_CA_CERTS']);

@@ -12,7 +12,8 @@ import { setEmergencyStop } from '../fatal.js';
 import { formatError, startupFailureError } from '../render/error.js';
 import { formatReadyBanner, type BannerOptions } from '../render/ready-banner.js';
 import { createEventRenderer } from '../render/supervisor-events.js';
-import { startDetached, superviseOptionsOf } from './detach.js';
+import { startDetached } from './detach.js';
+import { cancelEarlySupervisor, claimEarlySupervisor } from '../early-supervisor.js';
 import { trace } from '../../util/trace.js';
 
 export interface UpOptions {
@@ -32,12 +33,10 @@ export const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP:
 
 export async function upCommand(context: CommandContext, options: UpOptions): Promise<number> {
   if (options.detach || options.wait) {
-    // The background supervisor starts while the config loads (see background-supervisor.ts).
-    const supervisor = spawnBackgroundSupervisor(
-      context,
-      stackPathsOfFile(context, configFileOf(context)),
-      superviseOptionsOf({ ...options, showOutput: options.wait }),
-    );
+    // The background supervisor starts while the config loads (see background-supervisor.ts), if
+    // the launcher has not started it already (early-supervisor.ts).
+    const paths = stackPathsOfFile(context, configFileOf(context));
+    const supervisor = claimEarlySupervisor(paths.stderr) ?? spawnBackgroundSupervisor(context, paths);
     let config: ResolvedConfig;
     try {
       config = withDashboard(await loadContextConfig(context), options.dashboard);
@@ -49,6 +48,7 @@ export async function upCommand(context: CommandContext, options: UpOptions): Pr
     }
     return startDetached(context, config, options, supervisor);
   }
+  cancelEarlySupervisor(); // a value such as `--profile -d` looked like a detached up to the launcher
   const config = withDashboard(await loadContextConfig(context), options.dashboard);
   checkServiceNames(config, options.services);
 
