@@ -32,7 +32,7 @@ export function timed(file, args, options) {
 /** A project of `services`; the dashboard off, as the targets are stated (its own cost: bench/dashboard-cost.js). */
 export function project(services, extra = { dashboard: false }) {
   const dir = mkdtempSync(join(tmpdir(), 'devstack-bench-cli-'));
-  writeFileSync(join(dir, 'services.config.mjs'), `export default ${JSON.stringify({ ...extra, services })};\n`);
+  writeFileSync(join(dir, 'services.config.ts'), `export default ${JSON.stringify({ ...extra, services })};\n`);
   return dir;
 }
 
@@ -111,6 +111,14 @@ export async function referenceDag(services) {
   } finally {
     killRun(id);
   }
+}
+
+/**
+ * A Node program that does nothing (`node -e 0`), spawned to its exit in the same environment: the
+ * floor of any CLI written in Node, devstack's included, on this machine.
+ */
+export async function nodeNoop() {
+  return Math.round((await timed(process.execPath, ['-e', '0'], { env: process.env })).ms);
 }
 
 /** One service's own cold boot, from spawn until it answers: what no supervisor can beat. */

@@ -184,7 +184,7 @@ export async function devstackIdleMemory(count) {
         { command: `node ${serviceScript}`, port: 'auto', health: 'http://127.0.0.1:${port}/' },
       ]),
     );
-    writeFileSync(join(dir, 'services.config.mjs'), `export default ${JSON.stringify({ dashboard: false, services })};\n`);
+    writeFileSync(join(dir, 'services.config.ts'), `export default ${JSON.stringify({ dashboard: false, services })};\n`);
     const env = { ...process.env, BENCH_RUN: id };
     const upStarted = Date.now();
     execFileSync(process.execPath, [devstackBin, 'up', '-d'], { cwd: dir, env, stdio: 'ignore' });
@@ -220,7 +220,7 @@ export async function logThroughput(lines = 1_000_000) {
     const rawMs = Date.now() - rawStarted;
 
     writeFileSync(
-      join(dir, 'services.config.mjs'),
+      join(dir, 'services.config.ts'),
       // Rotation on, as users run it (20 MB files), with enough kept to check every line afterwards.
       `export default { dashboard: false, logRotation: { maxSize: '20mb', keep: 20 }, services: { burst: { command: 'node ${script}', env: { COUNT: '${lines}', EXIT_AT_END: '1' }, restart: 'no', health: { log: 'burst ready' } } } };\n`,
     );

@@ -155,7 +155,7 @@ export async function proxyLatency({ durationMs = 3000, rate = 1000 } = {}) {
   };
   const writeConfig = (engine) =>
     writeFileSync(
-      join(dir, 'services.config.mjs'),
+      join(dir, 'services.config.ts'),
       `export default ${JSON.stringify({ dashboard: false, services, proxy: { engine, port: proxyPort, routes: { '/': 'backend' }, accessLog: true } })};\n`,
     );
   const measure = async (port) => ({ ...(await load(port, { durationMs })), atRate: await loadAtRate(port, { rate, durationMs }) });

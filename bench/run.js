@@ -13,7 +13,16 @@ import { proxyLatency } from './proxy-latency.js';
 import { dashboardCost, samplingCost } from './dashboard-cost.js';
 import { barChartSvg, timelineSvg } from './chart.js';
 import { concurrentlyDag, concurrentlyStop, logThroughput, pm2Stop } from './peers.js';
-import { cliIdleMemory, cliUpDown, logsReadSpeed, rawGroupKill, referenceDag, serviceBoot, treeServices } from './cli-scenarios.js';
+import {
+  cliIdleMemory,
+  cliUpDown,
+  logsReadSpeed,
+  nodeNoop,
+  rawGroupKill,
+  referenceDag,
+  serviceBoot,
+  treeServices,
+} from './cli-scenarios.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -68,7 +77,9 @@ log(`  phases (ms after the CLI started): ${JSON.stringify(dagResult.phases)}`);
 // 2. One trivial service: `up -d` against the service's own cold boot.
 const boots = [];
 const trivial = [];
+const noops = [];
 for (let i = 0; i < RUNS; i++) {
+  noops.push(await nodeNoop());
   boots.push(await serviceBoot());
   trivial.push(
     await cliUpDown(
@@ -77,6 +88,7 @@ for (let i = 0; i < RUNS; i++) {
     ),
   );
 }
+results.nodeNoopMs = summary(noops);
 results.scenarios.trivial = {
   bootMs: summary(boots),
   upMs: summary(trivial.map((run) => run.upMs)),
@@ -85,7 +97,7 @@ results.scenarios.trivial = {
   target: '≤ 200 ms after the service’s own boot',
 };
 log(
-  `one trivial service, up -d: ${results.scenarios.trivial.upMs.median} ms, its own boot ${results.scenarios.trivial.bootMs.median} ms: ${results.scenarios.trivial.overheadMs} ms over it`,
+  `one trivial service, up -d: ${results.scenarios.trivial.upMs.median} ms, its own boot ${results.scenarios.trivial.bootMs.median} ms: ${results.scenarios.trivial.overheadMs} ms over it; a Node program doing nothing: ${results.nodeNoopMs.median} ms`,
 );
 
 // 3. `down` of 10 (and 50) services with grandchildren (one in three setsid), against SIGTERM to
@@ -221,9 +233,9 @@ writeFileSync(
     '| scenario | devstack | lower bound / peers (same run) | target |',
     '|---|---|---|---|',
     `| 10-service DAG, \`up -d\` until all ready | ${dagResult.devstackUpMs.median} ms (${dagResult.ratio}× reference; first up in a checkout ${dagResult.devstackColdUpMs.median} ms, ${dagResult.coldRatio}×; in-process ${dagResult.inProcessMs.median} ms, ${dagResult.inProcessRatio}×) | reference orchestrator ${dagResult.referenceMs.median} ms; concurrently + wait-on ${dagResult.concurrentlyWaitOnMs.median} ms (${dagResult.concurrentlyRatio}×) | ${dagResult.target} |`,
-    `| one trivial service, \`up -d\` | ${results.scenarios.trivial.upMs.median} ms: ${results.scenarios.trivial.overheadMs} ms over its boot | its own boot ${results.scenarios.trivial.bootMs.median} ms | ${results.scenarios.trivial.target} |`,
+    `| one trivial service, \`up -d\` | ${results.scenarios.trivial.upMs.median} ms: ${results.scenarios.trivial.overheadMs} ms over its boot | its own boot ${results.scenarios.trivial.bootMs.median} ms; a Node program doing nothing (\`node -e 0\`) ${results.nodeNoopMs.median} ms | ${results.scenarios.trivial.target} |`,
     `| edit → new pid answering | ${watchTools.devstack.editToNewPidMs.median} ms | nodemon ${watchTools.nodemon.editToNewPidMs.median} ms; node --watch ${watchTools['node --watch'].editToNewPidMs.median} ms; cold boot ${results.scenarios.watch.coldBootMs.median} ms | ≤ nodemon |`,
-    `| \`down\`, 10 services with grandchildren | ${down10.devstackDownMs.median} ms, ${down10.processesLeft} left | SIGTERM to every group ${down10.rawGroupKillMs.median} ms; concurrently ${down10.concurrently.stopMs} ms (${down10.concurrently.left} left); PM2 ${down10.pm2.stopMs} ms | ${down10.target} |`,
+    `| \`down\`, 10 services with grandchildren | ${down10.devstackDownMs.median} ms, ${down10.processesLeft} left | SIGTERM to every group ${down10.rawGroupKillMs.median} ms (+ \`node -e 0\` ${results.nodeNoopMs.median} ms: ${Math.round(down10.rawGroupKillMs.median + results.nodeNoopMs.median)} ms); concurrently ${down10.concurrently.stopMs} ms (${down10.concurrently.left} left); PM2 ${down10.pm2.stopMs} ms | ${down10.target} |`,
     `| 1M lines (~100 MB) into the log files, rotation on | ${logs.ratio}× (${logs.ratios[0]}–${logs.ratios.at(-1)}×), ${logs.lostInAll} lost, ${logs.tornInAll} torn, peak ${mb(logs.supervisorPeakRssKb)} MB | \`node service > file\` ${logs.rawMs} ms | ≤ 1.1× |`,
     `| supervisor memory, 50 idle services | ${mb(m50.supervisor.rssKb)} MB RSS (${mb(m50.supervisor.privateKb)} MB private, ${mb(m50.supervisor.pssKb)} MB PSS) + guardian ${m50.guardian === undefined ? '?' : `${mb(m50.guardian.rssKb)} MB`} | PM2 daemon ${mb(results.peerStops.pm2Daemon.rssKb)} MB | ≤ 50 MB |`,
     `| proxy, 8 keep-alive clients, same backend | on nginx (the default where installed): ${px.devstack.rps} req/s, p50 ${px.devstack.p50Ms} ms, p99 ${px.devstack.p99Ms} ms (**${px.p99VsNginx}×** nginx at p99); its own engine: ${px.devstackNode.rps} req/s, p99 ${px.devstackNode.p99Ms} ms (${px.nodeP99VsNginx}×); at 1000 req/s, p99 ${px.devstack.at1000.p99Ms} / ${px.devstackNode.at1000.p99Ms} ms; held during a restart: answered ${px.heldBeyondReadyMs} ms after ready | hand-written nginx (1 worker, upstream keep-alive, no access log) ${px.nginx.rps} req/s, p99 ${px.nginx.p99Ms} ms (at 1000 req/s: ${px.nginx.at1000.p99Ms} ms); direct ${px.direct.rps} req/s, p99 ${px.direct.p99Ms} ms | ${px.target} |`,

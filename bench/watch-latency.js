@@ -60,7 +60,7 @@ function devstack(debounceMs) {
   return (dir, port) => {
     const watch = debounceMs === undefined ? 'true' : `{ debounceMs: ${debounceMs} }`;
     writeFileSync(
-      join(dir, 'services.config.mjs'),
+      join(dir, 'services.config.ts'),
       `export default { dashboard: false, services: { app: { command: 'node server.js', port: ${port}, health: 'http://127.0.0.1:${port}/', watch: ${watch}, env: { BOOT_MS: '${BOOT_MS}' } } } };\n`,
     );
     return spawn(process.execPath, [join(here, '..', 'bin', 'devstack.js'), 'up'], { cwd: dir, detached: true, stdio: 'ignore' });

@@ -35,6 +35,7 @@ describe('bench smoke', () => {
     expect(up).toMatchObject({ left: 0 });
     expect(up.phases.cliExit).toBeGreaterThan(up.phases.firstServiceSpawned);
     expect(await cli.rawGroupKill(2)).toBeGreaterThanOrEqual(0);
+    expect(await cli.nodeNoop()).toBeGreaterThan(10); // a Node start is never free
     const memory = await cli.cliIdleMemory(2);
     expect(memory.supervisor.privateKb).toBeGreaterThan(1000);
     expect(memory.left).toBe(0);
