@@ -48,6 +48,8 @@ export function plainRequest(request: PlainRequest): Promise<Result<PlainAnswer,
       ),
     );
     socket.on('end', () => finish(parseAnswer(Buffer.concat(chunks))));
+    // Closed without an end (destroyed by the other side): whatever arrived is judged as it is.
+    socket.on('close', () => finish(parseAnswer(Buffer.concat(chunks))));
   });
 }
 
