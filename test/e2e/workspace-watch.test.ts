@@ -65,7 +65,8 @@ describe('hot restart in a workspaces monorepo', () => {
         ${await service('billing', 'services/billing')}
       } };`,
     );
-    expect((await project.run(['up', '-d'])).code).toBe(0);
+    const up = await project.run(['up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
 
     const ps = await project.run(['ps']);
     expect(ps.stdout).toMatch(/watching:\n\s+auth\s+services\/auth, packages\/shared \(@clinic\/shared\)/);
@@ -114,7 +115,8 @@ describe('hot restart in a workspaces monorepo', () => {
         ${await service('user', 'services/user', ", dependsOn: ['auth']")}
       } };`,
     );
-    expect((await project.run(['up', '-d'])).code).toBe(0);
+    const up = await project.run(['up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
     expect((await project.run(['ps'])).stdout).toMatch(/auth\s+services\/auth, packages\/shared\/dist \(@clinic\/shared, build output\)/);
 
     let before = lastSeq(project.events());

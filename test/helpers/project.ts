@@ -135,14 +135,27 @@ export function createTempProject(config: string): TempProject {
   };
 }
 
-/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
+/**
+ * A free TCP port on 127.0.0.1, below Linux's ephemeral range (32768–60999): a port the kernel hands
+ * out (`listen(0)`) is in that range, and between this check and the test's use another test's
+ * outgoing connection or `port: 'auto'` can be given the same one — a CI run once met a stack that
+ * would not start that way. A random port from 20000–32767 that binds now is not handed out by the
+ * kernel meanwhile; the kernel's own choice is the fallback.
+ */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+  const bindable = (port: number): Promise<number | undefined> =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
+      });
     });
-  });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await bindable(20_000 + Math.floor(Math.random() * 12_768));
+    if (port !== undefined) return port;
+  }
+  return (await bindable(0)) ?? 0;
 }
