@@ -25,7 +25,7 @@ import { startStackDashboard } from './stack-dashboard.js';
 import type { DashboardServer, DashboardTarget } from '../dashboard/dashboard-server.js';
 import { startResourceSampling } from './resource-sampling.js';
 import { removeSupervisorPidFile, writeSupervisorPidFile } from '../process/pid-file.js';
-import { readProcInfo } from '../process/proc-table.js';
+import { ownStartTime } from '../process/proc-table.js';
 import type { StartupOutcome, SupervisorListener } from '../supervisor/events.js';
 import type { ServiceLifecycle } from '../supervisor/lifecycle.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -117,7 +117,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     ...names,
     ...stack.services.flatMap((service) => (service.database ? [service.database.user ?? '', service.database.engine] : [])),
   ]);
-  const startTime = readProcInfo(process.pid)?.startTime;
+  const startTime = ownStartTime();
   writeSupervisorPidFile(stack.logsDir, { pid: process.pid, startTime, runId, startedAt, configFile: stack.file });
   writeRunRecord(paths.record, {
     pid: process.pid,

@@ -3,7 +3,7 @@ import { findConfigFile, loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { checkServiceNames } from '../config/service-names.js';
 import { controlErrorOf, createControlClient, type ControlClient, type ControlError } from '../control/client.js';
-import { runtimeDir, stackId, stackPaths, type StackPaths } from '../control/runtime-dir.js';
+import { stackPathsOfConfigFile, type StackPaths } from '../control/runtime-dir.js';
 import { DevstackError } from '../errors.js';
 import type { Terminal } from './render/terminal.js';
 
@@ -27,7 +27,7 @@ export function loadContextConfig(context: CommandContext): Promise<ResolvedConf
 
 /** A stack's runtime paths from its config file's path alone. */
 export function stackPathsOfFile(context: CommandContext, file: string): StackPaths {
-  return stackPaths(runtimeDir(context.env['DEVSTACK_RUNTIME_DIR']), stackId(file));
+  return stackPathsOfConfigFile(context.env, file);
 }
 
 function contextSearch(context: CommandContext): { cwd: string; configPath?: string } {

@@ -10,7 +10,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findConfigFile } from '../config/find-config.js';
-import { runtimeDir, stackId, stackPaths } from '../control/runtime-dir.js';
+import { stackPathsOfConfigFile } from '../control/runtime-dir.js';
 import { setMainScript } from '../util/entry-point.js';
 import { traceProcessStart } from '../util/trace.js';
 import { spawnBackgroundSupervisor, type BackgroundSupervisor } from './background-supervisor.js';
@@ -43,7 +43,7 @@ export function spawnEarlySupervisor(argv: readonly string[], cwd: string, env: 
   setMainScript(join(dirname(fileURLToPath(import.meta.url)), 'main.js'));
   try {
     const file = findConfigFile(up.configPath === undefined ? { cwd } : { cwd, configPath: up.configPath });
-    const paths = stackPaths(runtimeDir(env['DEVSTACK_RUNTIME_DIR']), stackId(file));
+    const paths = stackPathsOfConfigFile(env, file);
     early = { supervisor: spawnBackgroundSupervisor({ cwd, env }, paths), stderrPath: paths.stderr };
   } catch {
     // no config, an unusable runtime folder…: the CLI finds the same problem and says it properly

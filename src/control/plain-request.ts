@@ -47,8 +47,8 @@ export function plainRequest(request: PlainRequest): Promise<Result<PlainAnswer,
         err(error.code === 'ECONNREFUSED' || error.code === 'ENOENT' ? { type: 'absent' } : { type: 'broken', message: error.message }),
       ),
     );
-    socket.on('end', () => finish(parseAnswer(Buffer.concat(chunks))));
-    // Closed without an end (destroyed by the other side): whatever arrived is judged as it is.
+    // Closed, after the supervisor's end or destroyed by it: whatever arrived is judged as it is
+    // (an error or the timeout has settled it first otherwise).
     socket.on('close', () => finish(parseAnswer(Buffer.concat(chunks))));
   });
 }

@@ -69,6 +69,11 @@ export interface StackPaths {
   readonly proxy: string;
 }
 
+/** A stack's runtime paths from its config file's path alone (DEVSTACK_RUNTIME_DIR may move them). */
+export function stackPathsOfConfigFile(env: NodeJS.ProcessEnv, configFile: string): StackPaths {
+  return stackPaths(runtimeDir(env['DEVSTACK_RUNTIME_DIR']), stackId(configFile));
+}
+
 export function stackPaths(dir: string, id: string): StackPaths {
   return {
     socket: join(dir, `${id}.sock`),
