@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'HTTPS_UNAVAILABLE'
   | 'PROXY_UNAVAILABLE'
   | 'DASHBOARD_UNAVAILABLE'
+  | 'BUILD_INCOMPLETE'
   | 'USAGE';
 
 export interface ErrorDetails {

@@ -10,7 +10,7 @@ import { REAP_COMMAND } from '../app/guardian.js';
 import { DevstackError, isDevstackError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CommandContext } from './context.js';
-import { formatError, formatInternalError } from './render/error.js';
+import { formatError, formatInternalError, incompleteBuildError } from './render/error.js';
 import { createTerminal, type Terminal } from './render/terminal.js';
 import { installFatalHandlers } from './fatal.js';
 import { parseDurationMs } from '../util/duration.js';
@@ -320,21 +320,26 @@ async function run(argv: readonly string[], terminalRef: { current: Terminal }):
 }
 
 const terminalRef = { current: createTerminal({ color: !process.argv.includes('--no-color'), env: process.env }) };
+/** dist/, in the bundle (dist/bundle/main.js) as in tsc's output (dist/cli/main.js). */
+const DIST_DIR = fileURLToPath(new URL('..', import.meta.url));
+/** What the user reads of a failure: a DevstackError's lines, or a bug report with its stack. */
+function describeFailure(thrown: unknown): string {
+  const terminal = terminalRef.current;
+  const error = isDevstackError(thrown) ? thrown : incompleteBuildError(thrown, DIST_DIR);
+  if (error === undefined) return formatInternalError(thrown, VERSION);
+  const debug =
+    process.env['DEVSTACK_DEBUG'] === '1' ? `\n${String(error.stack)}${error.cause ? `\ncause: ${String(error.cause)}` : ''}` : '';
+  return formatError(error, terminal.colors) + debug;
+}
 installFatalHandlers(
-  (error) => terminalRef.current.err(formatInternalError(error, VERSION)),
+  (error) => terminalRef.current.err(describeFailure(error)),
   () => terminalRef.current.flush(2000),
 );
 let exitCode: number;
 try {
   exitCode = await run(process.argv.slice(2), terminalRef);
 } catch (error) {
-  const terminal = terminalRef.current;
-  if (isDevstackError(error)) {
-    terminal.err(formatError(error, terminal.colors));
-    if (process.env['DEVSTACK_DEBUG'] === '1') terminal.err(String(error.stack) + (error.cause ? `\ncause: ${String(error.cause)}` : ''));
-  } else {
-    terminal.err(formatInternalError(error, VERSION));
-  }
+  terminalRef.current.err(describeFailure(error));
   exitCode = 1;
 }
 cancelEarlySupervisor(); // spawned by the launcher for what turned out not to be a detached up

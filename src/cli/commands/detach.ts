@@ -196,7 +196,7 @@ export function startInBackground(
           });
       }
     });
-    child.on('exit', (code, signal) =>
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
       decide(() =>
         reject(
           new DevstackError(
@@ -207,8 +207,11 @@ export function startInBackground(
             },
           ),
         ),
-      ),
-    );
+      );
+    // An early supervisor (spawned by the launcher) may have died while the CLI loaded the config:
+    // its 'exit' has been emitted already, and would never come again.
+    if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+    else child.on('exit', onExit);
   });
 }
 

@@ -1,4 +1,5 @@
 /** How failures read on the terminal: `error: …`, `hint: …`, then any detail lines. */
+import { fileURLToPath } from 'node:url';
 import type { ChalkInstance } from 'chalk';
 import { DevstackError } from '../../errors.js';
 import type { StartFailure } from '../../supervisor/events.js';
@@ -23,6 +24,22 @@ export function startupFailureError(failure: StartFailure): DevstackError {
         ];
   const details = failure.hint === undefined ? { service: failure.service, body } : { service: failure.service, body, hint: failure.hint };
   return new DevstackError('STARTUP_FAILED', `service "${failure.service}" failed to start: ${failure.message}`, details);
+}
+
+/**
+ * A file of devstack's own build that is not there (deleted, or a build cut short) when the CLI
+ * loads it lazily: the user's install is broken, not devstack's logic, so it reads as one line with
+ * what to do instead of a bug report. `distDir` is the build's folder (bin/devstack.js says the same
+ * of a missing main.js, which it loads before this module exists).
+ */
+export function incompleteBuildError(error: unknown, distDir: string): DevstackError | undefined {
+  const { code, url } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; url?: unknown };
+  if (code !== 'ERR_MODULE_NOT_FOUND' || typeof url !== 'string' || !url.startsWith('file:')) return undefined;
+  const missing = fileURLToPath(url);
+  if (!missing.startsWith(distDir)) return undefined;
+  return new DevstackError('BUILD_INCOMPLETE', `devstack's build is incomplete: ${missing} is missing`, {
+    hint: 'reinstall devstack, or run "npm run build" in its repository',
+  });
 }
 
 export function formatInternalError(error: unknown, version: string): string {
