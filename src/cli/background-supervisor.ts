@@ -7,7 +7,7 @@
  * stack's runtime folder, known before the config is; logs/devstack.stderr.log links to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, lstatSync, openSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StackPaths } from '../control/runtime-dir.js';
 import { mainScript } from '../util/entry-point.js';
@@ -22,11 +22,14 @@ export interface BackgroundSupervisor {
   readonly stderrPath: string;
   /** It has started nothing yet (no config): it just goes. */
   cancel(): void;
+  /** After it died: the first error line it wrote to its stderr file, if any (what to tell the user). */
+  deathCause(): string | undefined;
 }
 
 export function spawnBackgroundSupervisor(context: Pick<CommandContext, 'cwd' | 'env'>, paths: StackPaths): BackgroundSupervisor {
   // The supervisor's own stderr (an internal error's stack, say) goes to a file, not to a terminal it outlives.
   const stderr = openSync(paths.stderr, 'a', 0o600);
+  const stderrStart = fstatSync(stderr).size; // the file gathers every run's stderr: this one's begins here
   const entry = join(dirname(mainScript()), 'supervisor-main.js');
   // Without NODE_EXTRA_CA_CERTS, which costs every Node start ~50 ms: the supervisor gets the full
   // environment for its services with its config (health/tls-trust.ts covers its https probes).
@@ -57,7 +60,20 @@ export function spawnBackgroundSupervisor(context: Pick<CommandContext, 'cwd' | 
       child.kill('SIGKILL');
       child.unref();
     },
+    deathCause: () => firstErrorLine(paths.stderr, stderrStart),
   };
+}
+
+/** The first line from `start` on that names an error (Node's "Error: …", or devstack's own "error: …"). */
+function firstErrorLine(path: string, start: number): string | undefined {
+  try {
+    const written = readFileSync(path)
+      .subarray(start, start + 64 * 1024)
+      .toString('utf8');
+    return written.split('\n').find((line) => /^([A-Za-z]*Error\b|error: )/.test(line));
+  } catch {
+    return undefined; // the file is gone: the hint still names it
+  }
 }
 
 /** logs/devstack.stderr.log → the supervisor's stderr file, where the hints send users. */

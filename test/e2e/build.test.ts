@@ -100,10 +100,14 @@ describe('the build', () => {
     rmSync(join(bundle, 'supervisor-main.js'));
     const up = await exec(process.execPath, [bin, 'up', '-d'], project);
     expect(up.code).toBe(1);
-    expect(up.stderr).toMatch(
-      /^error: the background supervisor exited \(code 1\) before startup finished\nhint: see logs\/devstack\.stderr\.log/,
-    );
+    // With why: the first error line of its stderr, of this start only (the file keeps every run's).
+    const said = /^error: the background supervisor exited \(code 1\) before startup finished: (.*)\nhint: see logs\/devstack\.stderr\.log/;
+    expect(up.stderr).toMatch(said);
+    expect(said.exec(up.stderr)![1]).toBe(`Error: Cannot find module '${join(bundle, 'supervisor-main.js')}'`);
     expect(up.stderr).not.toContain('    at ');
+    writeFileSync(join(bundle, 'supervisor-main.js'), "throw new Error('a second death');\n"); // its cause, not the last run's
+    const again = await exec(process.execPath, [bin, 'up', '-d'], project);
+    expect(said.exec(again.stderr)?.[1]).toBe('Error: a second death');
     expect(processesUnder(project)).toEqual([]);
   }, 120_000);
 });

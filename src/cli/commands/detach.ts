@@ -201,7 +201,7 @@ export function startInBackground(
         reject(
           new DevstackError(
             'STARTUP_FAILED',
-            `the background supervisor ${signal === null ? `exited (code ${code ?? 'unknown'})` : `was killed by ${signal}`} before startup finished`,
+            `the background supervisor ${signal === null ? `exited (code ${code ?? 'unknown'})` : `was killed by ${signal}`} before startup finished${causeOf(supervisor)}`,
             {
               hint: `see ${join(displayLogs, 'devstack.stderr.log')} and "devstack logs"; its guardian stops whatever it had started`,
             },
@@ -213,6 +213,12 @@ export function startInBackground(
     if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
     else child.on('exit', onExit);
   });
+}
+
+/** ": <its first error line>" of a supervisor that died, or nothing when it wrote none. */
+function causeOf(supervisor: BackgroundSupervisor): string {
+  const cause = supervisor.deathCause();
+  return cause === undefined ? '' : `: ${cause.trim()}`;
 }
 
 /** How long a CLI waits for a supervisor that gave up to finish its cleanup and exit. */
