@@ -65,12 +65,12 @@ async function buildDashboard() {
  */
 function syncInto(from, to) {
   mkdirSync(to, { recursive: true });
-  const names = readdirSync(from);
-  for (const name of names) {
-    const source = join(from, name);
-    const target = join(to, name);
+  const entries = readdirSync(from, { withFileTypes: true });
+  for (const entry of entries) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
     const existing = statSync(target, { throwIfNoEntry: false });
-    if (statSync(source).isDirectory()) {
+    if (entry.isDirectory()) {
       if (existing !== undefined && !existing.isDirectory()) rmSync(target);
       syncInto(source, target);
       continue;
@@ -82,7 +82,7 @@ function syncInto(from, to) {
     writeFileSync(written, content);
     renameSync(written, target);
   }
-  const kept = new Set(names);
+  const kept = new Set(entries.map((entry) => entry.name));
   for (const name of readdirSync(to)) if (!kept.has(name)) rmSync(join(to, name), { recursive: true, force: true });
 }
 

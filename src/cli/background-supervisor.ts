@@ -7,7 +7,7 @@
  * stack's runtime folder, known before the config is; logs/devstack.stderr.log links to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StackPaths } from '../control/runtime-dir.js';
 import { mainScript } from '../util/entry-point.js';
@@ -67,10 +67,15 @@ export function spawnBackgroundSupervisor(context: Pick<CommandContext, 'cwd' | 
 /** The first line from `start` on that names an error (Node's "Error: …", or devstack's own "error: …"). */
 function firstErrorLine(path: string, start: number): string | undefined {
   try {
-    const written = readFileSync(path)
-      .subarray(start, start + 64 * 1024)
-      .toString('utf8');
-    return written.split('\n').find((line) => /^([A-Za-z]*Error\b|error: )/.test(line));
+    // Only this start's part: the file keeps every earlier run's stderr before it.
+    const fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(64 * 1024);
+    const read = readSync(fd, buffer, 0, buffer.length, start);
+    closeSync(fd);
+    return buffer
+      .toString('utf8', 0, read)
+      .split('\n')
+      .find((line) => /^([A-Za-z]*Error\b|error: )/.test(line));
   } catch {
     return undefined; // the file is gone: the hint still names it
   }

@@ -138,9 +138,8 @@ export function createTempProject(config: string): TempProject {
 /**
  * A free TCP port on 127.0.0.1, below Linux's ephemeral range (32768–60999): a port the kernel hands
  * out (`listen(0)`) is in that range, and between this check and the test's use another test's
- * outgoing connection or `port: 'auto'` can be given the same one — a CI run once met a stack that
- * would not start that way. A random port from 20000–32767 that binds now is not handed out by the
- * kernel meanwhile; the kernel's own choice is the fallback.
+ * outgoing connection or `port: 'auto'` can be given the same one. A random port from 20000–32767
+ * that binds now is not handed out by the kernel meanwhile; the kernel's own choice is the fallback.
  */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
