@@ -145,10 +145,11 @@ function rotateByNginx(file: string, rotation: LogRotation | undefined, front: {
 
 /**
  * devstack's own proxy on nginx's ports, once they are free: the killed group's worker may hold
- * them for a moment after the signal (the kernel closes its sockets when it is gone). Up to 3 s.
+ * them for a moment after the signal (the kernel closes its sockets when it is gone), longer on a
+ * machine under load. Up to 10 s (the error then names who holds the port).
  */
 async function takeOver<T>(start: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 10_000;
   for (;;) {
     try {
       return await start();

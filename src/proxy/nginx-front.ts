@@ -145,7 +145,7 @@ export async function startNginxFront(options: NginxFrontOptions): Promise<Nginx
     let serving = false;
     const exited = new Promise<string>((resolve) => {
       child.once('error', (error) => resolve(error.message));
-      child.once('exit', (code, signal) => resolve(lastError || `nginx exited (${signal ?? `code ${code}`})`));
+      child.once('exit', (code, signal) => resolve(lastError || (signal === null ? `exit code ${code}` : `killed by ${signal}`)));
     });
     void exited.then((why) => {
       if (closing || !serving) return;

@@ -6,7 +6,7 @@
 // reaper ends nginx too.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,8 @@ function send(
     accept?: string;
     cookie?: string;
     tls?: { ca: Buffer; servername: string };
+    /** Fails the request when no answer came in this time (default: none). */
+    timeoutMs?: number;
   } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -53,6 +55,7 @@ function send(
           ...(options.cookie ? { cookie: options.cookie } : {}),
         },
         ...options.tls,
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
       },
       (response) => {
         let body = '';
@@ -61,6 +64,7 @@ function send(
       },
     );
     call.on('error', reject);
+    call.on('timeout', () => call.destroy(new Error(`no answer in ${options.timeoutMs} ms`)));
     call.end(options.body);
   });
 }
@@ -125,6 +129,29 @@ describe.each([
     expect(row).toMatchObject({ state: 'ready', port: proxyPort });
     if (engine === 'node') expect(row?.pid).toBe(project.supervisorPid());
     else expect(readFileSync(`/proc/${row!.pid}/comm`, 'utf8').trim()).toBe('nginx');
+  });
+
+  it('a proxy port another program listens on: one line naming it, with a hint, and nothing left', async () => {
+    const proxyPort = await freePort();
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(proxyPort, '127.0.0.1', resolve));
+    try {
+      project = createTempProject(`export default {
+      proxy: { ${engineField} port: ${proxyPort}, routes: { '/': 'api' } },
+      services: { ${await echoService('api')} },
+    };`);
+      const up = await project.run(['up', '-d']);
+      expect(up.code).toBe(1);
+      expect(up.stderr).toMatch(
+        new RegExp(
+          `^error: proxy.port: port ${proxyPort} on 127.0.0.1 is already in use by pid ${process.pid} \\(.*\\)\nhint: stop pid ${process.pid}, or set proxy.port to a free port, or 'auto'$`,
+          'm',
+        ),
+      );
+      expect(up.stderr).not.toMatch(/internal error|\n\s+at /);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('holds requests while the target restarts (a file change, devstack restart): none fails; a stopped one gets the page at once', async () => {
@@ -303,15 +330,30 @@ describe.runIf(nginxInstalled)('the proxy on nginx: its log, and when things go 
   vitestIt("nginx killed: devstack's own proxy takes its port and the requests go on", async () => {
     const { proxyPort, nginx } = await upOnNginx();
     expect(readFileSync(`/proc/${nginx}/comm`, 'utf8').trim()).toBe('nginx');
+    const killedAt = Date.now();
     process.kill(nginx, 'SIGKILL'); // the master alone: its worker would keep the port if devstack did not end it
-    await waitFor(
-      async () => (await send(proxyPort, '/after').catch(() => undefined))?.status === 200,
-      'an answer after nginx died',
-      10_000,
-    );
+    // Every look's outcome, so that a failure says whether the port stayed shut, answered wrongly or hung.
+    const looks: string[] = [];
+    const answered = async (): Promise<boolean> => {
+      const outcome = await send(proxyPort, '/after', { timeoutMs: 2000 }).then(
+        (answer) => String(answer.status),
+        (error: NodeJS.ErrnoException) => error.code ?? error.message,
+      );
+      if (looks.at(-1)?.startsWith(`${outcome} `) !== true) looks.push(`${outcome} at ${Date.now() - killedAt} ms`);
+      return outcome === '200';
+    };
+    await waitFor(answered, 'an answer after nginx died', 15_000).catch((error: Error) => {
+      const proxyLines = project!
+        .read('logs/devstack.log')
+        .split('\n')
+        .filter((line) => line.includes('proxy'));
+      throw new Error(`${error.message}\nlooks: ${looks.join(', ')}\ndevstack.log:\n${proxyLines.slice(-10).join('\n')}`);
+    });
     const row = (await project!.ps()).find((candidate) => candidate.name === 'proxy');
     expect(row?.pid).toBe(project!.supervisorPid());
-    expect(project!.read('logs/devstack.log')).toContain("devstack's own proxy takes over");
+    expect(project!.read('logs/devstack.log')).toContain(
+      `proxy: nginx exited (killed by SIGKILL); devstack's own proxy takes over on port ${proxyPort}`,
+    );
   });
 
   vitestIt('the supervisor killed: the reaper ends nginx with the services', async () => {
