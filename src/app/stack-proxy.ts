@@ -259,7 +259,11 @@ export async function startStackProxy(config: ResolvedConfig, proxy: ResolvedPro
         // nginx killed or crashed: devstack's own proxy takes its ports at once (a request or two may fail in between).
         onExit: (why) => {
           if (closed) return;
+          // nginx's own leftovers go with it: the rotation timer (devstack's writer rotates from now
+          // on), the PID file, and the front's hold sockets, readiness files and runtime folder.
+          stopRotating?.();
           removeServicePidFile(config.logsDir, PROXY_LOG);
+          void front.close();
           options.notice(`proxy: nginx exited (${why}); devstack's own proxy takes over on port ${front.port}`);
           void takeOver(() => startNode(front.port, front.httpsPort)).then(
             (node) => {

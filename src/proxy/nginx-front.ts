@@ -69,7 +69,7 @@ export async function startNginxFront(options: NginxFrontOptions): Promise<Nginx
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanUp = async (): Promise<void> => {
-    for (const step of cleanups.reverse()) await step();
+    for (const step of cleanups.splice(0).reverse()) await step(); // once, however often it is called
   };
   try {
     const { port } = options;
@@ -201,6 +201,7 @@ export async function startNginxFront(options: NginxFrontOptions): Promise<Nginx
       port,
       httpsPort,
       reopenLogs() {
+        if (child.exitCode !== null || child.signalCode !== null) return; // its pid may be another process's by now
         try {
           process.kill(child.pid!, 'SIGUSR1');
         } catch {

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it as vitestIt } from 'vitest';
 import WebSocket from 'ws';
 import { createTempProject, fixture, freePort, REPO_ROOT, type TempProject } from '../helpers/project.js';
 import { waitFor } from '../helpers/wait.js';
+import { stackPathsOfConfigFile } from '../../src/control/runtime-dir.js';
 
 let project: TempProject | undefined;
 afterEach(async () => {
@@ -330,6 +331,9 @@ describe.runIf(nginxInstalled)('the proxy on nginx: its log, and when things go 
   vitestIt("nginx killed: devstack's own proxy takes its port and the requests go on", async () => {
     const { proxyPort, nginx } = await upOnNginx();
     expect(readFileSync(`/proc/${nginx}/comm`, 'utf8').trim()).toBe('nginx');
+    // nginx's config, readiness files and hold sockets: nginx's to have, gone with it.
+    const frontFolder = stackPathsOfConfigFile(process.env, project!.path('services.config.ts')).proxy;
+    expect(existsSync(frontFolder)).toBe(true);
     const killedAt = Date.now();
     process.kill(nginx, 'SIGKILL'); // the master alone: its worker would keep the port if devstack did not end it
     // Every look's outcome, so that a failure says whether the port stayed shut, answered wrongly or hung.
@@ -349,6 +353,7 @@ describe.runIf(nginxInstalled)('the proxy on nginx: its log, and when things go 
         .filter((line) => line.includes('proxy'));
       throw new Error(`${error.message}\nlooks: ${looks.join(', ')}\ndevstack.log:\n${proxyLines.slice(-10).join('\n')}`);
     });
+    await waitFor(() => !existsSync(frontFolder), "nginx's runtime folder to be removed", 5000);
     const row = (await project!.ps()).find((candidate) => candidate.name === 'proxy');
     expect(row?.pid).toBe(project!.supervisorPid());
     expect(project!.read('logs/devstack.log')).toContain(
