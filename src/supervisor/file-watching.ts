@@ -19,6 +19,13 @@ import type { RestartCause } from './events.js';
 import type { Clock } from '../util/clock.js';
 import { isInside } from '../util/inside.js';
 
+/**
+ * How far a file's mtime may read behind the clock at the moment of the write: the kernel stamps
+ * files from a clock updated once a tick (1–10 ms). A missed write this close to a spawn restarts
+ * the service (once, needlessly at worst) rather than leave it running old code.
+ */
+const MTIME_LAG_MS = 10;
+
 export interface FileWatchingOptions {
   /** The services of the run that have `watch`. */
   readonly services: readonly ResolvedService[];
@@ -64,6 +71,9 @@ async function packagesOf(options: FileWatchingOptions): Promise<Map<string, rea
 
 export async function createFileWatching(options: FileWatchingOptions): Promise<FileWatching | undefined> {
   if (options.services.length === 0) return undefined;
+  // No service of the run spawned before this: a file written since then, before the watcher could
+  // see it, may be newer than what a service read.
+  const blindSince = options.clock.now();
   const paused = new Set<string>();
   const packages = await packagesOf(options);
   const watches = new Map<string, ServiceWatch>(
@@ -112,9 +122,20 @@ export async function createFileWatching(options: FileWatchingOptions): Promise<
     // folder names (dist, build) must not hide.
     outputs: used.filter((entry) => entry.output).map((entry) => entry.dir),
   }));
-  const watcher: StackWatcher = await createStackWatcher(targets, options.logsDir, (service, path) => {
-    if (!paused.has(service)) gate.change(service, path);
-  });
+  const watcher: StackWatcher = await createStackWatcher(
+    targets,
+    options.logsDir,
+    (service, path, writtenAt) => {
+      if (paused.has(service)) return;
+      if (writtenAt !== undefined) {
+        // Written before the watcher was ready: it restarts only a service that spawned before the write.
+        const run = options.runWindow(service);
+        if (run === undefined || writtenAt + MTIME_LAG_MS < run.startedAt) return;
+      }
+      gate.change(service, path);
+    },
+    blindSince,
+  );
   const watching = new Map(
     [...watches.values()].map(({ service, packages: used }) => [
       service.name,

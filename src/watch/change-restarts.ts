@@ -29,6 +29,8 @@ interface Batch {
   /** Each service of the batch and the first changed file that brought it in. */
   readonly targets: Map<string, string>;
   lastChangeAt: number;
+  /** When the change that opened the batch was written (its file's mtime; when it was reported, if unknown). */
+  readonly writtenAt: number;
   /** Changes after the spawn: these services restart once more, afterwards. */
   readonly again: Map<string, string>;
   /** When the gate opened (the new processes spawned). */
@@ -45,8 +47,10 @@ export interface ChangeRestartOptions {
    */
   readonly yieldToEvents?: () => Promise<void>;
   /**
-   * Begin a restart of `targets` (service → the changed file); `beforeSpawn` resolves once the new
-   * processes may start. Resolves when the restart is over, whatever its outcome.
+   * Begin a restart of `targets` (service → the changed file); `at` is when the first change was
+   * written (what the restart-loop check compares with the service's run: a report can come late
+   * on a busy machine, the write's time does not); `beforeSpawn` resolves once the new processes
+   * may start. Resolves when the restart is over, whatever its outcome.
    */
   readonly restart: (targets: ReadonlyMap<string, string>, at: number, beforeSpawn: () => Promise<void>) => Promise<unknown>;
   /**
@@ -102,7 +106,11 @@ export function createChangeRestarts(options: ChangeRestartOptions): ChangeResta
     });
 
   const open = (entries: Iterable<[string, string]>): void => {
-    const batch: Batch = { phase: 'opening', targets: new Map(entries), lastChangeAt: clock.now(), again: new Map() };
+    const targets = new Map(entries);
+    const now = clock.now();
+    const first = targets.values().next().value;
+    const written = first === undefined ? undefined : writtenAt(first);
+    const batch: Batch = { phase: 'opening', targets, lastChangeAt: now, writtenAt: written ?? now, again: new Map() };
     for (const service of batch.targets.keys()) batchOf.set(service, batch);
     opening = batch;
     // Every service a change reaches in this turn joins the batch (the watcher reports one file
@@ -112,7 +120,7 @@ export function createChangeRestarts(options: ChangeRestartOptions): ChangeResta
       if (cancelled) return;
       batch.phase = 'gathering';
       void options
-        .restart(batch.targets, batch.lastChangeAt, () => untilQuiet(batch))
+        .restart(batch.targets, batch.writtenAt, () => untilQuiet(batch))
         .catch(() => undefined)
         .then(() => {
           for (const service of batch.targets.keys()) if (batchOf.get(service) === batch) batchOf.delete(service);

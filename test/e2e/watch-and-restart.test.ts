@@ -130,6 +130,24 @@ describe('hot restart on file change', () => {
   });
 });
 
+describe('changes while the watcher starts', () => {
+  it('restarts a service once for a file written right after it spawned, while the watcher still read the folders', async () => {
+    project = createTempProject(`export default {
+      services: {
+        // On its first start only, writes a watched file at once: before chokidar reports anything.
+        gen: { command: 'sh -c "[ -e .once ] || { touch .once; echo // >> src/a.js; }; exec node ${FIXTURES}/forever.js gen"', watch: ['src'], health: { log: 'forever' } },
+      },
+    };`);
+    project.write('src/a.js', 'x\n'); // written before up: read by the first start, restarts nothing
+    expect((await project.run(['up', '-d'])).code).toBe(0);
+    await waitFor(async () => (await row(project!, 'gen')).restarts === 1, 'gen to be restarted');
+    const restarted = project.events().flatMap((event) => (event.type === 'restarted' ? [event.cause] : []));
+    expect(restarted).toEqual([{ type: 'change', file: 'src/a.js' }]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await row(project, 'gen')).restarts).toBe(1);
+  });
+});
+
 describe('crash recovery', () => {
   it('restarts a crashed service with back-off, shows it in ps, and gives up after maxRestarts', async () => {
     project = createTempProject(`export default {

@@ -96,16 +96,17 @@ describe('restarts on changes', () => {
   /** A restart the test finishes by hand; `spawned` says when the gate let the new process start. */
   function recorder(writtenAt: (path: string) => number | undefined = () => undefined) {
     const clock = fakeClock();
-    const restarts: { path: string; services: string[]; spawnedAt?: number; finish: () => void }[] = [];
+    const restarts: { path: string; services: string[]; at: number; spawnedAt?: number; finish: () => void }[] = [];
     const gate = createChangeRestarts({
       quietMs: () => 30,
       clock,
       writtenAt,
-      restart: (targets, _at, beforeSpawn) =>
+      restart: (targets, at, beforeSpawn) =>
         new Promise<void>((finish) => {
-          const restart: { path: string; services: string[]; spawnedAt?: number; finish: () => void } = {
+          const restart: { path: string; services: string[]; at: number; spawnedAt?: number; finish: () => void } = {
             path: [...targets.values()].join(','),
             services: [...targets.keys()],
+            at,
             finish,
           };
           restarts.push(restart);
@@ -208,6 +209,21 @@ describe('restarts on changes', () => {
     gate.change('api', 'b'); // written at 40, after the spawn
     await settle();
     expect(restarts.map((restart) => restart.path)).toEqual(['a', 'b']);
+  });
+
+  it("gives the restart the first change's write time (what the loop check compares), or when it was reported if unknown", async () => {
+    const written = new Map([['late.js', 3]]);
+    const { clock, restarts, gate } = recorder((path) => written.get(path));
+    clock.advance(50);
+    gate.change('api', 'late.js'); // written at 3, reported at 50 by a busy watcher
+    await settle();
+    clock.advance(30);
+    await settle();
+    restarts[0]!.finish();
+    await settle();
+    gate.change('api', 'deleted.js'); // no mtime to read
+    await settle();
+    expect(restarts.map((restart) => restart.at)).toEqual([3, 80]);
   });
 
   it('stops after cancel', async () => {
