@@ -57,11 +57,14 @@ export async function createStackWatcher(
     .on('unlink', (path) => route(path));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   if (missedSince !== undefined) {
+    let looked = 0;
     for (const [dir, names] of Object.entries(watcher.getWatched())) {
       for (const name of names) {
         const path = join(dir, name);
         const written = writtenSince(path, missedSince);
         if (written !== undefined) route(path, written);
+        // ~10 µs a file: a tree of 20,000 would hold the supervisor's probes and logs for 200 ms at once.
+        if (++looked % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
   }
