@@ -11,6 +11,7 @@ import { planDatabase, type DatabasePlan } from '../databases/plan.js';
 import { planContainer, type ContainerPlan } from '../databases/container-service.js';
 import { describeEnvFileProblem } from '../env/env-file.js';
 import { planPorts } from '../env/ports.js';
+import { heldBy } from '../process/port-holder.js';
 import { expandProbe, resolveServiceEnv } from '../env/service-env.js';
 import { DevstackError } from '../errors.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
@@ -175,9 +176,8 @@ async function checkPorts(config: ResolvedConfig, selected: readonly string[]): 
   const plan = await planPorts(config.services.filter((service) => selected.includes(service.name)));
   if (plan.ok) return plan.value;
   const { service, port, portName, holder } = plan.error;
-  const by = holder === undefined ? '' : ` by pid ${holder.pid} (${holder.command})`;
   const which = portName === undefined ? `port ${port}` : `port ${port} ("${portName}")`;
-  throw new DevstackError('PORT_IN_USE', `${which} of service "${service}" is already in use${by}`, {
+  throw new DevstackError('PORT_IN_USE', `${which} of service "${service}" is already in use${heldBy(holder)}`, {
     service,
     hint:
       holder === undefined

@@ -3,16 +3,11 @@
  * taken one is named), `'auto'` ports are taken from the free ones with get-port and kept for the
  * whole run, so restarts keep their address.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { ResolvedService } from '../config/resolved.js';
 import { LOCAL_HOST, type PortPlan } from '../config/templates.js';
+import { findPortHolder, type PortHolder } from '../process/port-holder.js';
 import { err, ok, type Result } from '../util/result.js';
-
-export interface PortHolder {
-  readonly pid: number;
-  readonly command: string;
-}
 
 export interface PortTaken {
   readonly service: string;
@@ -68,59 +63,4 @@ export async function planPorts(services: readonly ResolvedService[]): Promise<P
     }
   }
   return ok(plan);
-}
-
-/**
- * Who listens on `port`: the socket's inode from /proc/net/tcp{,6}, then the process with a file
- * descriptor on that socket. Undefined when it cannot be seen (another user's process, not Linux).
- */
-export function findPortHolder(port: number): PortHolder | undefined {
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue; // no such table (no IPv6, or not Linux)
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      const local = fields[1];
-      if (local === undefined || fields[3] !== '0A') continue; // 0A: LISTEN
-      if (Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port && fields[9] !== undefined)
-        inodes.add(`socket:[${fields[9]}]`);
-    }
-  }
-  if (inodes.size === 0) return undefined;
-  for (const entry of safeReaddir('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    for (const fd of safeReaddir(`/proc/${pid}/fd`)) {
-      let target: string;
-      try {
-        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      } catch {
-        continue; // closed meanwhile
-      }
-      if (inodes.has(target)) return { pid, command: readCommand(pid) };
-    }
-  }
-  return undefined;
-}
-
-function safeReaddir(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return []; // gone, or not ours to read
-  }
-}
-
-function readCommand(pid: number): string {
-  try {
-    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    return command.length > 80 ? `${command.slice(0, 77)}...` : command;
-  } catch {
-    return '?';
-  }
 }

@@ -30,7 +30,8 @@ const ALLOWED: Record<string, string[]> = {
   // The dashboard serves a ControlTarget (control/server.ts) over HTTP; its page (dashboard/ui) uses the supervisor's types and pure timeline.
   dashboard: ['control', 'logs', 'supervisor', 'util', 'dashboard'],
   // The proxy knows services only through their snapshots' availability (proxy/availability.ts).
-  proxy: ['config', 'errors', 'supervisor', 'util', 'proxy'],
+  // process: to name who holds a taken port (process/port-holder.ts).
+  proxy: ['config', 'errors', 'process', 'supervisor', 'util', 'proxy'],
   control: ['supervisor', 'process', 'util', 'errors', 'control', 'logs'],
   // The supervisor knows no engine: database lifecycles are passed in (supervisor/lifecycle.ts).
   supervisor: ['config', 'env', 'graph', 'health', 'process', 'util', 'errors', 'supervisor', 'watch', 'workspaces'],
@@ -39,7 +40,7 @@ const ALLOWED: Record<string, string[]> = {
   // The per-engine facts (ports, defaults, URLs) live with each engine, in databases/engines/.
   config: ['errors', 'graph', 'util', 'config', 'databases'],
   graph: ['util', 'graph'],
-  env: ['config', 'util', 'env', 'databases'],
+  env: ['config', 'util', 'env', 'databases', 'process'],
   health: ['config', 'util', 'errors', 'health'],
   process: ['util', 'errors', 'process'],
   logs: ['util', 'errors', 'logs', 'supervisor'],
