@@ -3,8 +3,6 @@
  * folder shared by several services is watched once. Each change is routed to the services whose
  * watch paths contain it and whose own ignore patterns do not match it.
  */
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import chokidar from 'chokidar';
 import { isInside } from '../util/inside.js';
 import { trace } from '../util/trace.js';
@@ -25,21 +23,23 @@ export interface StackWatcher {
 
 /**
  * `onChange` hears each change; `writtenAt` is set for one the watcher could not see happen: a file
- * written since `missedSince` (epoch ms), before the watcher was ready — services spawn while it
- * still reads the folders (a second or more in a big repo), and chokidar reports nothing of what
- * changed before it watched. Found by the files' mtimes once it is ready; a deletion then is not seen.
+ * written since `missedSince` (epoch ms) that its first scan finds — services spawn while chokidar
+ * still reads the folders (a second or more in a big repo), and a change before a file is watched
+ * makes no event. The scan's own `add` events carry the stats chokidar read anyway, so this costs
+ * no second look at the files. A deletion before the scan is not seen.
  */
 export async function createStackWatcher(
   targets: readonly WatchTarget[],
   logsDir: string,
   onChange: (service: string, path: string, writtenAt?: number) => void,
-  missedSince?: number,
+  missedSince: number,
 ): Promise<StackWatcher> {
   const routes = targets.map((target) => ({ ...target, ignored: createIgnoreMatcher(target.cwd, target.ignore) }));
   const paths = [...new Set(routes.flatMap((route) => route.paths))];
   const outputs = [...new Set(routes.flatMap((route) => route.outputs ?? []))];
   const watcher = chokidar.watch(paths, {
-    ignoreInitial: true,
+    // The first scan reports every file (with its stats, before 'ready'): only the new ones count.
+    ignoreInitial: false,
     ignored: (path: string) => isAlwaysIgnored(path, logsDir, outputs),
   });
   const route = (path: string, writtenAt?: number): void => {
@@ -51,32 +51,19 @@ export async function createStackWatcher(
       if (inside && !hidden && !target.ignored(path)) onChange(target.service, path, writtenAt);
     }
   };
+  let scanned = false;
   watcher
-    .on('add', (path) => route(path))
+    .on('add', (path, stats) => {
+      if (scanned) return route(path);
+      if (stats !== undefined && stats.mtimeMs >= missedSince) route(path, stats.mtimeMs);
+    })
     .on('change', (path) => route(path))
     .on('unlink', (path) => route(path));
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  if (missedSince !== undefined) {
-    let looked = 0;
-    for (const [dir, names] of Object.entries(watcher.getWatched())) {
-      for (const name of names) {
-        const path = join(dir, name);
-        const written = writtenSince(path, missedSince);
-        if (written !== undefined) route(path, written);
-        // ~10 µs a file: a tree of 20,000 would hold the supervisor's probes and logs for 200 ms at once.
-        if (++looked % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-  }
+  await new Promise<void>((resolve) =>
+    watcher.once('ready', () => {
+      scanned = true;
+      resolve();
+    }),
+  );
   return { close: () => watcher.close() };
-}
-
-/** A file's mtime when it is at or after `since`; undefined for an older file, a folder, or one gone. */
-function writtenSince(path: string, since: number): number | undefined {
-  try {
-    const stats = statSync(path);
-    return stats.isFile() && stats.mtimeMs >= since ? stats.mtimeMs : undefined;
-  } catch {
-    return undefined;
-  }
 }
