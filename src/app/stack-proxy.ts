@@ -144,20 +144,14 @@ function rotateByNginx(file: string, rotation: LogRotation | undefined, front: {
 }
 
 /**
- * devstack's own proxy on nginx's ports, once they are free: the killed group's worker may hold
- * them for a moment after the signal (the kernel closes its sockets when it is gone), longer on a
- * machine under load. Up to 10 s (the error then names who holds the port).
+ * Waits until nginx's ports are free: the killed group's worker may hold them for a moment after
+ * the signal (the kernel closes its sockets when it is gone), longer on a machine under load. Up
+ * to 10 s; a port still taken then fails the take-over with an error naming who holds it.
  */
-async function takeOver<T>(start: () => Promise<T>): Promise<T> {
+async function portsFreed(ports: readonly number[]): Promise<void> {
   const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      return await start();
-    } catch (error) {
-      if (!(error instanceof DevstackError && error.code === 'PORT_IN_USE') || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  while (Date.now() < deadline && !(await Promise.all(ports.map((port) => isPortFree(port)))).every(Boolean))
+    await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** nginx is told a port: `'auto'` is a free one now, a fixed one must be free (one clear line, not nginx's bind error). */
@@ -265,13 +259,16 @@ export async function startStackProxy(config: ResolvedConfig, proxy: ResolvedPro
           removeServicePidFile(config.logsDir, PROXY_LOG);
           void front.close();
           options.notice(`proxy: nginx exited (${why}); devstack's own proxy takes over on port ${front.port}`);
-          void takeOver(() => startNode(front.port, front.httpsPort)).then(
-            (node) => {
-              if (closed) return void node.close();
-              running = node;
-            },
-            (error: unknown) => options.notice(`proxy: devstack's own proxy could not take over: ${(error as Error).message}`),
-          );
+          const ports = front.httpsPort === undefined ? [front.port] : [front.port, front.httpsPort];
+          void portsFreed(ports)
+            .then(() => startNode(front.port, front.httpsPort))
+            .then(
+              (node) => {
+                if (closed) return void node.close();
+                running = node;
+              },
+              (error: unknown) => options.notice(`proxy: devstack's own proxy could not take over: ${(error as Error).message}`),
+            );
         },
       });
       const stopRotating = logFile === undefined ? undefined : rotateByNginx(logFile, config.logRotation, front);
