@@ -128,7 +128,7 @@ export async function createFileWatching(options: FileWatchingOptions): Promise<
     (service, path, writtenAt) => {
       if (paused.has(service)) return;
       if (writtenAt !== undefined) {
-        // Written before the watcher was ready: it restarts only a service that spawned before the write.
+        // Found by the watcher's first scan, not seen happen: it restarts only a service that spawned before the write.
         const run = options.runWindow(service);
         if (run === undefined || writtenAt + MTIME_LAG_MS < run.startedAt) return;
       }
